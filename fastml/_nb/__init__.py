@@ -1,0 +1,1 @@
+"""Numba kernels (``@njit(cache=True)``), one file per numeric topic."""
