@@ -22,7 +22,7 @@ from cython.parallel cimport prange
 from libc.float cimport DBL_EPSILON
 from libc.math cimport INFINITY, log as ln
 from libc.stdint cimport int32_t, uint8_t, uint32_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport free, malloc, qsort, realloc
 from libc.string cimport memcpy, memset
 
 import numpy as np
@@ -96,6 +96,106 @@ cdef struct FrontierRecord:
 
 cdef inline float64_t _log2(float64_t x) noexcept nogil:
     return ln(x) / LN2
+
+
+# ---- absolute_error: sklearn's WeightedFenwickTree (sklearn/tree/_utils.pyx) on
+# raw buffers. Prefix sums of w and w*y over a node's target ranks give the
+# weighted median and absolute error of any growing set in O(log n) per sample.
+cdef struct Fenwick:
+    float64_t* tw
+    float64_t* twy
+    intp_t size
+    intp_t max_pow2
+    float64_t total_w
+    float64_t total_wy
+
+
+cdef struct YRank:
+    float64_t y
+    intp_t pos
+
+
+cdef int _cmp_yrank(const void* a, const void* b) noexcept nogil:
+    cdef const YRank* u = <const YRank*> a
+    cdef const YRank* v = <const YRank*> b
+    if u.y < v.y:
+        return -1
+    if u.y > v.y:
+        return 1
+    return (u.pos > v.pos) - (u.pos < v.pos)
+
+
+cdef inline void _fen_reset(Fenwick* t, intp_t size) noexcept nogil:
+    cdef intp_t p = 1
+    t.size = size
+    memset(t.tw, 0, (size + 1) * sizeof(float64_t))
+    memset(t.twy, 0, (size + 1) * sizeof(float64_t))
+    t.total_w = 0.0
+    t.total_wy = 0.0
+    while p <= size:
+        p <<= 1
+    t.max_pow2 = p >> 1
+
+
+cdef inline void _fen_add(Fenwick* t, intp_t idx, float64_t y, float64_t w) noexcept nogil:
+    cdef float64_t wy = w * y
+    cdef intp_t j = idx + 1
+    while j <= t.size:
+        t.tw[j] += w
+        t.twy[j] += wy
+        j += j & -j
+    t.total_w += w
+    t.total_wy += wy
+
+
+cdef intp_t _fen_search(Fenwick* t, float64_t target, float64_t* cw_out,
+                        float64_t* cwy_out, intp_t* prev_out) noexcept nogil:
+    cdef intp_t cur = 0, nxt, prev, equal_bit = 0, bit = t.max_pow2
+    cdef float64_t cw = 0.0, cwy = 0.0, node_w, equal_target = 0.0
+    while bit != 0:
+        nxt = cur + bit
+        if nxt <= t.size:
+            node_w = t.tw[nxt]
+            if target == node_w:
+                equal_target = target
+                equal_bit = bit
+                break
+            elif target > node_w:
+                target -= node_w
+                cur = nxt
+                cw += node_w
+                cwy += t.twy[nxt]
+        bit >>= 1
+    if bit == 0:
+        cw_out[0] = cw
+        cwy_out[0] = cwy
+        prev_out[0] = cur
+        return cur
+    prev = cur
+    while bit != 0:
+        nxt = prev + bit
+        if nxt <= t.size:
+            node_w = t.tw[nxt]
+            if target > node_w:
+                target -= node_w
+                prev = nxt
+        bit >>= 1
+    bit = equal_bit
+    target = equal_target
+    while bit != 0:
+        nxt = cur + bit
+        if nxt <= t.size:
+            node_w = t.tw[nxt]
+            if target >= node_w:
+                target -= node_w
+                cur = nxt
+                cw += node_w
+                cwy += t.twy[nxt]
+        bit >>= 1
+    cw_out[0] = cw
+    cwy_out[0] = cwy
+    prev_out[0] = prev
+    return cur
 
 
 # libstdc++'s push_heap / pop_heap with comp(a, b) = a.improvement < b.improvement,
@@ -181,6 +281,15 @@ cdef class TreeBuilder:
         float32_t* tmp_val
         float64_t* total
         float64_t sq_total
+        # absolute_error: node-local target ranks, sorted targets, Fenwick tree
+        intp_t* rank
+        float64_t* sorted_y
+        YRank* yrank
+        Fenwick fen
+        float64_t* left_ae
+        float64_t* right_ae
+        float64_t* medians
+        intp_t n_node
         # histograms ("hist")
         intp_t max_bins, S, hist_size
         float64_t** slots
@@ -216,6 +325,14 @@ cdef class TreeBuilder:
         self.tmp_idx = NULL
         self.tmp_val = NULL
         self.total = NULL
+        self.rank = NULL
+        self.sorted_y = NULL
+        self.yrank = NULL
+        self.fen.tw = NULL
+        self.fen.twy = NULL
+        self.left_ae = NULL
+        self.right_ae = NULL
+        self.medians = NULL
         self.slots = NULL
         self.free_slots = NULL
         self.n_slots = 0
@@ -250,6 +367,14 @@ cdef class TreeBuilder:
         free(self.tmp_idx)
         free(self.tmp_val)
         free(self.total)
+        free(self.rank)
+        free(self.sorted_y)
+        free(self.yrank)
+        free(self.fen.tw)
+        free(self.fen.twy)
+        free(self.left_ae)
+        free(self.right_ae)
+        free(self.medians)
         free(self.gw)
         free(self.gy)
         free(self.left)
@@ -285,8 +410,10 @@ cdef class TreeBuilder:
         self.crit = CRITERIA[criterion]
         self.splitter = SPLITTERS[splitter]
         self.is_clf = self.crit in (GINI, ENTROPY)
-        if self.crit == ABSOLUTE_ERROR:
-            raise NotImplementedError("absolute_error is not implemented")
+        if self.crit == ABSOLUTE_ERROR and self.splitter == HIST:
+            raise NotImplementedError(
+                "criterion='absolute_error' needs the samples' order: use "
+                "splitter='best' or 'random' (histograms only hold sums).")
         self._keep = [Xt, y, sample_weight, order, bin_thresholds, n_bins]
         self.n_features = Xt.shape[0]
         self.n_total = Xt.shape[1]
@@ -350,6 +477,16 @@ cdef class TreeBuilder:
         for k in range(d):
             self.features[k] = k
             self.constant_features[k] = 0
+        if self.crit == ABSOLUTE_ERROR:
+            j = max(self.n_samples, 1)
+            self.rank = <intp_t*> malloc(self.n_outputs * max(n, 1) * sizeof(intp_t))
+            self.sorted_y = <float64_t*> malloc(self.n_outputs * j * sizeof(float64_t))
+            self.yrank = <YRank*> malloc(j * sizeof(YRank))
+            self.fen.tw = <float64_t*> malloc((j + 1) * sizeof(float64_t))
+            self.fen.twy = <float64_t*> malloc((j + 1) * sizeof(float64_t))
+            self.left_ae = <float64_t*> malloc(j * sizeof(float64_t))
+            self.right_ae = <float64_t*> malloc(j * sizeof(float64_t))
+            self.medians = <float64_t*> malloc(self.n_outputs * sizeof(float64_t))
         if self.splitter == BEST:
             self._presort(order)
         elif self.splitter == HIST:
@@ -410,6 +547,8 @@ cdef class TreeBuilder:
                     if c > 0.0:
                         c /= wn
                         res -= c * _log2(c)
+        elif self.crit == ABSOLUTE_ERROR:
+            return sq / (wn * self.n_outputs)  # sq: the summed absolute error
         else:
             res = sq / wn
             for k in range(self.n_outputs):
@@ -468,7 +607,99 @@ cdef class TreeBuilder:
             self._add_sample(self.total, i, wi)
             self.sq_total += self._sq(i, wi)
             wn += wi
+        if self.crit == ABSOLUTE_ERROR:
+            self._mae_node(smp, start, end)
         return wn
+
+    # ------------------------------------------------------ absolute_error
+    cdef void _mae_node(self, const int32_t* smp, intp_t start, intp_t end) noexcept nogil:
+        """Rank the node's targets (per output); total abs error and medians."""
+        cdef intp_t k, p, n = end - start, no = self.n_outputs
+        cdef float64_t* sy
+        self.n_node = n
+        for k in range(no):
+            for p in range(n):
+                self.yrank[p].y = self.yr[smp[start + p] * no + k]
+                self.yrank[p].pos = p
+            qsort(self.yrank, n, sizeof(YRank), _cmp_yrank)
+            sy = self.sorted_y + k * self.n_samples
+            for p in range(n):
+                sy[p] = self.yrank[p].y
+                self.rank[k * self.n_total + smp[start + self.yrank[p].pos]] = p
+        self.sq_total = self._mae_set(smp, start, end, self.medians)
+
+    cdef float64_t _mae_pass(self, const int32_t* smp, intp_t first, intp_t last,
+                             intp_t k, float64_t* ae, float64_t* median_out) noexcept nogil:
+        """sklearn's precompute_absolute_errors: add to ae[p] the abs error of
+        smp[first..p] (walking first -> last inclusive, either direction)."""
+        cdef intp_t step = 1 if last >= first else -1, p = first, i, r, mr, mpr
+        cdef intp_t no = self.n_outputs
+        cdef float64_t wl, wyl, med = 0.0, err = 0.0
+        cdef const float64_t* sy = self.sorted_y + k * self.n_samples
+        _fen_reset(&self.fen, self.n_node)
+        while True:
+            i = smp[p]
+            r = self.rank[k * self.n_total + i]
+            _fen_add(&self.fen, r, sy[r], self.w[i])
+            mr = _fen_search(&self.fen, 0.5 * self.fen.total_w, &wl, &wyl, &mpr)
+            if mr != mpr:
+                med = (sy[mpr] + sy[mr]) / 2
+            else:
+                med = sy[mr]
+            err = ((self.fen.total_wy - wyl) - med * (self.fen.total_w - wl)
+                   + (med * wl - wyl))
+            if ae != NULL:
+                ae[p] += err
+            if p == last:
+                break
+            p += step
+        if median_out != NULL:
+            median_out[0] = med
+        return err
+
+    cdef float64_t _mae_set(self, const int32_t* smp, intp_t start, intp_t end,
+                            float64_t* medians) noexcept nogil:
+        """Absolute error of smp[start:end] summed over outputs (+ medians)."""
+        cdef intp_t k
+        cdef float64_t err = 0.0
+        if end <= start:
+            return 0.0
+        for k in range(self.n_outputs):
+            err += self._mae_pass(smp, end - 1, start, k, NULL,
+                                  NULL if medians == NULL else medians + k)
+        return err
+
+    cdef void _scan_sorted_mae(self, intp_t j, intp_t start, intp_t end,
+                               float64_t w_node) noexcept nogil:
+        cdef intp_t f = self.visit[j], p, q, k, i, n = self.n_samples
+        cdef const int32_t* idx = self.sidx + f * n
+        cdef const float32_t* v = self.svals + f * n
+        cdef float64_t wl = 0.0, wr, proxy
+        cdef SplitRecord* rec = &self.frecs[j]
+        rec.feature = f
+        rec.pos = end
+        rec.proxy = -INFINITY
+        memset(self.left_ae + start, 0, (end - start) * sizeof(float64_t))
+        memset(self.right_ae + start, 0, (end - start) * sizeof(float64_t))
+        for k in range(self.n_outputs):
+            self._mae_pass(idx, start, end - 1, k, self.left_ae, NULL)
+            self._mae_pass(idx, end - 1, start, k, self.right_ae, NULL)
+        for p in range(start, end - 1):
+            wl += self.w[idx[p]]
+            if v[p + 1] <= v[p] + FEATURE_THRESHOLD:
+                continue
+            q = p + 1
+            if q - start < self.min_samples_leaf or end - q < self.min_samples_leaf:
+                continue
+            wr = w_node - wl
+            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
+                continue
+            proxy = (-wr * (self.right_ae[q] / (wr * self.n_outputs))
+                     - wl * (self.left_ae[q - 1] / (wl * self.n_outputs)))
+            if proxy > rec.proxy:
+                rec.proxy = proxy
+                rec.pos = q
+                rec.threshold = v[p] / 2.0 + v[q] / 2.0
 
     cdef void _node_value(self, float64_t* dest, float64_t wn) noexcept nogil:
         cdef intp_t k, j, M = self.max_n_classes
@@ -476,6 +707,9 @@ cdef class TreeBuilder:
             for k in range(self.n_outputs):
                 for j in range(self.n_classes[k]):
                     dest[k * M + j] = self.total[k * M + j] / wn
+        elif self.crit == ABSOLUTE_ERROR:
+            for k in range(self.n_outputs):
+                dest[k] = self.medians[k]
         else:
             for k in range(self.n_outputs):
                 dest[k] = self.total[k] / wn
@@ -498,8 +732,12 @@ cdef class TreeBuilder:
         wr = w_node - wl
         for k in range(self.n_stat):
             sr[k] = self.total[k] - sl[k]
-        best.impurity_left = self._impurity(sl, wl, sql)
-        best.impurity_right = self._impurity(sr, wr, self.sq_total - sql)
+        if self.crit == ABSOLUTE_ERROR:
+            best.impurity_left = self._impurity(sl, wl, self._mae_set(smp, start, best.pos, NULL))
+            best.impurity_right = self._impurity(sr, wr, self._mae_set(smp, best.pos, end, NULL))
+        else:
+            best.impurity_left = self._impurity(sl, wl, sql)
+            best.impurity_right = self._impurity(sr, wr, self.sq_total - sql)
         best.weight_left = wl
         best.weight_right = wr
         best.improvement = ((w_node / self.weighted_n_samples) *
@@ -604,7 +842,10 @@ cdef class TreeBuilder:
                           float64_t impurity, intp_t* n_constant,
                           SplitRecord* best) noexcept nogil:
         cdef intp_t nv = self._draw_features(start, end, n_constant, NULL), j
-        if nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
+        if self.crit == ABSOLUTE_ERROR:  # one Fenwick buffer: serial
+            for j in range(nv):
+                self._scan_sorted_mae(j, start, end, w_node)
+        elif nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
             for j in prange(nv, num_threads=self.n_threads, schedule="dynamic"):
                 self._scan_sorted(j, start, end, w_node)
         else:
@@ -732,7 +973,11 @@ cdef class TreeBuilder:
             wr = w_node - wl
             if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
                 continue
-            proxy = self._proxy(sl, sr, wl, wr)
+            if self.crit == ABSOLUTE_ERROR:
+                proxy = (-wr * (self._mae_set(self.samples, pos, end, NULL) / (wr * self.n_outputs))
+                         - wl * (self._mae_set(self.samples, start, pos, NULL) / (wl * self.n_outputs)))
+            else:
+                proxy = self._proxy(sl, sr, wl, wr)
             if proxy > best.proxy:
                 best.proxy = proxy
                 best.feature = f
