@@ -24,24 +24,29 @@ class BinnedData(NamedTuple):
     """X binned once: codes (n_features, n_samples) uint8, feature-major.
 
     ``thresholds`` (n_features, max(n_bins)) float64 are the bins' upper edges
-    (``+inf`` past a feature's last bin); ``n_bins`` (n_features,) intp.
+    (``+inf`` past a feature's last bin); ``n_bins`` (n_features,) intp;
+    ``values`` (n_features, max(n_bins)) float32: the value of each bin of a
+    feature with one bin per distinct value (NaN for quantile-binned ones), so
+    splits there get the exact splitter's thresholds.
     """
 
     codes: np.ndarray
     thresholds: np.ndarray
     n_bins: np.ndarray
+    values: np.ndarray
 
 
 def _feature_edges(col, max_bins, rng):
+    """(edges, values): values are the distinct values when each gets a bin."""
     distinct = np.unique(col)
     if distinct.shape[0] <= max_bins:
         d = distinct.astype(np.float64)
-        return d[:-1] / 2.0 + d[1:] / 2.0
+        return d[:-1] / 2.0 + d[1:] / 2.0, distinct
     if col.shape[0] > _SUBSAMPLE:
         col = col[rng.choice(col.shape[0], _SUBSAMPLE, replace=False)]
     percentiles = np.linspace(0, 100, num=max_bins + 1)[1:-1]
     edges = np.percentile(col.astype(np.float64), percentiles, method="midpoint")
-    return np.unique(edges)
+    return np.unique(edges), None
 
 
 def bin_features(X, max_bins=MAX_BINS, random_state=0):
@@ -70,13 +75,16 @@ def bin_features(X, max_bins=MAX_BINS, random_state=0):
     X = np.asarray(X, dtype=np.float32)
     n_features = X.shape[1]
     rng = np.random.RandomState(random_state)
-    edges = [_feature_edges(X[:, f], max_bins, rng) for f in range(n_features)]
-    n_bins = np.array([e.shape[0] + 1 for e in edges], dtype=np.intp)
+    found = [_feature_edges(X[:, f], max_bins, rng) for f in range(n_features)]
+    n_bins = np.array([e.shape[0] + 1 for e, _ in found], dtype=np.intp)
     width = int(n_bins.max()) if n_features else 1
     thresholds = np.full((n_features, width), np.inf)
+    values = np.full((n_features, width), np.nan, dtype=np.float32)
     codes = np.empty((n_features, X.shape[0]), dtype=np.uint8)
-    for f, e in enumerate(edges):
+    for f, (e, v) in enumerate(found):
         thresholds[f, : e.shape[0]] = e
+        if v is not None:
+            values[f, : v.shape[0]] = v
         # side="left": x <= edge[b] exactly when its code is <= b.
         codes[f] = np.searchsorted(e, X[:, f].astype(np.float64), side="left")
-    return BinnedData(codes, thresholds, n_bins)
+    return BinnedData(codes, thresholds, n_bins, values)
