@@ -512,7 +512,8 @@ cdef class TreeBuilder:
         cdef const int32_t[:, ::1] od
         cdef int32_t* keep = <int32_t*> malloc(max(self.n_total, 1) * sizeof(int32_t))
         if order is None:
-            order = np.argsort(np.asarray(self._keep[0]), axis=1, kind="stable").astype(np.int32)
+            # ties in any order: they are never split apart
+            order = np.argsort(np.asarray(self._keep[0]), axis=1).astype(np.int32)
         od = order
         self.sidx = <int32_t*> malloc(max(d * n, 1) * sizeof(int32_t))
         self.svals = <float32_t*> malloc(max(d * n, 1) * sizeof(float32_t))

@@ -20,8 +20,8 @@ Internal API for fastml.ensemble (forests, bagging, boosting)
   - ``binned``: a :class:`fastml.tree._binning.BinnedData` from
     ``bin_features(X, max_bins)``, computed ONCE per forest; required
     reuse for ``splitter="hist"`` (else the tree bins X itself).
-  - ``order``: int32 (n_features, n_samples), ``np.argsort(X.T, axis=1,
-    kind="stable")``, computed ONCE per forest for ``splitter="best"``
+  - ``order``: int32 (n_features, n_samples), ``np.argsort(X.T, axis=1)``
+    (any order among ties), computed ONCE per forest for ``splitter="best"``
     (else each tree sorts X itself). Not valid after row subsampling of X
     (use weights for bootstrap instead, so X stays the same).
   - ``n_threads``: OpenMP threads inside this tree (default: all allowed).
