@@ -523,8 +523,12 @@ cdef class TreeBuilder:
         with nogil:
             for i in range(self.n_total):
                 keep[i] = self.w[i] != 0.0
-            for f in prange(d, num_threads=self.n_threads, schedule="static"):
-                self._presort_feature(f, &od[f, 0], keep)
+            if self.n_threads > 1 and n >= PARALLEL_MIN_SAMPLES:
+                for f in prange(d, num_threads=self.n_threads, schedule="static"):
+                    self._presort_feature(f, &od[f, 0], keep)
+            else:
+                for f in range(d):
+                    self._presort_feature(f, &od[f, 0], keep)
         free(keep)
 
     cdef void _presort_feature(self, intp_t f, const int32_t* od, const int32_t* keep) noexcept nogil:

@@ -92,5 +92,7 @@ from fastml.utils._sklearn import _openmp_effective_n_threads
         thresholds[f, : e.shape[0]] = e
         if v is not None:
             values[f, : v.shape[0]] = v
-    _tree_binning.bin_codes(Xt, thresholds, n_bins, codes, _openmp_effective_n_threads())
+    # a parallel region costs more than binning a small X
+    n_threads = _openmp_effective_n_threads() if Xt.size >= 1 << 18 else 1
+    _tree_binning.bin_codes(Xt, thresholds, n_bins, codes, n_threads)
     return BinnedData(codes, thresholds, n_bins, values)
