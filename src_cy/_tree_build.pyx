@@ -50,6 +50,7 @@ cdef enum:
     # Nodes with fewer samples search / partition features serially: an
     # OpenMP region costs more than it saves there.
     PARALLEL_MIN_SAMPLES = 8192
+    PACKED_MAX_ENTRIES = 1 << 25  # n_samples * n_features
 
 CRITERIA = {"gini": GINI, "entropy": ENTROPY, "log_loss": ENTROPY,
             "squared_error": SQUARED_ERROR, "friedman_mse": SQUARED_ERROR,
@@ -280,6 +281,13 @@ cdef class TreeBuilder:
         uint8_t* mask
         int32_t* tmp_idx
         float32_t* tmp_val
+        # single output: weights / targets stored in each feature's sorted
+        # order too, so scans read memory sequentially
+        bint packed
+        float64_t* sw
+        float64_t* sy
+        float64_t* tmp_w
+        float64_t* tmp_y
         float64_t* total
         float64_t sq_total
         # absolute_error: node-local target ranks, sorted targets, Fenwick tree
@@ -326,6 +334,10 @@ cdef class TreeBuilder:
         self.mask = NULL
         self.tmp_idx = NULL
         self.tmp_val = NULL
+        self.sw = NULL
+        self.sy = NULL
+        self.tmp_w = NULL
+        self.tmp_y = NULL
         self.total = NULL
         self.rank = NULL
         self.sorted_y = NULL
@@ -368,6 +380,10 @@ cdef class TreeBuilder:
         free(self.mask)
         free(self.tmp_idx)
         free(self.tmp_val)
+        free(self.sw)
+        free(self.sy)
+        free(self.tmp_w)
+        free(self.tmp_y)
         free(self.total)
         free(self.rank)
         free(self.sorted_y)
@@ -520,6 +536,14 @@ cdef class TreeBuilder:
         self.mask = <uint8_t*> malloc(max(self.n_total, 1) * sizeof(uint8_t))
         self.tmp_idx = <int32_t*> malloc(max(d * n, 1) * sizeof(int32_t))
         self.tmp_val = <float32_t*> malloc(max(d * n, 1) * sizeof(float32_t))
+        # 32 more bytes per entry: only while that stays moderate
+        self.packed = (self.n_outputs == 1 and self.crit != ABSOLUTE_ERROR
+                       and d * n <= PACKED_MAX_ENTRIES)
+        if self.packed:
+            self.sw = <float64_t*> malloc(max(d * n, 1) * sizeof(float64_t))
+            self.sy = <float64_t*> malloc(max(d * n, 1) * sizeof(float64_t))
+            self.tmp_w = <float64_t*> malloc(max(d * n, 1) * sizeof(float64_t))
+            self.tmp_y = <float64_t*> malloc(max(d * n, 1) * sizeof(float64_t))
         with nogil:
             for i in range(self.n_total):
                 keep[i] = self.w[i] != 0.0
@@ -538,6 +562,9 @@ cdef class TreeBuilder:
             if keep[i]:
                 self.sidx[f * n + q] = i
                 self.svals[f * n + q] = self.Xt[f * self.n_total + i]
+                if self.packed:
+                    self.sw[f * n + q] = self.w[i]
+                    self.sy[f * n + q] = (self.yc[i] if self.is_clf else self.yr[i])
                 q += 1
 
     # ------------------------------------------------------------------ criteria
@@ -750,6 +777,33 @@ cdef class TreeBuilder:
                 wl[0] -= wi
         pos[0] = new_pos
 
+    cdef inline void _update_packed(self, float64_t* sl, float64_t* wl,
+                                    const float64_t* sw, const float64_t* sy,
+                                    intp_t end, intp_t* pos, intp_t new_pos,
+                                    float64_t w_node) noexcept nogil:
+        """_update for one output on a feature's sorted weights / targets."""
+        cdef intp_t p
+        cdef float64_t wi
+        if new_pos - pos[0] <= end - new_pos:
+            for p in range(pos[0], new_pos):
+                wi = sw[p]
+                if self.is_clf:
+                    sl[<intp_t> sy[p]] += wi
+                else:
+                    sl[0] += wi * sy[p]
+                wl[0] += wi
+        else:
+            memcpy(sl, self.total, self.n_stat * sizeof(float64_t))
+            wl[0] = w_node
+            for p in range(end - 1, new_pos - 1, -1):
+                wi = sw[p]
+                if self.is_clf:
+                    sl[<intp_t> sy[p]] += -wi
+                else:
+                    sl[0] += -wi * sy[p]
+                wl[0] -= wi
+        pos[0] = new_pos
+
     cdef void _children(self, const int32_t* smp, intp_t start, intp_t end,
                         float64_t w_node, float64_t impurity,
                         SplitRecord* best) noexcept nogil:
@@ -861,7 +915,11 @@ cdef class TreeBuilder:
             q = p + 1
             if q - start < self.min_samples_leaf or end - q < self.min_samples_leaf:
                 continue
-            self._update(sl, &wl, idx, end, &pos, q, w_node)
+            if self.packed:
+                self._update_packed(sl, &wl, self.sw + f * n, self.sy + f * n,
+                                    end, &pos, q, w_node)
+            else:
+                self._update(sl, &wl, idx, end, &pos, q, w_node)
             wr = w_node - wl
             if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
                 continue
@@ -929,16 +987,38 @@ cdef class TreeBuilder:
         cdef float32_t* v = self.svals + f * n
         cdef int32_t* ti = self.tmp_idx + f * n
         cdef float32_t* tv = self.tmp_val + f * n
-        for p in range(start, end):
-            i = idx[p]
-            if self.mask[i]:
-                idx[l] = i
-                v[l] = v[p]
-                l += 1
-            else:
-                ti[r] = i
-                tv[r] = v[p]
-                r += 1
+        cdef float64_t* sw = self.sw + f * n
+        cdef float64_t* sy = self.sy + f * n
+        cdef float64_t* tw = self.tmp_w + f * n
+        cdef float64_t* ty = self.tmp_y + f * n
+        if self.packed:
+            for p in range(start, end):
+                i = idx[p]
+                if self.mask[i]:
+                    idx[l] = i
+                    v[l] = v[p]
+                    sw[l] = sw[p]
+                    sy[l] = sy[p]
+                    l += 1
+                else:
+                    ti[r] = i
+                    tv[r] = v[p]
+                    tw[r] = sw[p]
+                    ty[r] = sy[p]
+                    r += 1
+            memcpy(sw + l, tw + start, (r - start) * sizeof(float64_t))
+            memcpy(sy + l, ty + start, (r - start) * sizeof(float64_t))
+        else:
+            for p in range(start, end):
+                i = idx[p]
+                if self.mask[i]:
+                    idx[l] = i
+                    v[l] = v[p]
+                    l += 1
+                else:
+                    ti[r] = i
+                    tv[r] = v[p]
+                    r += 1
         memcpy(idx + l, ti + start, (r - start) * sizeof(int32_t))
         memcpy(v + l, tv + start, (r - start) * sizeof(float32_t))
 
