@@ -21,7 +21,7 @@ cimport cython
 from cython.parallel cimport prange
 from libc.float cimport DBL_EPSILON
 from libc.math cimport INFINITY, log as ln
-from libc.stdint cimport int32_t, uint8_t, uint32_t
+from libc.stdint cimport int32_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort, realloc
 from libc.string cimport memcpy, memset
 
@@ -51,6 +51,9 @@ cdef enum:
     # OpenMP region costs more than it saves there.
     PARALLEL_MIN_SAMPLES = 8192
     PACKED_MAX_ENTRIES = 1 << 25  # n_samples * n_features
+    # "hist": smaller nodes sort their codes instead of filling histograms
+    # (clearing, subtracting and scanning n_features * 255 bins would cost more)
+    HIST_MIN_SAMPLES = 256
 
 CRITERIA = {"gini": GINI, "entropy": ENTROPY, "log_loss": ENTROPY,
             "squared_error": SQUARED_ERROR, "friedman_mse": SQUARED_ERROR,
@@ -124,6 +127,11 @@ cdef int _cmp_yrank(const void* a, const void* b) noexcept nogil:
     if u.y > v.y:
         return 1
     return (u.pos > v.pos) - (u.pos < v.pos)
+
+
+cdef int _cmp_u64(const void* a, const void* b) noexcept nogil:
+    cdef uint64_t u = (<const uint64_t*> a)[0], v = (<const uint64_t*> b)[0]
+    return (u > v) - (u < v)
 
 
 cdef inline void _fen_reset(Fenwick* t, intp_t size) noexcept nogil:
@@ -308,6 +316,8 @@ cdef class TreeBuilder:
         intp_t n_free
         float64_t* gw
         float64_t* gy
+        uint64_t* keys
+        intp_t cur_start, cur_end
         # output nodes
         intp_t node_count, capacity, value_stride
         intp_t* left
@@ -351,6 +361,7 @@ cdef class TreeBuilder:
         self.free_slots = NULL
         self.n_slots = 0
         self.gw = NULL
+        self.keys = NULL
         self.gy = NULL
         self.left = NULL
         self.right = NULL
@@ -394,6 +405,7 @@ cdef class TreeBuilder:
         free(self.right_ae)
         free(self.medians)
         free(self.gw)
+        free(self.keys)
         free(self.gy)
         free(self.left)
         free(self.right)
@@ -518,6 +530,7 @@ cdef class TreeBuilder:
             self.hist_size = d * self.max_bins * self.S
             self.gw = <float64_t*> malloc(max(self.n_samples, 1) * sizeof(float64_t))
             self.gy = <float64_t*> malloc(max(self.n_samples, 1) * self.n_outputs * sizeof(float64_t))
+            self.keys = <uint64_t*> malloc(max(self.n_samples, 1) * sizeof(uint64_t))
         self.node_count = 0
         self.capacity = 0
         self.max_depth_seen = -1
@@ -1135,7 +1148,17 @@ cdef class TreeBuilder:
         cdef intp_t p, i, k, f, n = end - start
         cdef float64_t wi, y, sq
         memset(H, 0, self.hist_size * sizeof(float64_t))
-        # Gather the node's weights and targets once, contiguously, for all features.
+        self._gather(start, end)
+        if self.n_threads > 1 and n >= PARALLEL_MIN_SAMPLES:
+            for f in prange(self.n_features, num_threads=self.n_threads, schedule="static"):
+                self._hist_feature(H, f, start, n)
+        else:
+            for f in range(self.n_features):
+                self._hist_feature(H, f, start, n)
+
+    cdef void _gather(self, intp_t start, intp_t end) noexcept nogil:
+        # The node's weights and targets, contiguously, for all features.
+        cdef intp_t p, i, k, n = end - start
         for p in range(n):
             i = self.samples[start + p]
             self.gw[p] = self.w[i]
@@ -1144,12 +1167,6 @@ cdef class TreeBuilder:
                     self.gy[p * self.n_outputs + k] = self.yc[i * self.n_outputs + k]
                 else:
                     self.gy[p * self.n_outputs + k] = self.yr[i * self.n_outputs + k]
-        if self.n_threads > 1 and n >= PARALLEL_MIN_SAMPLES:
-            for f in prange(self.n_features, num_threads=self.n_threads, schedule="static"):
-                self._hist_feature(H, f, start, n)
-        else:
-            for f in range(self.n_features):
-                self._hist_feature(H, f, start, n)
 
     cdef void _hist_feature(self, float64_t* H, intp_t f, intp_t start, intp_t n) noexcept nogil:
         cdef intp_t p, k, S = self.S, no = self.n_outputs, M = self.max_n_classes
@@ -1175,8 +1192,16 @@ cdef class TreeBuilder:
                 h[2 + no] += sq
 
     cdef bint _hist_constant(self, const float64_t* H, intp_t f) noexcept nogil:
-        cdef intp_t b, seen = 0
+        cdef intp_t b, seen = 0, p
         cdef const float64_t* Hf = H + f * self.max_bins * self.S
+        cdef const uint8_t* xb = self.Xbt + f * self.n_total
+        cdef uint8_t c0
+        if H == NULL:  # small node: compare its codes
+            c0 = xb[self.samples[self.cur_start]]
+            for p in range(self.cur_start + 1, self.cur_end):
+                if xb[self.samples[p]] != c0:
+                    return False
+            return True
         for b in range(self.n_bins[f]):
             if Hf[b * self.S] > 0.0:
                 seen += 1
@@ -1234,11 +1259,65 @@ cdef class TreeBuilder:
                 self.samples[pe] = tmp
         return pe
 
+    cdef void _scan_codes(self, intp_t j, intp_t start, intp_t end,
+                          float64_t w_node) noexcept nogil:
+        """A small node's split on feature visit[j] from its sorted codes
+        (the candidates and sums of a histogram scan, without the histogram)."""
+        cdef intp_t f = self.visit[j], n = end - start, t, p, k, code, nxt
+        cdef intp_t no = self.n_outputs, M = self.max_n_classes
+        cdef const uint8_t* xb = self.Xbt + f * self.n_total
+        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
+        cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
+        cdef float64_t* sr = sl + self.n_stat
+        cdef float64_t wl = 0.0, wr, wi, proxy
+        cdef SplitRecord* rec = &self.frecs[j]
+        for p in range(n):
+            self.keys[p] = ((<uint64_t> xb[self.samples[start + p]]) << 32) | <uint64_t> p
+        qsort(self.keys, n, sizeof(uint64_t), _cmp_u64)
+        memset(sl, 0, self.n_stat * sizeof(float64_t))
+        rec.feature = f
+        rec.pos = end
+        rec.proxy = -INFINITY
+        for t in range(n - 1):
+            p = <intp_t> (self.keys[t] & <uint64_t> 4294967295U)
+            code = <intp_t> (self.keys[t] >> 32)
+            wi = self.gw[p]
+            wl += wi
+            if self.is_clf:
+                for k in range(no):
+                    sl[k * M + <intp_t> self.gy[p * no + k]] += wi
+            else:
+                for k in range(no):
+                    sl[k] += wi * self.gy[p * no + k]
+            nxt = <intp_t> (self.keys[t + 1] >> 32)
+            if nxt == code:
+                continue
+            if t + 1 < self.min_samples_leaf or n - t - 1 < self.min_samples_leaf:
+                continue
+            wr = w_node - wl
+            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
+                continue
+            proxy = self._proxy(sl, sr, wl, wr)
+            if proxy > rec.proxy:
+                rec.proxy = proxy
+                rec.pos = start + t + 1
+                rec.bin = code
+                if vals[code] == vals[code]:
+                    rec.threshold = vals[code] / 2.0 + vals[nxt] / 2.0
+                else:
+                    rec.threshold = self.bin_thr[f * self.max_bins + code]
+
     cdef void _split_hist(self, const float64_t* H, intp_t start, intp_t end,
                           float64_t w_node, float64_t impurity,
                           intp_t* n_constant, SplitRecord* best) noexcept nogil:
+        self.cur_start = start
+        self.cur_end = end
         cdef intp_t nv = self._draw_features(start, end, n_constant, <float64_t*> H), j
-        if nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
+        if H == NULL:
+            self._gather(start, end)
+            for j in range(nv):
+                self._scan_codes(j, start, end, w_node)
+        elif nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
             for j in prange(nv, num_threads=self.n_threads, schedule="dynamic"):
                 self._scan_hist(H, j, start, end, w_node)
         else:
@@ -1248,7 +1327,7 @@ cdef class TreeBuilder:
         cdef intp_t f = best.feature, b = best.bin, b2 = b + 1
         cdef const float32_t* vals = self.bin_vals + f * self.max_bins
         if best.pos < end:
-            if vals[b] == vals[b]:
+            if H != NULL and vals[b] == vals[b]:
                 # One bin per distinct value: the exact splitter's midpoint
                 # between the values present in the node on either side.
                 while H[(f * self.max_bins + b2) * self.S] == 0.0:
@@ -1267,9 +1346,11 @@ cdef class TreeBuilder:
         """
         cdef intp_t small, left_slot = -1, i
         cdef bint left_small = pos - start <= end - pos
-        cdef float64_t* P = self.slots[parent_slot]
+        cdef float64_t* P
         cdef float64_t* Q
         right_slot[0] = -1
+        if parent_slot < 0:  # a small node: its children are small too
+            return -1
         if not need_left and not need_right:
             self._slot_put(parent_slot)
             return -1
@@ -1312,7 +1393,8 @@ cdef class TreeBuilder:
         elif self.splitter == RANDOM:
             self._split_random(start, end, w_node, impurity, n_constant, best)
         else:
-            self._split_hist(self.slots[hist], start, end, w_node, impurity,
+            self._split_hist(self.slots[hist] if hist >= 0 else NULL, start, end,
+                             w_node, impurity,
                              n_constant, best)
 
     # ------------------------------------------------------------ node store
@@ -1377,7 +1459,7 @@ cdef class TreeBuilder:
         cdef float64_t w_node, impurity
         cdef bint is_leaf, first = True, need_l, need_r
         hist = -1
-        if self.splitter == HIST and self.n_samples > 0:
+        if self.splitter == HIST and self.n_samples >= HIST_MIN_SAMPLES:
             hist = self._slot_get()
             self._build_hist(self.slots[hist], 0, self.n_samples)
         stack[0] = StackRecord(0, self.n_samples, 0, TREE_UNDEFINED, 0, INFINITY, 0, hist)
@@ -1395,7 +1477,7 @@ cdef class TreeBuilder:
             n_const = rec.n_constant_features
             split.pos = end
             if not is_leaf:
-                if self.splitter == HIST and rec.hist < 0:
+                if self.splitter == HIST and rec.hist < 0 and end - start >= HIST_MIN_SAMPLES:
                     rec.hist = self._slot_get()
                     self._build_hist(self.slots[rec.hist], start, end)
                 self._node_split(start, end, w_node, impurity, &n_const, rec.hist, &split)
@@ -1412,10 +1494,10 @@ cdef class TreeBuilder:
             self.missing_go_to_left[node_id] = (split.pos - start) > (end - split.pos)
             hl = hr = -1
             if self.splitter == HIST:
-                need_l = not self._trivial_leaf(depth + 1, split.pos - start,
-                                                split.weight_left, split.impurity_left)
-                need_r = not self._trivial_leaf(depth + 1, end - split.pos,
-                                                split.weight_right, split.impurity_right)
+                need_l = (split.pos - start >= HIST_MIN_SAMPLES and not self._trivial_leaf(
+                    depth + 1, split.pos - start, split.weight_left, split.impurity_left))
+                need_r = (end - split.pos >= HIST_MIN_SAMPLES and not self._trivial_leaf(
+                    depth + 1, end - split.pos, split.weight_right, split.impurity_right))
                 hl = self._child_hists(rec.hist, start, split.pos, end, need_l, need_r, &hr)
             if top + 2 > cap:
                 cap *= 2
@@ -1439,7 +1521,7 @@ cdef class TreeBuilder:
         is_leaf = self._trivial_leaf(depth, end - start, w_node, impurity)
         split.pos = end
         if not is_leaf:
-            if self.splitter == HIST:
+            if self.splitter == HIST and end - start >= HIST_MIN_SAMPLES:
                 hist = self._slot_get()
                 self._build_hist(self.slots[hist], start, end)
             self._node_split(start, end, w_node, impurity, &n_const, hist, &split)
