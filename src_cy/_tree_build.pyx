@@ -22,7 +22,7 @@ from cython.parallel cimport prange
 from libc.float cimport DBL_EPSILON
 from libc.math cimport INFINITY, log as ln
 from libc.stdint cimport int32_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc, qsort, realloc
+from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 from libc.string cimport memcpy, memset
 
 import numpy as np
@@ -287,6 +287,7 @@ cdef class TreeBuilder:
         int32_t* sidx
         float32_t* svals
         uint8_t* mask
+        uint8_t* skip
         int32_t* tmp_idx
         float32_t* tmp_val
         # single output: weights / targets stored in each feature's sorted
@@ -342,6 +343,7 @@ cdef class TreeBuilder:
         self.sidx = NULL
         self.svals = NULL
         self.mask = NULL
+        self.skip = NULL
         self.tmp_idx = NULL
         self.tmp_val = NULL
         self.sw = NULL
@@ -389,6 +391,7 @@ cdef class TreeBuilder:
         free(self.sidx)
         free(self.svals)
         free(self.mask)
+        free(self.skip)
         free(self.tmp_idx)
         free(self.tmp_val)
         free(self.sw)
@@ -547,6 +550,7 @@ cdef class TreeBuilder:
         self.sidx = <int32_t*> malloc(max(d * n, 1) * sizeof(int32_t))
         self.svals = <float32_t*> malloc(max(d * n, 1) * sizeof(float32_t))
         self.mask = <uint8_t*> malloc(max(self.n_total, 1) * sizeof(uint8_t))
+        self.skip = <uint8_t*> calloc(max(d, 1), sizeof(uint8_t))
         self.tmp_idx = <int32_t*> malloc(max(d * n, 1) * sizeof(int32_t))
         self.tmp_val = <float32_t*> malloc(max(d * n, 1) * sizeof(float32_t))
         # 32 more bytes per entry: only while that stays moderate
@@ -957,11 +961,17 @@ cdef class TreeBuilder:
                 self._scan_sorted(j, start, end, w_node)
         self._pick(nv, best)
         if best.pos < end:
-            self._partition_sorted(start, end, best)
+            self._partition_sorted(start, end, best,
+                                   0 if self.max_leaf_nodes > 0 else n_constant[0])
             self._children(self.samples, start, end, w_node, impurity, best)
 
     cdef void _partition_sorted(self, intp_t start, intp_t end,
-                                const SplitRecord* best) noexcept nogil:
+                                const SplitRecord* best, intp_t n_skip) noexcept nogil:
+        """Partition the node's per-feature sorted arrays at best.
+
+        Depth-first, the subtree never reads the features it knows constant
+        (constant_features[:n_skip]), so their arrays are left as they are.
+        """
         cdef intp_t p, f, n = self.n_samples, ps = start, pe = end
         cdef const int32_t* idx = self.sidx + best.feature * n
         cdef int32_t tmp
@@ -983,14 +993,18 @@ cdef class TreeBuilder:
                 tmp = self.samples[ps]
                 self.samples[ps] = self.samples[pe]
                 self.samples[pe] = tmp
+        for f in range(n_skip):
+            self.skip[self.constant_features[f]] = 1
         if self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
             for f in prange(self.n_features, num_threads=self.n_threads, schedule="static"):
-                if f != best.feature:
+                if f != best.feature and not self.skip[f]:
                     self._stable_partition(f, start, end)
         else:
             for f in range(self.n_features):
-                if f != best.feature:
+                if f != best.feature and not self.skip[f]:
                     self._stable_partition(f, start, end)
+        for f in range(n_skip):
+            self.skip[self.constant_features[f]] = 0
 
     cdef void _stable_partition(self, intp_t f, intp_t start, intp_t end) noexcept nogil:
         # Left samples keep their sorted order in place; right ones go through a
