@@ -6,7 +6,7 @@ Follows the structure of scikit-learn's ``sklearn/ensemble/_base.py``
 """
 
 from abc import ABCMeta, abstractmethod
-from numbers import Integral
+from numbers import Integral, Real
 from warnings import warn
 
 import numpy as np
@@ -21,6 +21,9 @@ from sklearn.base import (
 from sklearn.utils import Bunch, get_tags
 
 from fastml.utils._sklearn import (
+    Interval,
+    RealNotInt,
+    StrOptions,
     _BaseComposition,
     _print_elapsed_time,
     _routing_enabled,
@@ -201,3 +204,51 @@ def _get_n_samples_bootstrap(n_samples, max_samples, sample_weight):
             "We recommend passing `max_samples` as an integer instead."
         )
     return n_bootstrap
+
+
+# Parameter constraints of the decision-tree parameters forests and gradient
+# boosting forward to their trees (scikit-learn's DecisionTree* constraints).
+_TREE_PARAM_CONSTRAINTS = {
+    "max_depth": [Interval(Integral, 1, None, closed="left"), None],
+    "min_samples_split": [
+        Interval(Integral, 2, None, closed="left"),
+        Interval(RealNotInt, 0.0, 1.0, closed="right"),
+    ],
+    "min_samples_leaf": [
+        Interval(Integral, 1, None, closed="left"),
+        Interval(RealNotInt, 0.0, 1.0, closed="neither"),
+    ],
+    "min_weight_fraction_leaf": [Interval(Real, 0.0, 0.5, closed="both")],
+    "max_features": [
+        Interval(Integral, 1, None, closed="left"),
+        Interval(RealNotInt, 0.0, 1.0, closed="right"),
+        StrOptions({"sqrt", "log2"}),
+        None,
+    ],
+    "random_state": ["random_state"],
+    "max_leaf_nodes": [Interval(Integral, 2, None, closed="left"), None],
+    "min_impurity_decrease": [Interval(Real, 0.0, None, closed="left")],
+    "ccp_alpha": [Interval(Real, 0.0, None, closed="left")],
+    # fastml addition: bin features into at most max_bins (<= 255) bins once
+    # per ensemble and grow every tree with the histogram splitter
+    "max_bins": [Interval(Integral, 2, 255, closed="both"), None],
+}
+
+
+class _TreeData:
+    """The training X of an ensemble, prepared once and shared by all its trees.
+
+    ``max_bins=None``: trees use their exact splitter on X. Otherwise X is
+    binned here once and every tree is grown by the histogram splitter on the
+    shared bins.
+    """
+
+    def __init__(self, X, max_bins, n_threads):
+        self.X, self.max_bins, self.n_threads = X, max_bins, n_threads
+
+    def fit(self, tree, y, sample_weight):
+        tree.fit(self.X, y, sample_weight=sample_weight, check_input=False)
+        return tree
+
+    def apply(self, tree):
+        return tree.apply(self.X, check_input=False)
