@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import (
     Hidden,
     Interval,
     Options,
+    RealNotInt,
     StrOptions,
     validate_params,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "Hidden",
     "Interval",
     "Options",
+    "RealNotInt",
     "StrOptions",
     "_check_sample_weight",
     "_fit_context",

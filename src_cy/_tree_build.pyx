@@ -1,0 +1,1419 @@
+# Grow one decision tree: node split search (exact "best", "random", "hist")
+# and the depth-first / best-first builders.
+#
+# Adapted from scikit-learn's sklearn/tree/_splitter.pyx, _partitioner.pyx,
+# _criterion.pyx and _tree.pyx (BSD-3, the scikit-learn developers). The
+# feature draws (Fisher-Yates with sklearn's XorShift RNG and its
+# constant-feature bookkeeping), the candidate positions (ties within
+# FEATURE_THRESHOLD skipped), the criterion formulas, the "first strictly
+# better split wins" rule, the node numbering of both builders (including
+# libstdc++'s heap order for best-first) are sklearn's, so with the same seed
+# the same tree comes out.  What differs is how a node is searched:
+#   * "best": every feature is sorted once at the start; a split stably
+#     partitions the per-feature sorted index arrays, so no node ever sorts.
+#     The features a node visits are known before any is scanned (the
+#     constant check is O(1) on sorted data), so large nodes scan them in
+#     parallel and reduce in visiting order.
+#   * "hist": X is pre-binned (uint8); a node's per-feature histograms of
+#     class weights / target sums are scanned instead of samples, and the
+#     larger child's histogram is the parent's minus the smaller child's.
+cimport cython
+from cython.parallel cimport prange
+from libc.float cimport DBL_EPSILON
+from libc.math cimport INFINITY, log as ln
+from libc.stdint cimport int32_t, uint8_t, uint32_t
+from libc.stdlib cimport free, malloc, qsort, realloc
+from libc.string cimport memcpy, memset
+
+import numpy as np
+
+from fastml._cy._tree_common cimport (
+    TREE_LEAF, TREE_UNDEFINED, float32_t, float64_t, intp_t, rand_int, rand_uniform,
+)
+
+cdef float32_t FEATURE_THRESHOLD = 1e-7
+cdef float64_t EPSILON = DBL_EPSILON
+cdef float64_t LN2 = ln(2.0)
+
+cdef enum:
+    GINI = 0
+    ENTROPY = 1
+    SQUARED_ERROR = 2
+    ABSOLUTE_ERROR = 3
+
+cdef enum:
+    BEST = 0
+    RANDOM = 1
+    HIST = 2
+
+cdef enum:
+    # Nodes with fewer samples search / partition features serially: an
+    # OpenMP region costs more than it saves there.
+    PARALLEL_MIN_SAMPLES = 8192
+
+CRITERIA = {"gini": GINI, "entropy": ENTROPY, "log_loss": ENTROPY,
+            "squared_error": SQUARED_ERROR, "friedman_mse": SQUARED_ERROR,
+            "absolute_error": ABSOLUTE_ERROR}
+SPLITTERS = {"best": BEST, "random": RANDOM, "hist": HIST}
+
+
+cdef struct SplitRecord:
+    intp_t feature
+    intp_t pos
+    intp_t bin
+    float64_t threshold
+    float64_t proxy
+    float64_t improvement
+    float64_t impurity_left
+    float64_t impurity_right
+    float64_t weight_left
+    float64_t weight_right
+
+
+cdef struct StackRecord:
+    intp_t start
+    intp_t end
+    intp_t depth
+    intp_t parent
+    bint is_left
+    float64_t impurity
+    intp_t n_constant_features
+    intp_t hist
+
+
+cdef struct FrontierRecord:
+    intp_t node_id
+    intp_t start
+    intp_t end
+    intp_t pos
+    intp_t depth
+    bint is_leaf
+    float64_t impurity
+    float64_t impurity_left
+    float64_t impurity_right
+    float64_t improvement
+
+
+cdef inline float64_t _log2(float64_t x) noexcept nogil:
+    return ln(x) / LN2
+
+
+# ---- absolute_error: sklearn's WeightedFenwickTree (sklearn/tree/_utils.pyx) on
+# raw buffers. Prefix sums of w and w*y over a node's target ranks give the
+# weighted median and absolute error of any growing set in O(log n) per sample.
+cdef struct Fenwick:
+    float64_t* tw
+    float64_t* twy
+    intp_t size
+    intp_t max_pow2
+    float64_t total_w
+    float64_t total_wy
+
+
+cdef struct YRank:
+    float64_t y
+    intp_t pos
+
+
+cdef int _cmp_yrank(const void* a, const void* b) noexcept nogil:
+    cdef const YRank* u = <const YRank*> a
+    cdef const YRank* v = <const YRank*> b
+    if u.y < v.y:
+        return -1
+    if u.y > v.y:
+        return 1
+    return (u.pos > v.pos) - (u.pos < v.pos)
+
+
+cdef inline void _fen_reset(Fenwick* t, intp_t size) noexcept nogil:
+    cdef intp_t p = 1
+    t.size = size
+    memset(t.tw, 0, (size + 1) * sizeof(float64_t))
+    memset(t.twy, 0, (size + 1) * sizeof(float64_t))
+    t.total_w = 0.0
+    t.total_wy = 0.0
+    while p <= size:
+        p <<= 1
+    t.max_pow2 = p >> 1
+
+
+cdef inline void _fen_add(Fenwick* t, intp_t idx, float64_t y, float64_t w) noexcept nogil:
+    cdef float64_t wy = w * y
+    cdef intp_t j = idx + 1
+    while j <= t.size:
+        t.tw[j] += w
+        t.twy[j] += wy
+        j += j & -j
+    t.total_w += w
+    t.total_wy += wy
+
+
+cdef intp_t _fen_search(Fenwick* t, float64_t target, float64_t* cw_out,
+                        float64_t* cwy_out, intp_t* prev_out) noexcept nogil:
+    cdef intp_t cur = 0, nxt, prev, equal_bit = 0, bit = t.max_pow2
+    cdef float64_t cw = 0.0, cwy = 0.0, node_w, equal_target = 0.0
+    while bit != 0:
+        nxt = cur + bit
+        if nxt <= t.size:
+            node_w = t.tw[nxt]
+            if target == node_w:
+                equal_target = target
+                equal_bit = bit
+                break
+            elif target > node_w:
+                target -= node_w
+                cur = nxt
+                cw += node_w
+                cwy += t.twy[nxt]
+        bit >>= 1
+    if bit == 0:
+        cw_out[0] = cw
+        cwy_out[0] = cwy
+        prev_out[0] = cur
+        return cur
+    prev = cur
+    while bit != 0:
+        nxt = prev + bit
+        if nxt <= t.size:
+            node_w = t.tw[nxt]
+            if target > node_w:
+                target -= node_w
+                prev = nxt
+        bit >>= 1
+    bit = equal_bit
+    target = equal_target
+    while bit != 0:
+        nxt = cur + bit
+        if nxt <= t.size:
+            node_w = t.tw[nxt]
+            if target >= node_w:
+                target -= node_w
+                cur = nxt
+                cw += node_w
+                cwy += t.twy[nxt]
+        bit >>= 1
+    cw_out[0] = cw
+    cwy_out[0] = cwy
+    prev_out[0] = prev
+    return cur
+
+
+# libstdc++'s push_heap / pop_heap with comp(a, b) = a.improvement < b.improvement,
+# so that ties between frontier nodes are broken as in sklearn's BestFirstTreeBuilder.
+cdef inline void _heap_sift_up(FrontierRecord* h, intp_t hole, intp_t top,
+                               FrontierRecord value) noexcept nogil:
+    cdef intp_t parent = (hole - 1) // 2
+    while hole > top and h[parent].improvement < value.improvement:
+        h[hole] = h[parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    h[hole] = value
+
+
+cdef inline void _heap_push(FrontierRecord* h, intp_t n) noexcept nogil:
+    """h[0:n] is a heap plus h[n-1] appended: restore the heap."""
+    _heap_sift_up(h, n - 1, 0, h[n - 1])
+
+
+cdef inline void _heap_pop(FrontierRecord* h, intp_t n) noexcept nogil:
+    """Move the max of heap h[0:n] to h[n-1]; h[0:n-1] stays a heap."""
+    cdef FrontierRecord value
+    cdef intp_t hole = 0, child = 0, length = n - 1
+    if n <= 1:
+        return
+    value = h[n - 1]
+    h[n - 1] = h[0]
+    while child < (length - 1) // 2:
+        child = 2 * (child + 1)
+        if h[child].improvement < h[child - 1].improvement:
+            child -= 1
+        h[hole] = h[child]
+        hole = child
+    if (length & 1) == 0 and child == (length - 2) // 2:
+        child = 2 * (child + 1)
+        h[hole] = h[child - 1]
+        hole = child - 1
+    _heap_sift_up(h, hole, 0, value)
+
+
+@cython.final
+cdef class TreeBuilder:
+    """Grows one tree; `build()` returns its node arrays as a dict.
+
+    Inputs are validated by the estimator (fastml/tree/_classes.py): X is
+    float32 and feature-major (n_features, n_samples) for "best"/"random",
+    uint8 feature-major bins for "hist"; y is int32 class indices
+    (classification) or float64 (regression), C-contiguous (n, n_outputs);
+    sample_weight is float64 (n,), all >= 0.
+    """
+    cdef:
+        # data (raw pointers into arrays kept alive by the Python references below)
+        object _keep
+        const float32_t* Xt
+        const uint8_t* Xbt
+        const float64_t* bin_thr
+        const intp_t* n_bins
+        const int32_t* yc
+        const float64_t* yr
+        const float64_t* w
+        intp_t n_total, n_samples, n_features, n_outputs, max_n_classes, n_stat
+        intp_t* n_classes
+        float64_t weighted_n_samples
+        int crit, splitter
+        bint is_clf
+        # parameters
+        intp_t max_features, min_samples_leaf, min_samples_split, max_depth
+        intp_t max_leaf_nodes
+        float64_t min_weight_leaf, min_impurity_decrease
+        uint32_t rand_state
+        int n_threads
+        # splitter state
+        intp_t* features
+        intp_t* constant_features
+        intp_t* visit
+        SplitRecord* frecs
+        float64_t* scratch
+        int32_t* samples
+        int32_t* sidx
+        float32_t* svals
+        uint8_t* mask
+        int32_t* tmp_idx
+        float32_t* tmp_val
+        float64_t* total
+        float64_t sq_total
+        # absolute_error: node-local target ranks, sorted targets, Fenwick tree
+        intp_t* rank
+        float64_t* sorted_y
+        YRank* yrank
+        Fenwick fen
+        float64_t* left_ae
+        float64_t* right_ae
+        float64_t* medians
+        intp_t n_node
+        # histograms ("hist")
+        intp_t max_bins, S, hist_size
+        float64_t** slots
+        intp_t n_slots
+        intp_t* free_slots
+        intp_t n_free
+        float64_t* gw
+        float64_t* gy
+        # output nodes
+        intp_t node_count, capacity, value_stride
+        intp_t* left
+        intp_t* right
+        intp_t* feature
+        float64_t* threshold
+        float64_t* impurity
+        intp_t* n_node_samples
+        float64_t* weighted_n_node_samples
+        uint8_t* missing_go_to_left
+        float64_t* value
+        intp_t max_depth_seen
+
+    def __cinit__(self):
+        self.n_classes = NULL
+        self.features = NULL
+        self.constant_features = NULL
+        self.visit = NULL
+        self.frecs = NULL
+        self.scratch = NULL
+        self.samples = NULL
+        self.sidx = NULL
+        self.svals = NULL
+        self.mask = NULL
+        self.tmp_idx = NULL
+        self.tmp_val = NULL
+        self.total = NULL
+        self.rank = NULL
+        self.sorted_y = NULL
+        self.yrank = NULL
+        self.fen.tw = NULL
+        self.fen.twy = NULL
+        self.left_ae = NULL
+        self.right_ae = NULL
+        self.medians = NULL
+        self.slots = NULL
+        self.free_slots = NULL
+        self.n_slots = 0
+        self.gw = NULL
+        self.gy = NULL
+        self.left = NULL
+        self.right = NULL
+        self.feature = NULL
+        self.threshold = NULL
+        self.impurity = NULL
+        self.n_node_samples = NULL
+        self.weighted_n_node_samples = NULL
+        self.missing_go_to_left = NULL
+        self.value = NULL
+
+    def __dealloc__(self):
+        cdef intp_t s
+        for s in range(self.n_slots):
+            free(self.slots[s])
+        free(self.slots)
+        free(self.free_slots)
+        free(self.n_classes)
+        free(self.features)
+        free(self.constant_features)
+        free(self.visit)
+        free(self.frecs)
+        free(self.scratch)
+        free(self.samples)
+        free(self.sidx)
+        free(self.svals)
+        free(self.mask)
+        free(self.tmp_idx)
+        free(self.tmp_val)
+        free(self.total)
+        free(self.rank)
+        free(self.sorted_y)
+        free(self.yrank)
+        free(self.fen.tw)
+        free(self.fen.twy)
+        free(self.left_ae)
+        free(self.right_ae)
+        free(self.medians)
+        free(self.gw)
+        free(self.gy)
+        free(self.left)
+        free(self.right)
+        free(self.feature)
+        free(self.threshold)
+        free(self.impurity)
+        free(self.n_node_samples)
+        free(self.weighted_n_node_samples)
+        free(self.missing_go_to_left)
+        free(self.value)
+
+    def __init__(self, str criterion, str splitter, object Xt, object y,
+                 const float64_t[::1] sample_weight, object n_classes,
+                 intp_t max_features, intp_t min_samples_leaf,
+                 intp_t min_samples_split, float64_t min_weight_leaf,
+                 intp_t max_depth, intp_t max_leaf_nodes,
+                 float64_t min_impurity_decrease, uint32_t seed, int n_threads,
+                 object order=None, object bin_thresholds=None, object n_bins=None):
+        """Xt: float32 (n_features, n) for best/random, uint8 bins for hist.
+
+        order: optional int32 (n_features, n) argsort of Xt along axis 1 (best);
+        bin_thresholds: float64 (n_features, max_bins) upper bin edges (hist);
+        n_bins: intp (n_features,) (hist). seed: sklearn's rand_r_state.
+        """
+        cdef intp_t k, i, j
+        cdef const float32_t[:, ::1] X32
+        cdef const uint8_t[:, ::1] Xb
+        cdef const int32_t[:, ::1] yc
+        cdef const float64_t[:, ::1] yr
+        cdef const float64_t[:, ::1] thr
+        cdef const intp_t[::1] nb
+        self.crit = CRITERIA[criterion]
+        self.splitter = SPLITTERS[splitter]
+        self.is_clf = self.crit in (GINI, ENTROPY)
+        if self.crit == ABSOLUTE_ERROR and self.splitter == HIST:
+            raise NotImplementedError(
+                "criterion='absolute_error' needs the samples' order: use "
+                "splitter='best' or 'random' (histograms only hold sums).")
+        self._keep = [Xt, y, sample_weight, order, bin_thresholds, n_bins]
+        self.n_features = Xt.shape[0]
+        self.n_total = Xt.shape[1]
+        self.n_outputs = y.shape[1]
+        self.w = &sample_weight[0]
+        if self.splitter == HIST:
+            Xb = Xt
+            self.Xbt = &Xb[0, 0]
+            thr = bin_thresholds
+            self.bin_thr = &thr[0, 0]
+            self.max_bins = thr.shape[1]
+            nb = n_bins
+            self.n_bins = &nb[0]
+        else:
+            X32 = Xt
+            self.Xt = &X32[0, 0]
+        self.n_classes = <intp_t*> malloc(self.n_outputs * sizeof(intp_t))
+        self.max_n_classes = 1
+        if self.is_clf:
+            yc = y
+            self.yc = &yc[0, 0]
+            for k in range(self.n_outputs):
+                self.n_classes[k] = n_classes[k]
+                self.max_n_classes = max(self.max_n_classes, self.n_classes[k])
+            self.n_stat = self.n_outputs * self.max_n_classes
+        else:
+            yr = y
+            self.yr = &yr[0, 0]
+            for k in range(self.n_outputs):
+                self.n_classes[k] = 1
+            self.n_stat = self.n_outputs
+        self.value_stride = self.n_outputs * self.max_n_classes
+        self.max_features = max_features
+        self.min_samples_leaf = min_samples_leaf
+        self.min_samples_split = min_samples_split
+        self.min_weight_leaf = min_weight_leaf
+        self.max_depth = max_depth
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_impurity_decrease = min_impurity_decrease
+        self.rand_state = seed
+        self.n_threads = max(n_threads, 1)
+
+        # Samples of zero weight take no part in the tree (as in sklearn).
+        cdef intp_t n = self.n_total, d = self.n_features
+        self.samples = <int32_t*> malloc(max(n, 1) * sizeof(int32_t))
+        self.weighted_n_samples = 0.0
+        j = 0
+        for i in range(n):
+            if sample_weight[i] != 0.0:
+                self.samples[j] = i
+                j += 1
+            self.weighted_n_samples += sample_weight[i]
+        self.n_samples = j
+
+        self.features = <intp_t*> malloc(d * sizeof(intp_t))
+        self.constant_features = <intp_t*> malloc(d * sizeof(intp_t))
+        self.visit = <intp_t*> malloc(d * sizeof(intp_t))
+        self.frecs = <SplitRecord*> malloc(d * sizeof(SplitRecord))
+        self.scratch = <float64_t*> malloc(d * 2 * self.n_stat * sizeof(float64_t))
+        self.total = <float64_t*> malloc(self.n_stat * sizeof(float64_t))
+        for k in range(d):
+            self.features[k] = k
+            self.constant_features[k] = 0
+        if self.crit == ABSOLUTE_ERROR:
+            j = max(self.n_samples, 1)
+            self.rank = <intp_t*> malloc(self.n_outputs * max(n, 1) * sizeof(intp_t))
+            self.sorted_y = <float64_t*> malloc(self.n_outputs * j * sizeof(float64_t))
+            self.yrank = <YRank*> malloc(j * sizeof(YRank))
+            self.fen.tw = <float64_t*> malloc((j + 1) * sizeof(float64_t))
+            self.fen.twy = <float64_t*> malloc((j + 1) * sizeof(float64_t))
+            self.left_ae = <float64_t*> malloc(j * sizeof(float64_t))
+            self.right_ae = <float64_t*> malloc(j * sizeof(float64_t))
+            self.medians = <float64_t*> malloc(self.n_outputs * sizeof(float64_t))
+        if self.splitter == BEST:
+            self._presort(order)
+        elif self.splitter == HIST:
+            self.S = 2 + self.n_stat + (0 if self.is_clf else 1)
+            self.hist_size = d * self.max_bins * self.S
+            self.gw = <float64_t*> malloc(max(self.n_samples, 1) * sizeof(float64_t))
+            self.gy = <float64_t*> malloc(max(self.n_samples, 1) * self.n_outputs * sizeof(float64_t))
+        self.node_count = 0
+        self.capacity = 0
+        self.max_depth_seen = -1
+
+    cdef _presort(self, object order):
+        """sidx[f] = the nonzero-weight samples sorted by X[:, f]; svals their values."""
+        cdef intp_t n = self.n_samples, d = self.n_features, f, p, i
+        cdef const int32_t[:, ::1] od
+        cdef int32_t* keep = <int32_t*> malloc(max(self.n_total, 1) * sizeof(int32_t))
+        if order is None:
+            order = np.argsort(np.asarray(self._keep[0]), axis=1, kind="stable").astype(np.int32)
+        od = order
+        self.sidx = <int32_t*> malloc(max(d * n, 1) * sizeof(int32_t))
+        self.svals = <float32_t*> malloc(max(d * n, 1) * sizeof(float32_t))
+        self.mask = <uint8_t*> malloc(max(self.n_total, 1) * sizeof(uint8_t))
+        self.tmp_idx = <int32_t*> malloc(max(d * n, 1) * sizeof(int32_t))
+        self.tmp_val = <float32_t*> malloc(max(d * n, 1) * sizeof(float32_t))
+        with nogil:
+            for i in range(self.n_total):
+                keep[i] = self.w[i] != 0.0
+            for f in prange(d, num_threads=self.n_threads, schedule="static"):
+                self._presort_feature(f, &od[f, 0], keep)
+        free(keep)
+
+    cdef void _presort_feature(self, intp_t f, const int32_t* od, const int32_t* keep) noexcept nogil:
+        cdef intp_t p, q = 0, i, n = self.n_samples
+        for p in range(self.n_total):
+            i = od[p]
+            if keep[i]:
+                self.sidx[f * n + q] = i
+                self.svals[f * n + q] = self.Xt[f * self.n_total + i]
+                q += 1
+
+    # ------------------------------------------------------------------ criteria
+    cdef inline float64_t _impurity(self, const float64_t* s, float64_t wn,
+                                    float64_t sq) noexcept nogil:
+        """sklearn's Gini / Entropy / MSE node_impurity from the node's sums."""
+        cdef float64_t res = 0.0, acc, c
+        cdef intp_t k, j, M = self.max_n_classes
+        if self.crit == GINI:
+            for k in range(self.n_outputs):
+                acc = 0.0
+                for j in range(self.n_classes[k]):
+                    c = s[k * M + j]
+                    acc += c * c
+                res += 1.0 - acc / (wn * wn)
+        elif self.crit == ENTROPY:
+            for k in range(self.n_outputs):
+                for j in range(self.n_classes[k]):
+                    c = s[k * M + j]
+                    if c > 0.0:
+                        c /= wn
+                        res -= c * _log2(c)
+        elif self.crit == ABSOLUTE_ERROR:
+            return sq / (wn * self.n_outputs)  # sq: the summed absolute error
+        else:
+            res = sq / wn
+            for k in range(self.n_outputs):
+                res -= (s[k] / wn) ** 2.0
+        return res / self.n_outputs
+
+    cdef inline float64_t _proxy(self, const float64_t* sl, float64_t* sr,
+                                 float64_t wl, float64_t wr) noexcept nogil:
+        """sklearn's proxy_impurity_improvement; sr is scratch for the right sums."""
+        cdef intp_t k, j, M = self.max_n_classes
+        cdef float64_t pl = 0.0, pr = 0.0, r
+        if self.is_clf:
+            for k in range(self.n_outputs):
+                for j in range(self.n_classes[k]):
+                    sr[k * M + j] = self.total[k * M + j] - sl[k * M + j]
+            return -wr * self._impurity(sr, wr, 0.0) - wl * self._impurity(sl, wl, 0.0)
+        for k in range(self.n_outputs):
+            r = self.total[k] - sl[k]
+            pl += sl[k] * sl[k]
+            pr += r * r
+        return pl / wl + pr / wr
+
+    cdef inline void _add_sample(self, float64_t* s, intp_t i, float64_t wi) noexcept nogil:
+        cdef intp_t k
+        if self.is_clf:
+            for k in range(self.n_outputs):
+                s[k * self.max_n_classes + self.yc[i * self.n_outputs + k]] += wi
+        else:
+            for k in range(self.n_outputs):
+                s[k] += wi * self.yr[i * self.n_outputs + k]
+
+    cdef inline float64_t _sq(self, intp_t i, float64_t wi) noexcept nogil:
+        cdef intp_t k
+        cdef float64_t sq = 0.0, y
+        if self.is_clf:
+            return 0.0
+        for k in range(self.n_outputs):
+            y = self.yr[i * self.n_outputs + k]
+            sq += wi * y * y
+        return sq
+
+    cdef inline const int32_t* _node_samples(self) noexcept nogil:
+        # With presorting, any feature's segment holds the node's samples.
+        return self.sidx if self.splitter == BEST else self.samples
+
+    cdef float64_t _node_reset(self, intp_t start, intp_t end) noexcept nogil:
+        """Fill self.total / self.sq_total for samples[start:end]; return their weight."""
+        cdef const int32_t* smp = self._node_samples()
+        cdef intp_t p, i
+        cdef float64_t wn = 0.0, wi
+        memset(self.total, 0, self.n_stat * sizeof(float64_t))
+        self.sq_total = 0.0
+        for p in range(start, end):
+            i = smp[p]
+            wi = self.w[i]
+            self._add_sample(self.total, i, wi)
+            self.sq_total += self._sq(i, wi)
+            wn += wi
+        if self.crit == ABSOLUTE_ERROR:
+            self._mae_node(smp, start, end)
+        return wn
+
+    # ------------------------------------------------------ absolute_error
+    cdef void _mae_node(self, const int32_t* smp, intp_t start, intp_t end) noexcept nogil:
+        """Rank the node's targets (per output); total abs error and medians."""
+        cdef intp_t k, p, n = end - start, no = self.n_outputs
+        cdef float64_t* sy
+        self.n_node = n
+        for k in range(no):
+            for p in range(n):
+                self.yrank[p].y = self.yr[smp[start + p] * no + k]
+                self.yrank[p].pos = p
+            qsort(self.yrank, n, sizeof(YRank), _cmp_yrank)
+            sy = self.sorted_y + k * self.n_samples
+            for p in range(n):
+                sy[p] = self.yrank[p].y
+                self.rank[k * self.n_total + smp[start + self.yrank[p].pos]] = p
+        self.sq_total = self._mae_set(smp, start, end, self.medians)
+
+    cdef float64_t _mae_pass(self, const int32_t* smp, intp_t first, intp_t last,
+                             intp_t k, float64_t* ae, float64_t* median_out) noexcept nogil:
+        """sklearn's precompute_absolute_errors: add to ae[p] the abs error of
+        smp[first..p] (walking first -> last inclusive, either direction)."""
+        cdef intp_t step = 1 if last >= first else -1, p = first, i, r, mr, mpr
+        cdef intp_t no = self.n_outputs
+        cdef float64_t wl, wyl, med = 0.0, err = 0.0
+        cdef const float64_t* sy = self.sorted_y + k * self.n_samples
+        _fen_reset(&self.fen, self.n_node)
+        while True:
+            i = smp[p]
+            r = self.rank[k * self.n_total + i]
+            _fen_add(&self.fen, r, sy[r], self.w[i])
+            mr = _fen_search(&self.fen, 0.5 * self.fen.total_w, &wl, &wyl, &mpr)
+            if mr != mpr:
+                med = (sy[mpr] + sy[mr]) / 2
+            else:
+                med = sy[mr]
+            err = ((self.fen.total_wy - wyl) - med * (self.fen.total_w - wl)
+                   + (med * wl - wyl))
+            if ae != NULL:
+                ae[p] += err
+            if p == last:
+                break
+            p += step
+        if median_out != NULL:
+            median_out[0] = med
+        return err
+
+    cdef float64_t _mae_set(self, const int32_t* smp, intp_t start, intp_t end,
+                            float64_t* medians) noexcept nogil:
+        """Absolute error of smp[start:end] summed over outputs (+ medians)."""
+        cdef intp_t k
+        cdef float64_t err = 0.0
+        if end <= start:
+            return 0.0
+        for k in range(self.n_outputs):
+            err += self._mae_pass(smp, end - 1, start, k, NULL,
+                                  NULL if medians == NULL else medians + k)
+        return err
+
+    cdef void _scan_sorted_mae(self, intp_t j, intp_t start, intp_t end,
+                               float64_t w_node) noexcept nogil:
+        cdef intp_t f = self.visit[j], p, q, k, i, n = self.n_samples
+        cdef const int32_t* idx = self.sidx + f * n
+        cdef const float32_t* v = self.svals + f * n
+        cdef float64_t wl = 0.0, wr, proxy
+        cdef SplitRecord* rec = &self.frecs[j]
+        rec.feature = f
+        rec.pos = end
+        rec.proxy = -INFINITY
+        memset(self.left_ae + start, 0, (end - start) * sizeof(float64_t))
+        memset(self.right_ae + start, 0, (end - start) * sizeof(float64_t))
+        for k in range(self.n_outputs):
+            self._mae_pass(idx, start, end - 1, k, self.left_ae, NULL)
+            self._mae_pass(idx, end - 1, start, k, self.right_ae, NULL)
+        for p in range(start, end - 1):
+            wl += self.w[idx[p]]
+            if v[p + 1] <= v[p] + FEATURE_THRESHOLD:
+                continue
+            q = p + 1
+            if q - start < self.min_samples_leaf or end - q < self.min_samples_leaf:
+                continue
+            wr = w_node - wl
+            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
+                continue
+            proxy = (-wr * (self.right_ae[q] / (wr * self.n_outputs))
+                     - wl * (self.left_ae[q - 1] / (wl * self.n_outputs)))
+            if proxy > rec.proxy:
+                rec.proxy = proxy
+                rec.pos = q
+                rec.threshold = v[p] / 2.0 + v[q] / 2.0
+
+    cdef void _node_value(self, float64_t* dest, float64_t wn) noexcept nogil:
+        cdef intp_t k, j, M = self.max_n_classes
+        if self.is_clf:
+            for k in range(self.n_outputs):
+                for j in range(self.n_classes[k]):
+                    dest[k * M + j] = self.total[k * M + j] / wn
+        elif self.crit == ABSOLUTE_ERROR:
+            for k in range(self.n_outputs):
+                dest[k] = self.medians[k]
+        else:
+            for k in range(self.n_outputs):
+                dest[k] = self.total[k] / wn
+
+    cdef void _children(self, const int32_t* smp, intp_t start, intp_t end,
+                        float64_t w_node, float64_t impurity,
+                        SplitRecord* best) noexcept nogil:
+        """Impurities and improvement of the split smp[start:pos] | smp[pos:end]."""
+        cdef float64_t* sl = self.scratch
+        cdef float64_t* sr = self.scratch + self.n_stat
+        cdef float64_t wl = 0.0, wr, sql = 0.0, wi
+        cdef intp_t p, i, k
+        memset(sl, 0, self.n_stat * sizeof(float64_t))
+        for p in range(start, best.pos):
+            i = smp[p]
+            wi = self.w[i]
+            self._add_sample(sl, i, wi)
+            sql += self._sq(i, wi)
+            wl += wi
+        wr = w_node - wl
+        for k in range(self.n_stat):
+            sr[k] = self.total[k] - sl[k]
+        if self.crit == ABSOLUTE_ERROR:
+            best.impurity_left = self._impurity(sl, wl, self._mae_set(smp, start, best.pos, NULL))
+            best.impurity_right = self._impurity(sr, wr, self._mae_set(smp, best.pos, end, NULL))
+        else:
+            best.impurity_left = self._impurity(sl, wl, sql)
+            best.impurity_right = self._impurity(sr, wr, self.sq_total - sql)
+        best.weight_left = wl
+        best.weight_right = wr
+        best.improvement = ((w_node / self.weighted_n_samples) *
+                            (impurity - wr / w_node * best.impurity_right
+                             - wl / w_node * best.impurity_left))
+
+    # ------------------------------------------------------------- feature draws
+    cdef intp_t _draw_features(self, intp_t start, intp_t end, intp_t* n_constant,
+                               float64_t* hist) noexcept nogil:
+        """sklearn's Fisher-Yates feature draw; the non-constant ones go to self.visit.
+
+        Needs an O(1)-ish constant check, so it serves "best" (presorted) and
+        "hist" (histograms). Returns how many features to scan.
+        """
+        cdef intp_t* features = self.features
+        cdef intp_t f_i = self.n_features, f_j, f, tmp, nv = 0
+        cdef intp_t n_visited = 0, n_found = 0, n_drawn = 0
+        cdef intp_t n_known = n_constant[0]
+        cdef intp_t n_total_constants = n_known
+        cdef bint constant
+        while (f_i > n_total_constants and
+               (n_visited < self.max_features or
+                n_visited <= n_found + n_drawn)):
+            n_visited += 1
+            f_j = rand_int(n_drawn, f_i - n_found, &self.rand_state)
+            if f_j < n_known:
+                tmp = features[n_drawn]
+                features[n_drawn] = features[f_j]
+                features[f_j] = tmp
+                n_drawn += 1
+                continue
+            f_j += n_found
+            f = features[f_j]
+            if self.splitter == BEST:
+                constant = (self.svals[f * self.n_samples + end - 1]
+                            <= self.svals[f * self.n_samples + start] + FEATURE_THRESHOLD)
+            else:
+                constant = self._hist_constant(hist, f)
+            if constant:
+                features[f_j] = features[n_total_constants]
+                features[n_total_constants] = f
+                n_found += 1
+                n_total_constants += 1
+                continue
+            f_i -= 1
+            features[f_j] = features[f_i]
+            features[f_i] = f
+            self.visit[nv] = f
+            nv += 1
+        self._end_draws(n_known, n_found, n_total_constants, n_constant)
+        return nv
+
+    cdef inline void _end_draws(self, intp_t n_known, intp_t n_found,
+                                intp_t n_total_constants, intp_t* n_constant) noexcept nogil:
+        # sklearn's bookkeeping: known constants back in front, new ones recorded.
+        memcpy(&self.features[0], &self.constant_features[0], sizeof(intp_t) * n_known)
+        memcpy(&self.constant_features[n_known], &self.features[n_known],
+               sizeof(intp_t) * n_found)
+        n_constant[0] = n_total_constants
+
+    cdef void _pick(self, intp_t nv, SplitRecord* best) noexcept nogil:
+        # The first strictly better split in visiting order wins, as in sklearn.
+        cdef intp_t j
+        for j in range(nv):
+            if self.frecs[j].proxy > best.proxy:
+                best[0] = self.frecs[j]
+
+    # ---------------------------------------------------------------- "best"
+    cdef void _scan_sorted(self, intp_t j, intp_t start, intp_t end,
+                           float64_t w_node) noexcept nogil:
+        cdef intp_t f = self.visit[j], p, q, i, n = self.n_samples
+        cdef const int32_t* idx = self.sidx + f * n
+        cdef const float32_t* v = self.svals + f * n
+        cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
+        cdef float64_t* sr = sl + self.n_stat
+        cdef float64_t wl = 0.0, wr, wi, proxy
+        cdef SplitRecord* rec = &self.frecs[j]
+        memset(sl, 0, self.n_stat * sizeof(float64_t))
+        rec.feature = f
+        rec.pos = end
+        rec.proxy = -INFINITY
+        for p in range(start, end - 1):
+            i = idx[p]
+            wi = self.w[i]
+            self._add_sample(sl, i, wi)
+            wl += wi
+            if v[p + 1] <= v[p] + FEATURE_THRESHOLD:
+                continue
+            q = p + 1
+            if q - start < self.min_samples_leaf or end - q < self.min_samples_leaf:
+                continue
+            wr = w_node - wl
+            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
+                continue
+            proxy = self._proxy(sl, sr, wl, wr)
+            if proxy > rec.proxy:
+                rec.proxy = proxy
+                rec.pos = q
+                rec.threshold = v[p] / 2.0 + v[q] / 2.0
+
+    cdef void _split_best(self, intp_t start, intp_t end, float64_t w_node,
+                          float64_t impurity, intp_t* n_constant,
+                          SplitRecord* best) noexcept nogil:
+        cdef intp_t nv = self._draw_features(start, end, n_constant, NULL), j
+        if self.crit == ABSOLUTE_ERROR:  # one Fenwick buffer: serial
+            for j in range(nv):
+                self._scan_sorted_mae(j, start, end, w_node)
+        elif nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
+            for j in prange(nv, num_threads=self.n_threads, schedule="dynamic"):
+                self._scan_sorted(j, start, end, w_node)
+        else:
+            for j in range(nv):
+                self._scan_sorted(j, start, end, w_node)
+        self._pick(nv, best)
+        if best.pos < end:
+            self._children(self.sidx + best.feature * self.n_samples, start, end,
+                           w_node, impurity, best)
+            self._partition_sorted(start, end, best)
+
+    cdef void _partition_sorted(self, intp_t start, intp_t end,
+                                const SplitRecord* best) noexcept nogil:
+        cdef intp_t p, f, n = self.n_samples
+        cdef const int32_t* idx = self.sidx + best.feature * n
+        for p in range(start, best.pos):
+            self.mask[idx[p]] = 1
+        for p in range(best.pos, end):
+            self.mask[idx[p]] = 0
+        if self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
+            for f in prange(self.n_features, num_threads=self.n_threads, schedule="static"):
+                if f != best.feature:
+                    self._stable_partition(f, start, end)
+        else:
+            for f in range(self.n_features):
+                if f != best.feature:
+                    self._stable_partition(f, start, end)
+
+    cdef void _stable_partition(self, intp_t f, intp_t start, intp_t end) noexcept nogil:
+        # Left samples keep their sorted order in place; right ones go through a
+        # per-feature buffer (disjoint slices, so features can run in parallel).
+        cdef intp_t n = self.n_samples, p, l = start, r = start, i
+        cdef int32_t* idx = self.sidx + f * n
+        cdef float32_t* v = self.svals + f * n
+        cdef int32_t* ti = self.tmp_idx + f * n
+        cdef float32_t* tv = self.tmp_val + f * n
+        for p in range(start, end):
+            i = idx[p]
+            if self.mask[i]:
+                idx[l] = i
+                v[l] = v[p]
+                l += 1
+            else:
+                ti[r] = i
+                tv[r] = v[p]
+                r += 1
+        memcpy(idx + l, ti + start, (r - start) * sizeof(int32_t))
+        memcpy(v + l, tv + start, (r - start) * sizeof(float32_t))
+
+    # --------------------------------------------------------------- "random"
+    cdef intp_t _partition_threshold(self, intp_t f, intp_t start, intp_t end,
+                                     float64_t thr) noexcept nogil:
+        # sklearn's swap partition, so samples end up in sklearn's order.
+        cdef intp_t ps = start, pe = end
+        cdef int32_t tmp
+        cdef const float32_t* x = self.Xt + f * self.n_total
+        while ps < pe:
+            if x[self.samples[ps]] <= thr:
+                ps += 1
+            else:
+                pe -= 1
+                tmp = self.samples[ps]
+                self.samples[ps] = self.samples[pe]
+                self.samples[pe] = tmp
+        return pe
+
+    cdef void _split_random(self, intp_t start, intp_t end, float64_t w_node,
+                            float64_t impurity, intp_t* n_constant,
+                            SplitRecord* best) noexcept nogil:
+        cdef intp_t* features = self.features
+        cdef intp_t f_i = self.n_features, f_j, f, tmp, p, i, pos
+        cdef intp_t n_visited = 0, n_found = 0, n_drawn = 0
+        cdef intp_t n_known = n_constant[0]
+        cdef intp_t n_total_constants = n_known, current = -1
+        cdef float32_t vmin, vmax, x
+        cdef const float32_t* xf
+        cdef float64_t thr, wl, wr, wi, proxy
+        cdef float64_t* sl = self.scratch
+        cdef float64_t* sr = self.scratch + self.n_stat
+        while (f_i > n_total_constants and
+               (n_visited < self.max_features or
+                n_visited <= n_found + n_drawn)):
+            n_visited += 1
+            f_j = rand_int(n_drawn, f_i - n_found, &self.rand_state)
+            if f_j < n_known:
+                tmp = features[n_drawn]
+                features[n_drawn] = features[f_j]
+                features[f_j] = tmp
+                n_drawn += 1
+                continue
+            f_j += n_found
+            f = features[f_j]
+            current = f
+            xf = self.Xt + f * self.n_total
+            vmin = xf[self.samples[start]]
+            vmax = vmin
+            for p in range(start + 1, end):
+                x = xf[self.samples[p]]
+                if x < vmin:
+                    vmin = x
+                elif x > vmax:
+                    vmax = x
+            if vmax <= vmin + FEATURE_THRESHOLD:
+                features[f_j] = features[n_total_constants]
+                features[n_total_constants] = f
+                n_found += 1
+                n_total_constants += 1
+                continue
+            f_i -= 1
+            features[f_j] = features[f_i]
+            features[f_i] = f
+            thr = rand_uniform(vmin, vmax, &self.rand_state)
+            if thr == vmax:
+                thr = vmin
+            pos = self._partition_threshold(f, start, end, thr)
+            if pos - start < self.min_samples_leaf or end - pos < self.min_samples_leaf:
+                continue
+            memset(sl, 0, self.n_stat * sizeof(float64_t))
+            wl = 0.0
+            for p in range(start, pos):
+                i = self.samples[p]
+                wi = self.w[i]
+                self._add_sample(sl, i, wi)
+                wl += wi
+            wr = w_node - wl
+            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
+                continue
+            if self.crit == ABSOLUTE_ERROR:
+                proxy = (-wr * (self._mae_set(self.samples, pos, end, NULL) / (wr * self.n_outputs))
+                         - wl * (self._mae_set(self.samples, start, pos, NULL) / (wl * self.n_outputs)))
+            else:
+                proxy = self._proxy(sl, sr, wl, wr)
+            if proxy > best.proxy:
+                best.proxy = proxy
+                best.feature = f
+                best.pos = pos
+                best.threshold = thr
+        if best.pos < end:
+            if current != best.feature:
+                self._partition_threshold(best.feature, start, end, best.threshold)
+            self._children(self.samples, start, end, w_node, impurity, best)
+        self._end_draws(n_known, n_found, n_total_constants, n_constant)
+
+    # ----------------------------------------------------------------- "hist"
+    cdef intp_t _slot_get(self) noexcept nogil:
+        cdef intp_t s
+        if self.n_free > 0:
+            self.n_free -= 1
+            return self.free_slots[self.n_free]
+        s = self.n_slots
+        self.n_slots += 1
+        self.slots = <float64_t**> realloc(self.slots, self.n_slots * sizeof(float64_t*))
+        self.free_slots = <intp_t*> realloc(self.free_slots, self.n_slots * sizeof(intp_t))
+        self.slots[s] = <float64_t*> malloc(self.hist_size * sizeof(float64_t))
+        return s
+
+    cdef inline void _slot_put(self, intp_t s) noexcept nogil:
+        if s >= 0:
+            self.free_slots[self.n_free] = s
+            self.n_free += 1
+
+    cdef void _build_hist(self, float64_t* H, intp_t start, intp_t end) noexcept nogil:
+        cdef intp_t p, i, k, f, n = end - start
+        cdef float64_t wi, y, sq
+        memset(H, 0, self.hist_size * sizeof(float64_t))
+        # Gather the node's weights and targets once, contiguously, for all features.
+        for p in range(n):
+            i = self.samples[start + p]
+            self.gw[p] = self.w[i]
+            for k in range(self.n_outputs):
+                if self.is_clf:
+                    self.gy[p * self.n_outputs + k] = self.yc[i * self.n_outputs + k]
+                else:
+                    self.gy[p * self.n_outputs + k] = self.yr[i * self.n_outputs + k]
+        if self.n_threads > 1 and n >= PARALLEL_MIN_SAMPLES:
+            for f in prange(self.n_features, num_threads=self.n_threads, schedule="static"):
+                self._hist_feature(H, f, start, n)
+        else:
+            for f in range(self.n_features):
+                self._hist_feature(H, f, start, n)
+
+    cdef void _hist_feature(self, float64_t* H, intp_t f, intp_t start, intp_t n) noexcept nogil:
+        cdef intp_t p, k, S = self.S, no = self.n_outputs, M = self.max_n_classes
+        cdef const uint8_t* xb = self.Xbt + f * self.n_total
+        cdef float64_t* Hf = H + f * self.max_bins * S
+        cdef float64_t* h
+        cdef float64_t wi, y, sq
+        cdef const int32_t* smp = self.samples + start
+        for p in range(n):
+            h = Hf + xb[smp[p]] * S
+            wi = self.gw[p]
+            h[0] += 1.0
+            h[1] += wi
+            if self.is_clf:
+                for k in range(no):
+                    h[2 + k * M + <intp_t> self.gy[p * no + k]] += wi
+            else:
+                sq = 0.0
+                for k in range(no):
+                    y = self.gy[p * no + k]
+                    h[2 + k] += wi * y
+                    sq += wi * y * y
+                h[2 + no] += sq
+
+    cdef bint _hist_constant(self, const float64_t* H, intp_t f) noexcept nogil:
+        cdef intp_t b, seen = 0
+        cdef const float64_t* Hf = H + f * self.max_bins * self.S
+        for b in range(self.n_bins[f]):
+            if Hf[b * self.S] > 0.0:
+                seen += 1
+                if seen > 1:
+                    return False
+        return True
+
+    cdef void _scan_hist(self, const float64_t* H, intp_t j, intp_t start,
+                         intp_t end, float64_t w_node) noexcept nogil:
+        cdef intp_t f = self.visit[j], b, k, S = self.S, n_node = end - start
+        cdef const float64_t* Hf = H + f * self.max_bins * S
+        cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
+        cdef float64_t* sr = sl + self.n_stat
+        cdef float64_t wl = 0.0, wr, proxy, nl = 0.0
+        cdef SplitRecord* rec = &self.frecs[j]
+        cdef intp_t n_left
+        memset(sl, 0, self.n_stat * sizeof(float64_t))
+        rec.feature = f
+        rec.pos = end
+        rec.proxy = -INFINITY
+        for b in range(self.n_bins[f] - 1):
+            if Hf[b * S] == 0.0:
+                continue
+            nl += Hf[b * S]
+            wl += Hf[b * S + 1]
+            for k in range(self.n_stat):
+                sl[k] += Hf[b * S + 2 + k]
+            n_left = <intp_t> nl
+            if n_left >= n_node:
+                break
+            if n_left < self.min_samples_leaf or n_node - n_left < self.min_samples_leaf:
+                continue
+            wr = w_node - wl
+            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
+                continue
+            proxy = self._proxy(sl, sr, wl, wr)
+            if proxy > rec.proxy:
+                rec.proxy = proxy
+                rec.pos = start + n_left
+                rec.bin = b
+                rec.threshold = self.bin_thr[f * self.max_bins + b]
+
+    cdef intp_t _partition_bins(self, intp_t f, intp_t start, intp_t end,
+                                intp_t bin) noexcept nogil:
+        cdef intp_t ps = start, pe = end
+        cdef int32_t tmp
+        cdef const uint8_t* xb = self.Xbt + f * self.n_total
+        while ps < pe:
+            if xb[self.samples[ps]] <= bin:
+                ps += 1
+            else:
+                pe -= 1
+                tmp = self.samples[ps]
+                self.samples[ps] = self.samples[pe]
+                self.samples[pe] = tmp
+        return pe
+
+    cdef void _split_hist(self, const float64_t* H, intp_t start, intp_t end,
+                          float64_t w_node, float64_t impurity,
+                          intp_t* n_constant, SplitRecord* best) noexcept nogil:
+        cdef intp_t nv = self._draw_features(start, end, n_constant, <float64_t*> H), j
+        if nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
+            for j in prange(nv, num_threads=self.n_threads, schedule="dynamic"):
+                self._scan_hist(H, j, start, end, w_node)
+        else:
+            for j in range(nv):
+                self._scan_hist(H, j, start, end, w_node)
+        self._pick(nv, best)
+        if best.pos < end:
+            self._partition_bins(best.feature, start, end, best.bin)
+            self._children(self.samples, start, end, w_node, impurity, best)
+
+    cdef intp_t _child_hists(self, intp_t parent_slot, intp_t start, intp_t pos,
+                             intp_t end, bint need_left, bint need_right,
+                             intp_t* right_slot) noexcept nogil:
+        """Histograms of the children of a split node; returns the left slot.
+
+        The smaller child is binned from its samples, the larger one is the
+        parent's histogram minus it (in the parent's slot).
+        """
+        cdef intp_t small, left_slot = -1, i
+        cdef bint left_small = pos - start <= end - pos
+        cdef float64_t* P = self.slots[parent_slot]
+        cdef float64_t* Q
+        right_slot[0] = -1
+        if not need_left and not need_right:
+            self._slot_put(parent_slot)
+            return -1
+        small = self._slot_get()
+        P = self.slots[parent_slot]
+        Q = self.slots[small]
+        if left_small:
+            self._build_hist(Q, start, pos)
+        else:
+            self._build_hist(Q, pos, end)
+        for i in range(self.hist_size):
+            P[i] -= Q[i]
+        if left_small:
+            left_slot = small
+            right_slot[0] = parent_slot
+        else:
+            left_slot = parent_slot
+            right_slot[0] = small
+        if not need_left:
+            self._slot_put(left_slot)
+            left_slot = -1
+        if not need_right:
+            self._slot_put(right_slot[0])
+            right_slot[0] = -1
+        return left_slot
+
+    # -------------------------------------------------------------- dispatch
+    cdef void _node_split(self, intp_t start, intp_t end, float64_t w_node,
+                          float64_t impurity, intp_t* n_constant, intp_t hist,
+                          SplitRecord* best) noexcept nogil:
+        best.pos = end
+        best.feature = 0
+        best.threshold = 0.0
+        best.proxy = -INFINITY
+        best.improvement = -INFINITY
+        best.impurity_left = INFINITY
+        best.impurity_right = INFINITY
+        if self.splitter == BEST:
+            self._split_best(start, end, w_node, impurity, n_constant, best)
+        elif self.splitter == RANDOM:
+            self._split_random(start, end, w_node, impurity, n_constant, best)
+        else:
+            self._split_hist(self.slots[hist], start, end, w_node, impurity,
+                             n_constant, best)
+
+    # ------------------------------------------------------------ node store
+    cdef void _reserve(self, intp_t capacity) noexcept nogil:
+        if capacity <= self.capacity:
+            return
+        self.left = <intp_t*> realloc(self.left, capacity * sizeof(intp_t))
+        self.right = <intp_t*> realloc(self.right, capacity * sizeof(intp_t))
+        self.feature = <intp_t*> realloc(self.feature, capacity * sizeof(intp_t))
+        self.threshold = <float64_t*> realloc(self.threshold, capacity * sizeof(float64_t))
+        self.impurity = <float64_t*> realloc(self.impurity, capacity * sizeof(float64_t))
+        self.n_node_samples = <intp_t*> realloc(self.n_node_samples, capacity * sizeof(intp_t))
+        self.weighted_n_node_samples = <float64_t*> realloc(
+            self.weighted_n_node_samples, capacity * sizeof(float64_t))
+        self.missing_go_to_left = <uint8_t*> realloc(self.missing_go_to_left, capacity)
+        self.value = <float64_t*> realloc(
+            self.value, capacity * self.value_stride * sizeof(float64_t))
+        memset(self.value + self.capacity * self.value_stride, 0,
+               (capacity - self.capacity) * self.value_stride * sizeof(float64_t))
+        self.capacity = capacity
+
+    cdef intp_t _add_node(self, intp_t parent, bint is_left, bint is_leaf,
+                          const SplitRecord* split, float64_t impurity,
+                          intp_t n_node_samples, float64_t w_node) noexcept nogil:
+        cdef intp_t node_id = self.node_count
+        if node_id >= self.capacity:
+            self._reserve(2 * self.capacity if self.capacity > 0 else 2047)
+        self.impurity[node_id] = impurity
+        self.n_node_samples[node_id] = n_node_samples
+        self.weighted_n_node_samples[node_id] = w_node
+        if parent != TREE_UNDEFINED:
+            if is_left:
+                self.left[parent] = node_id
+            else:
+                self.right[parent] = node_id
+        self.left[node_id] = TREE_LEAF
+        self.right[node_id] = TREE_LEAF
+        if is_leaf:
+            self.feature[node_id] = TREE_UNDEFINED
+            self.threshold[node_id] = TREE_UNDEFINED
+            self.missing_go_to_left[node_id] = 0
+        else:
+            self.feature[node_id] = split.feature
+            self.threshold[node_id] = split.threshold
+            self.missing_go_to_left[node_id] = 0  # set by the caller
+        self.node_count += 1
+        return node_id
+
+    cdef inline bint _trivial_leaf(self, intp_t depth, intp_t n, float64_t wn,
+                                   float64_t impurity) noexcept nogil:
+        return (depth >= self.max_depth or n < self.min_samples_split
+                or n < 2 * self.min_samples_leaf or wn < 2 * self.min_weight_leaf
+                or impurity <= EPSILON)
+
+    # --------------------------------------------------------------- builders
+    cdef void _build_depth_first(self) noexcept nogil:
+        cdef intp_t cap = 64, top = 0, start, end, depth, node_id, n_const
+        cdef intp_t hist, hl, hr
+        cdef StackRecord* stack = <StackRecord*> malloc(cap * sizeof(StackRecord))
+        cdef StackRecord rec
+        cdef SplitRecord split
+        cdef float64_t w_node, impurity
+        cdef bint is_leaf, first = True, need_l, need_r
+        hist = -1
+        if self.splitter == HIST and self.n_samples > 0:
+            hist = self._slot_get()
+            self._build_hist(self.slots[hist], 0, self.n_samples)
+        stack[0] = StackRecord(0, self.n_samples, 0, TREE_UNDEFINED, 0, INFINITY, 0, hist)
+        top = 1
+        while top > 0:
+            top -= 1
+            rec = stack[top]
+            start, end, depth = rec.start, rec.end, rec.depth
+            w_node = self._node_reset(start, end)
+            impurity = rec.impurity
+            if first:
+                impurity = self._impurity(self.total, w_node, self.sq_total)
+                first = False
+            is_leaf = self._trivial_leaf(depth, end - start, w_node, impurity)
+            n_const = rec.n_constant_features
+            split.pos = end
+            if not is_leaf:
+                if self.splitter == HIST and rec.hist < 0:
+                    rec.hist = self._slot_get()
+                    self._build_hist(self.slots[rec.hist], start, end)
+                self._node_split(start, end, w_node, impurity, &n_const, rec.hist, &split)
+                is_leaf = (split.pos >= end or
+                           split.improvement + EPSILON < self.min_impurity_decrease)
+            node_id = self._add_node(rec.parent, rec.is_left, is_leaf, &split,
+                                     impurity, end - start, w_node)
+            self._node_value(self.value + node_id * self.value_stride, w_node)
+            if depth > self.max_depth_seen:
+                self.max_depth_seen = depth
+            if is_leaf:
+                self._slot_put(rec.hist)
+                continue
+            self.missing_go_to_left[node_id] = (split.pos - start) > (end - split.pos)
+            hl = hr = -1
+            if self.splitter == HIST:
+                need_l = not self._trivial_leaf(depth + 1, split.pos - start,
+                                                split.weight_left, split.impurity_left)
+                need_r = not self._trivial_leaf(depth + 1, end - split.pos,
+                                                split.weight_right, split.impurity_right)
+                hl = self._child_hists(rec.hist, start, split.pos, end, need_l, need_r, &hr)
+            if top + 2 > cap:
+                cap *= 2
+                stack = <StackRecord*> realloc(stack, cap * sizeof(StackRecord))
+            stack[top] = StackRecord(split.pos, end, depth + 1, node_id, 0,
+                                     split.impurity_right, n_const, hr)
+            stack[top + 1] = StackRecord(start, split.pos, depth + 1, node_id, 1,
+                                         split.impurity_left, n_const, hl)
+            top += 2
+        free(stack)
+
+    cdef void _add_split_node(self, intp_t start, intp_t end, intp_t depth,
+                              intp_t parent, bint is_left, bint is_first,
+                              float64_t impurity, FrontierRecord* res) noexcept nogil:
+        cdef SplitRecord split
+        cdef float64_t w_node = self._node_reset(start, end)
+        cdef intp_t n_const = 0, hist = -1, node_id
+        cdef bint is_leaf
+        if is_first:
+            impurity = self._impurity(self.total, w_node, self.sq_total)
+        is_leaf = self._trivial_leaf(depth, end - start, w_node, impurity)
+        split.pos = end
+        if not is_leaf:
+            if self.splitter == HIST:
+                hist = self._slot_get()
+                self._build_hist(self.slots[hist], start, end)
+            self._node_split(start, end, w_node, impurity, &n_const, hist, &split)
+            self._slot_put(hist)
+            is_leaf = (split.pos >= end or
+                       split.improvement + EPSILON < self.min_impurity_decrease)
+        node_id = self._add_node(parent, is_left, is_leaf, &split, impurity,
+                                 end - start, w_node)
+        self._node_value(self.value + node_id * self.value_stride, w_node)
+        if not is_leaf:
+            self.missing_go_to_left[node_id] = (split.pos - start) > (end - split.pos)
+        res.node_id = node_id
+        res.start = start
+        res.end = end
+        res.depth = depth
+        res.impurity = impurity
+        if is_leaf:
+            res.pos = end
+            res.is_leaf = 1
+            res.improvement = 0.0
+            res.impurity_left = impurity
+            res.impurity_right = impurity
+        else:
+            res.pos = split.pos
+            res.is_leaf = 0
+            res.improvement = split.improvement
+            res.impurity_left = split.impurity_left
+            res.impurity_right = split.impurity_right
+
+    cdef void _build_best_first(self) noexcept nogil:
+        cdef intp_t max_split_nodes = self.max_leaf_nodes - 1, n = 0, node_id
+        cdef FrontierRecord* heap = <FrontierRecord*> malloc(
+            (self.max_leaf_nodes + 2) * sizeof(FrontierRecord))
+        cdef FrontierRecord rec, left, right
+        self._reserve(2 * self.max_leaf_nodes - 1)
+        self._add_split_node(0, self.n_samples, 0, TREE_UNDEFINED, 0, 1, INFINITY, &left)
+        heap[0] = left
+        n = 1
+        while n > 0:
+            _heap_pop(heap, n)
+            n -= 1
+            rec = heap[n]
+            node_id = rec.node_id
+            if rec.is_leaf or max_split_nodes <= 0:
+                self.left[node_id] = TREE_LEAF
+                self.right[node_id] = TREE_LEAF
+                self.feature[node_id] = TREE_UNDEFINED
+                self.threshold[node_id] = TREE_UNDEFINED
+            else:
+                max_split_nodes -= 1
+                self._add_split_node(rec.start, rec.pos, rec.depth + 1, node_id, 1, 0,
+                                     rec.impurity_left, &left)
+                self._add_split_node(rec.pos, rec.end, rec.depth + 1, node_id, 0, 0,
+                                     rec.impurity_right, &right)
+                heap[n] = left
+                n += 1
+                _heap_push(heap, n)
+                heap[n] = right
+                n += 1
+                _heap_push(heap, n)
+            if rec.depth > self.max_depth_seen:
+                self.max_depth_seen = rec.depth
+        free(heap)
+
+    def build(self):
+        """Grow the tree; return its arrays (sklearn's Tree fields) as a dict."""
+        with nogil:
+            if self.max_leaf_nodes < 0:
+                self._build_depth_first()
+            else:
+                self._build_best_first()
+        cdef intp_t m = self.node_count
+        return dict(
+            children_left=_copy_intp(self.left, m),
+            children_right=_copy_intp(self.right, m),
+            feature=_copy_intp(self.feature, m),
+            threshold=_copy_f64(self.threshold, m).ravel(),
+            impurity=_copy_f64(self.impurity, m).ravel(),
+            n_node_samples=_copy_intp(self.n_node_samples, m),
+            weighted_n_node_samples=_copy_f64(self.weighted_n_node_samples, m).ravel(),
+            missing_go_to_left=_copy_u8(self.missing_go_to_left, m),
+            value=_copy_f64(self.value, m * self.value_stride).reshape(
+                m, self.n_outputs, self.max_n_classes),
+            max_depth=self.max_depth_seen,
+        )
+
+
+cdef object _copy_intp(const intp_t* src, intp_t m):
+    out = np.empty(m, dtype=np.intp)
+    cdef intp_t[::1] o = out
+    if m > 0:
+        memcpy(&o[0], src, m * sizeof(intp_t))
+    return out
+
+
+cdef object _copy_f64(const float64_t* src, intp_t m):
+    out = np.empty(m, dtype=np.float64)
+    cdef float64_t[::1] o = out
+    if m > 0:
+        memcpy(&o[0], src, m * sizeof(float64_t))
+    return out
+
+
+cdef object _copy_u8(const uint8_t* src, intp_t m):
+    out = np.empty(m, dtype=np.uint8)
+    cdef uint8_t[::1] o = out
+    if m > 0:
+        memcpy(&o[0], src, m)
+    return out

@@ -1,0 +1,63 @@
+# Compiled traversal of a fitted tree: the leaf each sample reaches (apply)
+# and the nodes on its way (decision_path). After sklearn/tree/_tree.pyx
+# (Tree._apply_dense, _decision_path_dense; BSD-3), parallel over samples.
+from cython.parallel cimport prange
+
+import numpy as np
+
+from fastml._cy._tree_common cimport TREE_LEAF, float32_t, float64_t, intp_t
+
+
+def apply(const float32_t[:, ::1] X, const intp_t[::1] children_left,
+          const intp_t[::1] children_right, const intp_t[::1] feature,
+          const float64_t[::1] threshold, int n_threads):
+    """Index of the leaf each row of X ends up in (X <= threshold goes left)."""
+    cdef intp_t n = X.shape[0], i, node
+    out = np.empty(n, dtype=np.intp)
+    cdef intp_t[::1] leaves = out
+    with nogil:
+        for i in prange(n, num_threads=n_threads, schedule="static"):
+            node = 0
+            while children_left[node] != TREE_LEAF:
+                if X[i, feature[node]] <= threshold[node]:
+                    node = children_left[node]
+                else:
+                    node = children_right[node]
+            leaves[i] = node
+    return out
+
+
+def decision_path(const float32_t[:, ::1] X, const intp_t[::1] children_left,
+                  const intp_t[::1] children_right, const intp_t[::1] feature,
+                  const float64_t[::1] threshold, int n_threads):
+    """CSR (indptr, indices) of the nodes each row of X visits, root first."""
+    cdef intp_t n = X.shape[0], i, node, p
+    indptr_arr = np.zeros(n + 1, dtype=np.intp)
+    cdef intp_t[::1] indptr = indptr_arr
+    with nogil:
+        for i in prange(n, num_threads=n_threads, schedule="static"):
+            node = 0
+            p = 1
+            while children_left[node] != TREE_LEAF:
+                if X[i, feature[node]] <= threshold[node]:
+                    node = children_left[node]
+                else:
+                    node = children_right[node]
+                p = p + 1
+            indptr[i + 1] = p
+    np.cumsum(indptr_arr, out=indptr_arr)
+    indices_arr = np.empty(indptr_arr[n], dtype=np.intp)
+    cdef intp_t[::1] indices = indices_arr
+    with nogil:
+        for i in prange(n, num_threads=n_threads, schedule="static"):
+            node = 0
+            p = indptr[i]
+            indices[p] = 0
+            while children_left[node] != TREE_LEAF:
+                if X[i, feature[node]] <= threshold[node]:
+                    node = children_left[node]
+                else:
+                    node = children_right[node]
+                p = p + 1
+                indices[p] = node
+    return indptr_arr, indices_arr
