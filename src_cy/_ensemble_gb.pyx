@@ -6,7 +6,6 @@
 # losses), sklearn/ensemble/_gb.py (_update_terminal_regions) and
 # sklearn/ensemble/_gradient_boosting.pyx (_random_sample_mask), BSD-3, the
 # scikit-learn developers, so that stage by stage the same numbers come out.
-from cython.parallel cimport prange
 from libc.math cimport exp, fabs, log, log1p
 from libc.stdlib cimport free, malloc
 
@@ -39,48 +38,54 @@ cdef inline double _log1pexp(double x) noexcept nogil:
     return x
 
 
+# The per-stage loops are O(n_samples) and serial: next to a tree fit they
+# cost ~1 ms, less than an OpenMP region's start-up on a loaded machine.
+
+
 def neg_gradient(int loss, const double[::1] y, const double[:, ::1] raw,
-                 double[:, ::1] out, double param, int n_threads):
+                 double[:, ::1] out, double param):
     """out[i, k] = -d loss(y_i, raw_i) / d raw_ik (``param``: huber delta or quantile)."""
     cdef Py_ssize_t n = raw.shape[0], K = raw.shape[1], i, k
     cdef double d, m, s, e
     if loss == MULTINOMIAL:
-        for i in prange(n, nogil=True, num_threads=n_threads, schedule="static"):
-            m = raw[i, 0]
-            for k in range(1, K):
-                if raw[i, k] > m:
-                    m = raw[i, k]
-            s = 0.
-            for k in range(K):
-                out[i, k] = exp(raw[i, k] - m)
-                s = s + out[i, k]
-            for k in range(K):
-                out[i, k] = -(out[i, k] / s - (1. if y[i] == k else 0.))
+        with nogil:
+            for i in range(n):
+                m = raw[i, 0]
+                for k in range(1, K):
+                    if raw[i, k] > m:
+                        m = raw[i, k]
+                s = 0.
+                for k in range(K):
+                    out[i, k] = exp(raw[i, k] - m)
+                    s = s + out[i, k]
+                for k in range(K):
+                    out[i, k] = -(out[i, k] / s - (1. if y[i] == k else 0.))
         return
-    for i in prange(n, nogil=True, num_threads=n_threads, schedule="static"):
-        d = y[i] - raw[i, 0]
-        if loss == SQUARED_ERROR:
-            out[i, 0] = d
-        elif loss == ABSOLUTE_ERROR:
-            out[i, 0] = -1. if raw[i, 0] > y[i] else 1.
-        elif loss == HUBER:
-            if fabs(d) <= param:
+    with nogil:
+        for i in range(n):
+            d = y[i] - raw[i, 0]
+            if loss == SQUARED_ERROR:
                 out[i, 0] = d
-            else:
-                out[i, 0] = -param if d <= 0 else param
-        elif loss == QUANTILE:
-            out[i, 0] = param if y[i] >= raw[i, 0] else param - 1.
-        elif loss == BINOMIAL:
-            # sklearn's cgradient_half_binomial, negated, bit for bit: near-tied
-            # splits then break the same way
-            if raw[i, 0] > -37:
-                e = exp(-raw[i, 0])
-                out[i, 0] = -(((1 - y[i]) - y[i] * e) / (1 + e))
-            else:
-                out[i, 0] = -(exp(raw[i, 0]) - y[i])
-        else:  # EXPONENTIAL
-            e = exp(raw[i, 0])
-            out[i, 0] = y[i] / e - (1. - y[i]) * e
+            elif loss == ABSOLUTE_ERROR:
+                out[i, 0] = -1. if raw[i, 0] > y[i] else 1.
+            elif loss == HUBER:
+                if fabs(d) <= param:
+                    out[i, 0] = d
+                else:
+                    out[i, 0] = -param if d <= 0 else param
+            elif loss == QUANTILE:
+                out[i, 0] = param if y[i] >= raw[i, 0] else param - 1.
+            elif loss == BINOMIAL:
+                # sklearn's cgradient_half_binomial, negated, bit for bit: near-tied
+                # splits then break the same way
+                if raw[i, 0] > -37:
+                    e = exp(-raw[i, 0])
+                    out[i, 0] = -(((1 - y[i]) - y[i] * e) / (1 + e))
+                else:
+                    out[i, 0] = -(exp(raw[i, 0]) - y[i])
+            else:  # EXPONENTIAL
+                e = exp(raw[i, 0])
+                out[i, 0] = y[i] / e - (1. - y[i]) * e
 
 
 def loss_value(int loss, const double[::1] y, const double[:, ::1] raw,
@@ -169,11 +174,12 @@ def newton_leaf_values(int loss, const Py_ssize_t[::1] leaves, const double[::1]
 
 
 def add_leaf_values(double[:, ::1] raw, const Py_ssize_t[::1] leaves,
-                    const double[::1] value, double learning_rate, int k, int n_threads):
+                    const double[::1] value, double learning_rate, int k):
     """raw[i, k] += learning_rate * value[leaves[i]]."""
     cdef Py_ssize_t i, n = leaves.shape[0]
-    for i in prange(n, nogil=True, num_threads=n_threads, schedule="static"):
-        raw[i, k] += learning_rate * value[leaves[i]]
+    with nogil:
+        for i in range(n):
+            raw[i, k] += learning_rate * value[leaves[i]]
 
 
 def random_sample_mask(Py_ssize_t n_total_samples, Py_ssize_t n_total_in_bag, random_state):

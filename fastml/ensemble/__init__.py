@@ -5,6 +5,13 @@ names; the tree-based ones are built on :mod:`fastml.tree`'s compiled trees.
 """
 
 from fastml.ensemble._bagging import BaggingClassifier, BaggingRegressor
+from fastml.ensemble._forest import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from fastml.ensemble._gb import GradientBoostingClassifier, GradientBoostingRegressor
 from fastml.ensemble._stacking import StackingClassifier, StackingRegressor
 from fastml.ensemble._voting import VotingClassifier, VotingRegressor
 from fastml.ensemble._weight_boosting import AdaBoostClassifier, AdaBoostRegressor
@@ -14,6 +21,12 @@ __all__ = [
     "AdaBoostRegressor",
     "BaggingClassifier",
     "BaggingRegressor",
+    "ExtraTreesClassifier",
+    "ExtraTreesRegressor",
+    "GradientBoostingClassifier",
+    "GradientBoostingRegressor",
+    "RandomForestClassifier",
+    "RandomForestRegressor",
     "StackingClassifier",
     "StackingRegressor",
     "VotingClassifier",

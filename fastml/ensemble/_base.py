@@ -25,6 +25,7 @@ from fastml.utils._sklearn import (
     RealNotInt,
     StrOptions,
     _BaseComposition,
+    _openmp_effective_n_threads,
     _print_elapsed_time,
     _routing_enabled,
     check_random_state,
@@ -235,20 +236,57 @@ _TREE_PARAM_CONSTRAINTS = {
 }
 
 
+# Below this many rows a tree's OpenMP regions cost more than they save (and
+# far more on a loaded machine): sequential ensembles then grow and apply
+# their trees single-threaded.
+_PARALLEL_TREE_MIN_SAMPLES = 100_000
+
+
+def _tree_threads(n_samples):
+    """OpenMP threads for one tree of a sequential ensemble (boosting)."""
+    if n_samples < _PARALLEL_TREE_MIN_SAMPLES:
+        return 1
+    return _openmp_effective_n_threads()
+
+
+def _apply(tree, X, n_threads):
+    """Leaf index of each row of validated float32 X, with ``n_threads`` threads."""
+    from fastml._cy._tree_predict import apply
+
+    t = tree.tree_
+    return apply(X, t.children_left, t.children_right, t.feature, t.threshold, n_threads)
+
+
 class _TreeData:
     """The training X of an ensemble, prepared once and shared by all its trees.
 
-    ``max_bins=None``: trees use their exact splitter on X. Otherwise X is
-    binned here once and every tree is grown by the histogram splitter on the
-    shared bins.
+    ``max_bins=None``: X's per-feature sort order is computed once and every
+    tree grows with the exact ("best") splitter from it (or "random", which
+    needs no order). Otherwise X is binned once into at most ``max_bins``
+    bins and every tree grows with the histogram splitter on the shared bins.
+    Bootstraps and subsamples are passed as sample weights, so X (and the
+    order / bins) stay valid for every tree.
     """
 
-    def __init__(self, X, max_bins, n_threads):
-        self.X, self.max_bins, self.n_threads = X, max_bins, n_threads
+    def __init__(self, X, max_bins=None, splitter="best", n_threads=None):
+        from fastml.tree._binning import bin_features
+
+        self.X = np.ascontiguousarray(X, dtype=np.float32)
+        self.n_threads = n_threads
+        self.order = self.binned = None
+        if max_bins is not None:
+            self.splitter = "hist"
+            self.binned = bin_features(self.X, max_bins)
+        else:
+            self.splitter = splitter
+            if splitter == "best":
+                self.order = np.argsort(self.X.T, axis=1, kind="stable").astype(np.int32)
 
     def fit(self, tree, y, sample_weight):
-        tree.fit(self.X, y, sample_weight=sample_weight, check_input=False)
-        return tree
+        """Grow ``tree`` (its ``splitter`` is set here) on the shared data."""
+        tree.set_params(splitter=self.splitter)
+        return tree._fit(self.X, y, sample_weight=sample_weight, check_input=False,
+                         binned=self.binned, order=self.order, n_threads=self.n_threads)
 
     def apply(self, tree):
-        return tree.apply(self.X, check_input=False)
+        return _apply(tree, self.X, 1 if self.n_threads is None else self.n_threads)

@@ -32,6 +32,8 @@ from fastml.ensemble._base import (
     _TREE_PARAM_CONSTRAINTS,
     BaseEnsemble,
     _default_tree,
+    _apply,
+    _tree_threads,
     _TreeData,
 )
 from fastml.utils._sklearn import (
@@ -41,7 +43,6 @@ from fastml.utils._sklearn import (
     StrOptions,
     _check_sample_weight,
     _fit_context,
-    _openmp_effective_n_threads,
     check_is_fitted,
     check_random_state,
     validate_data,
@@ -224,7 +225,7 @@ class BaseGradientBoosting(BaseEnsemble, metaclass=ABCMeta):
             abserr = np.abs(y - raw.ravel())
             loss.param = float(_weighted_percentile(abserr, sample_weight, 100 * loss.quantile))
         neg_g = np.empty_like(raw)
-        _k.neg_gradient(loss.code, y, raw, neg_g, loss.param, self._n_threads)
+        _k.neg_gradient(loss.code, y, raw, neg_g, loss.param)
         if self.subsample < 1.0:
             sample_weight = sample_weight * sample_mask
         mask_u8 = sample_mask.view(np.uint8)
@@ -232,7 +233,7 @@ class BaseGradientBoosting(BaseEnsemble, metaclass=ABCMeta):
             g_k = np.ascontiguousarray(neg_g[:, k])
             tree = self._new_tree(random_state)
             data.fit(tree, g_k, sample_weight)
-            leaves = np.ascontiguousarray(data.apply(tree), dtype=np.intp)
+            leaves = data.apply(tree)
             value = tree.tree_.value  # a view: leaf updates go into the tree
             if loss.name != "squared_error":
                 if loss.name in ("absolute_error", "huber", "quantile"):
@@ -243,7 +244,7 @@ class BaseGradientBoosting(BaseEnsemble, metaclass=ABCMeta):
                                           col, k, loss.n_classes)
                     value[:, 0, 0] = col
             col = np.ascontiguousarray(value[:, 0, 0], dtype=np.float64)
-            _k.add_leaf_values(raw, leaves, col, self.learning_rate, k, self._n_threads)
+            _k.add_leaf_values(raw, leaves, col, self.learning_rate, k)
             self.estimators_[i, k] = tree
         return raw
 
@@ -351,7 +352,7 @@ class BaseGradientBoosting(BaseEnsemble, metaclass=ABCMeta):
         y = np.ascontiguousarray(column_or_1d(y, warn=True), dtype=np.float64)
         self._set_max_features()
         self._loss = self._get_loss(sample_weight=sample_weight)
-        self._n_threads = _openmp_effective_n_threads()
+        self._n_threads = _tree_threads(X.shape[0])
 
         if self.n_iter_no_change is not None:
             stratify = y if is_classifier(self) else None
@@ -426,7 +427,7 @@ class BaseGradientBoosting(BaseEnsemble, metaclass=ABCMeta):
             reporter = VerboseReporter(verbose=self.verbose)
             reporter.init(self, begin_at_stage)
         # binned (hist) or sorted once here, shared by every stage's trees
-        data = _TreeData(X, self.max_bins, self._n_threads)
+        data = _TreeData(X, self.max_bins, n_threads=self._n_threads)
         if self.n_iter_no_change is not None:
             loss_history = np.full(self.n_iter_no_change, np.inf)
             y_val_pred_iter = self._staged_raw_predict(X_val, check_input=False)
@@ -471,9 +472,9 @@ class BaseGradientBoosting(BaseEnsemble, metaclass=ABCMeta):
     def _add_stage(self, i, X, raw):
         for k in range(self.n_trees_per_iteration_):
             tree = self.estimators_[i, k]
-            leaves = np.ascontiguousarray(tree.apply(X, check_input=False), dtype=np.intp)
+            leaves = _apply(tree, X, self._n_threads)
             col = np.ascontiguousarray(tree.tree_.value[:, 0, 0], dtype=np.float64)
-            _k.add_leaf_values(raw, leaves, col, self.learning_rate, k, self._n_threads)
+            _k.add_leaf_values(raw, leaves, col, self.learning_rate, k)
 
     def _raw_predict(self, X):
         raw = self._raw_predict_init(X)
