@@ -220,7 +220,8 @@ class BaseBagging(BaseEnsemble, metaclass=ABCMeta):
             ensure_all_finite=False, multi_output=True,
         )
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=None)
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=None,
+                                                 ensure_non_negative=True)
             if not self.bootstrap:
                 warn(
                     f"When fitting {self.__class__.__name__} with sample_weight it is "
