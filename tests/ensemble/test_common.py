@@ -1,7 +1,6 @@
 """scikit-learn's estimator checks on every fastml.ensemble estimator."""
 
 import pytest
-from threadpoolctl import threadpool_limits
 from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeClassifier
 from sklearn.naive_bayes import GaussianNB
 from sklearn.tree import DecisionTreeClassifier as SkTreeClassifier
@@ -26,13 +25,6 @@ from fastml.ensemble import (
 )
 from fastml.tree import DecisionTreeRegressor
 from fastml.utils._testing import sklearn_xfails
-
-
-@pytest.fixture(autouse=True)
-def _one_openmp_thread():
-    # the checks fit tiny data thousands of times: thread start-up would dominate
-    with threadpool_limits(1):
-        yield
 
 
 # small ensembles keep the checks fast; the instances mirror those of
