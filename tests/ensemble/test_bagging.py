@@ -68,7 +68,7 @@ def test_warm_start_n_jobs_pickle():
                              n_jobs=2)
     with parallel_backend("threading"):  # processes would only add start-up time here
         warm.fit(X, y).set_params(n_estimators=6).fit(X, y)
-    assert_allclose(full.predict_proba(X), warm.predict_proba(X))
+        assert_allclose(full.predict_proba(X), warm.predict_proba(X))
     assert len(warm.estimators_samples_) == 6
     assert_array_equal(pickle.loads(pickle.dumps(full)).predict(X), full.predict(X))
 
