@@ -252,6 +252,7 @@ cdef class TreeBuilder:
         const float32_t* Xt
         const uint8_t* Xbt
         const float64_t* bin_thr
+        const float32_t* bin_vals
         const intp_t* n_bins
         const int32_t* yc
         const float64_t* yr
@@ -290,6 +291,7 @@ cdef class TreeBuilder:
         float64_t* right_ae
         float64_t* medians
         intp_t n_node
+        intp_t last_sorted
         # histograms ("hist")
         intp_t max_bins, S, hist_size
         float64_t** slots
@@ -393,11 +395,14 @@ cdef class TreeBuilder:
                  intp_t min_samples_split, float64_t min_weight_leaf,
                  intp_t max_depth, intp_t max_leaf_nodes,
                  float64_t min_impurity_decrease, uint32_t seed, int n_threads,
-                 object order=None, object bin_thresholds=None, object n_bins=None):
+                 object order=None, object bin_thresholds=None, object n_bins=None,
+                 object bin_values=None):
         """Xt: float32 (n_features, n) for best/random, uint8 bins for hist.
 
         order: optional int32 (n_features, n) argsort of Xt along axis 1 (best);
         bin_thresholds: float64 (n_features, max_bins) upper bin edges (hist);
+        bin_values: float32 (n_features, max_bins), the value of each bin of a
+        feature binned one bin per distinct value, NaN for quantile bins;
         n_bins: intp (n_features,) (hist). seed: sklearn's rand_r_state.
         """
         cdef intp_t k, i, j
@@ -406,6 +411,7 @@ cdef class TreeBuilder:
         cdef const int32_t[:, ::1] yc
         cdef const float64_t[:, ::1] yr
         cdef const float64_t[:, ::1] thr
+        cdef const float32_t[:, ::1] bvals
         cdef const intp_t[::1] nb
         self.crit = CRITERIA[criterion]
         self.splitter = SPLITTERS[splitter]
@@ -414,7 +420,7 @@ cdef class TreeBuilder:
             raise NotImplementedError(
                 "criterion='absolute_error' needs the samples' order: use "
                 "splitter='best' or 'random' (histograms only hold sums).")
-        self._keep = [Xt, y, sample_weight, order, bin_thresholds, n_bins]
+        self._keep = [Xt, y, sample_weight, order, bin_thresholds, n_bins, bin_values]
         self.n_features = Xt.shape[0]
         self.n_total = Xt.shape[1]
         self.n_outputs = y.shape[1]
@@ -424,6 +430,8 @@ cdef class TreeBuilder:
             self.Xbt = &Xb[0, 0]
             thr = bin_thresholds
             self.bin_thr = &thr[0, 0]
+            bvals = bin_values
+            self.bin_vals = &bvals[0, 0]
             self.max_bins = thr.shape[1]
             nb = n_bins
             self.n_bins = &nb[0]
@@ -504,7 +512,8 @@ cdef class TreeBuilder:
         cdef const int32_t[:, ::1] od
         cdef int32_t* keep = <int32_t*> malloc(max(self.n_total, 1) * sizeof(int32_t))
         if order is None:
-            order = np.argsort(np.asarray(self._keep[0]), axis=1, kind="stable").astype(np.int32)
+            # ties in any order: they are never split apart
+            order = np.argsort(np.asarray(self._keep[0]), axis=1).astype(np.int32)
         od = order
         self.sidx = <int32_t*> malloc(max(d * n, 1) * sizeof(int32_t))
         self.svals = <float32_t*> malloc(max(d * n, 1) * sizeof(float32_t))
@@ -514,8 +523,12 @@ cdef class TreeBuilder:
         with nogil:
             for i in range(self.n_total):
                 keep[i] = self.w[i] != 0.0
-            for f in prange(d, num_threads=self.n_threads, schedule="static"):
-                self._presort_feature(f, &od[f, 0], keep)
+            if self.n_threads > 1 and n >= PARALLEL_MIN_SAMPLES:
+                for f in prange(d, num_threads=self.n_threads, schedule="static"):
+                    self._presort_feature(f, &od[f, 0], keep)
+            else:
+                for f in range(d):
+                    self._presort_feature(f, &od[f, 0], keep)
         free(keep)
 
     cdef void _presort_feature(self, intp_t f, const int32_t* od, const int32_t* keep) noexcept nogil:
@@ -591,8 +604,8 @@ cdef class TreeBuilder:
         return sq
 
     cdef inline const int32_t* _node_samples(self) noexcept nogil:
-        # With presorting, any feature's segment holds the node's samples.
-        return self.sidx if self.splitter == BEST else self.samples
+        # samples[start:end] holds the node's samples in sklearn's order.
+        return self.samples
 
     cdef float64_t _node_reset(self, intp_t start, intp_t end) noexcept nogil:
         """Fill self.total / self.sq_total for samples[start:end]; return their weight."""
@@ -714,21 +727,42 @@ cdef class TreeBuilder:
             for k in range(self.n_outputs):
                 dest[k] = self.total[k] / wn
 
+    cdef inline void _update(self, float64_t* sl, float64_t* wl, const int32_t* smp,
+                             intp_t end, intp_t* pos, intp_t new_pos,
+                             float64_t w_node) noexcept nogil:
+        """sklearn's Criterion.update: move smp[pos:new_pos] to the left sums,
+        walking from whichever end is nearer (so sums round exactly as there)."""
+        cdef intp_t p, i
+        cdef float64_t wi
+        if new_pos - pos[0] <= end - new_pos:
+            for p in range(pos[0], new_pos):
+                i = smp[p]
+                wi = self.w[i]
+                self._add_sample(sl, i, wi)
+                wl[0] += wi
+        else:
+            memcpy(sl, self.total, self.n_stat * sizeof(float64_t))
+            wl[0] = w_node
+            for p in range(end - 1, new_pos - 1, -1):
+                i = smp[p]
+                wi = self.w[i]
+                self._add_sample(sl, i, -wi)
+                wl[0] -= wi
+        pos[0] = new_pos
+
     cdef void _children(self, const int32_t* smp, intp_t start, intp_t end,
                         float64_t w_node, float64_t impurity,
                         SplitRecord* best) noexcept nogil:
         """Impurities and improvement of the split smp[start:pos] | smp[pos:end]."""
         cdef float64_t* sl = self.scratch
         cdef float64_t* sr = self.scratch + self.n_stat
-        cdef float64_t wl = 0.0, wr, sql = 0.0, wi
-        cdef intp_t p, i, k
+        cdef float64_t wl = 0.0, wr, sql = 0.0
+        cdef intp_t p, k, pos = start
         memset(sl, 0, self.n_stat * sizeof(float64_t))
-        for p in range(start, best.pos):
-            i = smp[p]
-            wi = self.w[i]
-            self._add_sample(sl, i, wi)
-            sql += self._sq(i, wi)
-            wl += wi
+        self._update(sl, &wl, smp, end, &pos, best.pos, w_node)
+        if not self.is_clf:
+            for p in range(start, best.pos):
+                sql += self._sq(smp[p], self.w[smp[p]])
         wr = w_node - wl
         for k in range(self.n_stat):
             sr[k] = self.total[k] - sl[k]
@@ -771,6 +805,7 @@ cdef class TreeBuilder:
                 continue
             f_j += n_found
             f = features[f_j]
+            self.last_sorted = f  # sklearn sorts the node by every such feature
             if self.splitter == BEST:
                 constant = (self.svals[f * self.n_samples + end - 1]
                             <= self.svals[f * self.n_samples + start] + FEATURE_THRESHOLD)
@@ -813,22 +848,20 @@ cdef class TreeBuilder:
         cdef const float32_t* v = self.svals + f * n
         cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
         cdef float64_t* sr = sl + self.n_stat
-        cdef float64_t wl = 0.0, wr, wi, proxy
+        cdef float64_t wl = 0.0, wr, proxy
         cdef SplitRecord* rec = &self.frecs[j]
+        cdef intp_t pos = start
         memset(sl, 0, self.n_stat * sizeof(float64_t))
         rec.feature = f
         rec.pos = end
         rec.proxy = -INFINITY
         for p in range(start, end - 1):
-            i = idx[p]
-            wi = self.w[i]
-            self._add_sample(sl, i, wi)
-            wl += wi
             if v[p + 1] <= v[p] + FEATURE_THRESHOLD:
                 continue
             q = p + 1
             if q - start < self.min_samples_leaf or end - q < self.min_samples_leaf:
                 continue
+            self._update(sl, &wl, idx, end, &pos, q, w_node)
             wr = w_node - wl
             if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
                 continue
@@ -853,18 +886,32 @@ cdef class TreeBuilder:
                 self._scan_sorted(j, start, end, w_node)
         self._pick(nv, best)
         if best.pos < end:
-            self._children(self.sidx + best.feature * self.n_samples, start, end,
-                           w_node, impurity, best)
             self._partition_sorted(start, end, best)
+            self._children(self.samples, start, end, w_node, impurity, best)
 
     cdef void _partition_sorted(self, intp_t start, intp_t end,
                                 const SplitRecord* best) noexcept nogil:
-        cdef intp_t p, f, n = self.n_samples
+        cdef intp_t p, f, n = self.n_samples, ps = start, pe = end
         cdef const int32_t* idx = self.sidx + best.feature * n
+        cdef int32_t tmp
         for p in range(start, best.pos):
             self.mask[idx[p]] = 1
         for p in range(best.pos, end):
             self.mask[idx[p]] = 0
+        # Keep samples[start:end] in sklearn's order (the node sorted by the
+        # last feature it drew, then swap-partitioned): node sums are added in
+        # that order, so float targets round exactly as in sklearn and exact
+        # ties between features break the same way.
+        memcpy(self.samples + start, self.sidx + self.last_sorted * n + start,
+               (end - start) * sizeof(int32_t))
+        while ps < pe:
+            if self.mask[self.samples[ps]]:
+                ps += 1
+            else:
+                pe -= 1
+                tmp = self.samples[ps]
+                self.samples[ps] = self.samples[pe]
+                self.samples[pe] = tmp
         if self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
             for f in prange(self.n_features, num_threads=self.n_threads, schedule="static"):
                 if f != best.feature:
@@ -965,11 +1012,8 @@ cdef class TreeBuilder:
                 continue
             memset(sl, 0, self.n_stat * sizeof(float64_t))
             wl = 0.0
-            for p in range(start, pos):
-                i = self.samples[p]
-                wi = self.w[i]
-                self._add_sample(sl, i, wi)
-                wl += wi
+            p = start
+            self._update(sl, &wl, self.samples, end, &p, pos, w_node)
             wr = w_node - wl
             if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
                 continue
@@ -1121,7 +1165,15 @@ cdef class TreeBuilder:
             for j in range(nv):
                 self._scan_hist(H, j, start, end, w_node)
         self._pick(nv, best)
+        cdef intp_t f = best.feature, b = best.bin, b2 = b + 1
+        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
         if best.pos < end:
+            if vals[b] == vals[b]:
+                # One bin per distinct value: the exact splitter's midpoint
+                # between the values present in the node on either side.
+                while H[(f * self.max_bins + b2) * self.S] == 0.0:
+                    b2 += 1
+                best.threshold = vals[b] / 2.0 + vals[b2] / 2.0
             self._partition_bins(best.feature, start, end, best.bin)
             self._children(self.samples, start, end, w_node, impurity, best)
 

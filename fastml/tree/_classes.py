@@ -20,8 +20,8 @@ Internal API for fastml.ensemble (forests, bagging, boosting)
   - ``binned``: a :class:`fastml.tree._binning.BinnedData` from
     ``bin_features(X, max_bins)``, computed ONCE per forest; required
     reuse for ``splitter="hist"`` (else the tree bins X itself).
-  - ``order``: int32 (n_features, n_samples), ``np.argsort(X.T, axis=1,
-    kind="stable")``, computed ONCE per forest for ``splitter="best"``
+  - ``order``: int32 (n_features, n_samples), ``np.argsort(X.T, axis=1)``
+    (any order among ties), computed ONCE per forest for ``splitter="best"``
     (else each tree sorts X itself). Not valid after row subsampling of X
     (use weights for bootstrap instead, so X stays the same).
   - ``n_threads``: OpenMP threads inside this tree (default: all allowed).
@@ -53,6 +53,7 @@ from sklearn.base import (
     is_classifier,
 )
 from sklearn.tree import DecisionTreeClassifier as _SkDecisionTreeClassifier
+from sklearn.tree import DecisionTreeRegressor as _SkDecisionTreeRegressor
 from sklearn.utils import Bunch, compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -197,14 +198,16 @@ class Tree:
         pruned = Tree(self.n_features, self.n_classes, self.n_outputs)
         feature = self.feature[old].copy()
         threshold = self.threshold[old].copy()
+        missing_go_to_left = self.missing_go_to_left[old].copy()
         feature[leaf] = TREE_UNDEFINED
         threshold[leaf] = TREE_UNDEFINED
+        missing_go_to_left[leaf] = 0  # sklearn's _add_node leaves it unset on leaves
         return pruned._set_nodes(
             children_left=left, children_right=right, feature=feature,
             threshold=threshold, impurity=self.impurity[old],
             n_node_samples=self.n_node_samples[old],
             weighted_n_node_samples=self.weighted_n_node_samples[old],
-            missing_go_to_left=self.missing_go_to_left[old],
+            missing_go_to_left=missing_go_to_left,
             value=self.value[old], max_depth=max_depth)
 
     def __repr__(self):
@@ -326,9 +329,9 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
         if self.splitter == "hist":
             if binned is None:
                 binned = bin_features(X, MAX_BINS)
-            Xt, thresholds, n_bins = binned
+            Xt, thresholds, n_bins, values = binned
         else:
-            Xt, thresholds, n_bins = np.ascontiguousarray(X.T), None, None
+            Xt, thresholds, n_bins, values = np.ascontiguousarray(X.T), None, None, None
         n_classes = self.n_classes_ if is_classification else np.ones(self.n_outputs_, np.intp)
         seed = random_state.randint(0, _RAND_R_MAX)
         builder = _tree_build.TreeBuilder(
@@ -337,7 +340,7 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
             min_weight_leaf, max_depth, max_leaf_nodes,
             float(self.min_impurity_decrease), seed,
             _openmp_effective_n_threads() if n_threads is None else int(n_threads),
-            order=order, bin_thresholds=thresholds, n_bins=n_bins)
+            order=order, bin_thresholds=thresholds, n_bins=n_bins, bin_values=values)
         self.tree_ = Tree(n_features, n_classes, self.n_outputs_)._set_nodes(**builder.build())
         if self.n_outputs_ == 1 and is_classification:
             self.n_classes_ = self.n_classes_[0]
@@ -587,7 +590,9 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
         return self._fit(X, y, sample_weight=sample_weight, check_input=check_input)
 
 
-# sklearn.tree.export_text formats class weights only for instances of its own
-# DecisionTreeClassifier (an ABC): registering ours makes export_text print
-# the same text for both. No sklearn code path changes otherwise.
+# sklearn.tree.export_text accepts only instances of sklearn's own trees and
+# formats class weights only for its DecisionTreeClassifier (both ABCs):
+# registering ours as virtual subclasses makes export_text print the same text
+# for both. Nothing else in sklearn checks these types.
 _SkDecisionTreeClassifier.register(DecisionTreeClassifier)
+_SkDecisionTreeRegressor.register(DecisionTreeRegressor)

@@ -1,0 +1,77 @@
+"""Decision trees beside scikit-learn (and scikit-learn-intelex when importable).
+
+Issue 5's size: make_classification(50000, 20, n_informative=10,
+random_state=0), unlimited depth. Run with
+``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m pytest benchmarks/test_bench_tree.py``.
+"""
+
+import numpy as np
+import pytest
+import sklearn.tree as skt
+from sklearn.datasets import make_classification, make_regression
+
+import fastml.tree as fmt
+
+
+@pytest.fixture(scope="module")
+def clf_data():
+    return make_classification(50000, 20, n_informative=10, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def reg_data():
+    return make_regression(50000, 20, n_informative=10, noise=1.0, random_state=0)
+
+
+def _peer_classifier():
+    sklearnex = pytest.importorskip("sklearnex")
+    from sklearnex.tree import DecisionTreeClassifier
+
+    return sklearnex, DecisionTreeClassifier
+
+
+CLASSIFIERS = {
+    "fastml-best": lambda: fmt.DecisionTreeClassifier(random_state=0),
+    "fastml-hist": lambda: fmt.DecisionTreeClassifier(splitter="hist", random_state=0),
+    "sklearn": lambda: skt.DecisionTreeClassifier(random_state=0),
+}
+
+
+@pytest.mark.benchmark(group="DecisionTreeClassifier-50000x20")
+@pytest.mark.parametrize("impl", [*CLASSIFIERS, "sklearnex"])
+def test_bench_tree_classifier(benchmark, clf_data, impl):
+    X, y = clf_data
+    if impl == "sklearnex":
+        _, Est = _peer_classifier()
+        make = lambda: Est(random_state=0)  # noqa: E731
+    else:
+        make = CLASSIFIERS[impl]
+    est = benchmark.pedantic(lambda: make().fit(X, y), rounds=3, iterations=1)
+    ref = skt.DecisionTreeClassifier(random_state=0).fit(X[:2000], y[:2000])
+    benchmark.extra_info["node_count"] = int(est.tree_.node_count)
+    if impl == "fastml-best":  # the same tree as sklearn's (small slice checked)
+        ours = fmt.DecisionTreeClassifier(random_state=0).fit(X[:2000], y[:2000])
+        assert np.array_equal(ours.tree_.threshold, ref.tree_.threshold)
+
+
+REGRESSORS = {
+    "fastml-best": lambda: fmt.DecisionTreeRegressor(random_state=0),
+    "fastml-hist": lambda: fmt.DecisionTreeRegressor(splitter="hist", random_state=0),
+    "sklearn": lambda: skt.DecisionTreeRegressor(random_state=0),
+}
+
+
+@pytest.mark.benchmark(group="DecisionTreeRegressor-50000x20")
+@pytest.mark.parametrize("impl", list(REGRESSORS))
+def test_bench_tree_regressor(benchmark, reg_data, impl):
+    X, y = reg_data
+    est = benchmark.pedantic(lambda: REGRESSORS[impl]().fit(X, y), rounds=3, iterations=1)
+    benchmark.extra_info["node_count"] = int(est.tree_.node_count)
+
+
+@pytest.mark.benchmark(group="DecisionTreeClassifier-predict-50000x20")
+@pytest.mark.parametrize("impl", ["fastml", "sklearn"])
+def test_bench_tree_predict(benchmark, clf_data, impl):
+    X, y = clf_data
+    est = (fmt if impl == "fastml" else skt).DecisionTreeClassifier(random_state=0).fit(X, y)
+    benchmark(est.predict_proba, X)
