@@ -20,6 +20,9 @@ from sklearn.base import (
 )
 from sklearn.utils import Bunch, get_tags
 
+from fastml._cy._tree_predict import apply as _tree_apply
+from fastml.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from fastml.tree._binning import bin_features
 from fastml.utils._sklearn import (
     Interval,
     RealNotInt,
@@ -36,10 +39,6 @@ MAX_INT = np.iinfo(np.int32).max
 
 def _default_tree(kind, **params):
     """fastml's decision tree (``"classifier"`` or ``"regressor"``), the default base learner."""
-    # Imported lazily: fastml.tree builds its own extension modules and the
-    # meta-estimators must import without it.
-    from fastml.tree import DecisionTreeClassifier, DecisionTreeRegressor
-
     cls = DecisionTreeClassifier if kind == "classifier" else DecisionTreeRegressor
     return cls(**params)
 
@@ -251,10 +250,8 @@ def _tree_threads(n_samples):
 
 def _apply(tree, X, n_threads):
     """Leaf index of each row of validated float32 X, with ``n_threads`` threads."""
-    from fastml._cy._tree_predict import apply
-
     t = tree.tree_
-    return apply(X, t.children_left, t.children_right, t.feature, t.threshold, n_threads)
+    return _tree_apply(X, t.children_left, t.children_right, t.feature, t.threshold, n_threads)
 
 
 class _TreeData:
@@ -269,8 +266,6 @@ class _TreeData:
     """
 
     def __init__(self, X, max_bins=None, splitter="best", n_threads=None):
-        from fastml.tree._binning import bin_features
-
         self.X = np.ascontiguousarray(X, dtype=np.float32)
         self.n_threads = n_threads
         self.order = self.binned = None

@@ -19,7 +19,6 @@ from scipy.special import expit, logit
 from scipy.stats import gmean
 from sklearn.base import ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array, column_or_1d
@@ -659,11 +658,8 @@ class GradientBoostingClassifier(ClassifierMixin, BaseGradientBoosting):
 
     def staged_predict_proba(self, X):
         """Class probabilities after each stage."""
-        try:
-            for raw in self._staged_raw_predict(X):
-                yield self._loss.predict_proba(raw)
-        except NotFittedError:
-            raise
+        for raw in self._staged_raw_predict(X):
+            yield self._loss.predict_proba(raw)
 
 
 class GradientBoostingRegressor(RegressorMixin, BaseGradientBoosting):
