@@ -1,4 +1,7 @@
-"""Decision trees beside scikit-learn (and scikit-learn-intelex when importable).
+"""Decision trees beside scikit-learn.
+
+scikit-learn-intelex has no single decision tree (only forests), so
+scikit-learn is the only peer here.
 
 Issue 5's size: make_classification(50000, 20, n_informative=10,
 random_state=0), unlimited depth. Run with
@@ -23,13 +26,6 @@ def reg_data():
     return make_regression(50000, 20, n_informative=10, noise=1.0, random_state=0)
 
 
-def _peer_classifier():
-    sklearnex = pytest.importorskip("sklearnex")
-    from sklearnex.tree import DecisionTreeClassifier
-
-    return sklearnex, DecisionTreeClassifier
-
-
 CLASSIFIERS = {
     "fastml-best": lambda: fmt.DecisionTreeClassifier(random_state=0),
     "fastml-hist": lambda: fmt.DecisionTreeClassifier(splitter="hist", random_state=0),
@@ -38,14 +34,10 @@ CLASSIFIERS = {
 
 
 @pytest.mark.benchmark(group="DecisionTreeClassifier-50000x20")
-@pytest.mark.parametrize("impl", [*CLASSIFIERS, "sklearnex"])
+@pytest.mark.parametrize("impl", list(CLASSIFIERS))
 def test_bench_tree_classifier(benchmark, clf_data, impl):
     X, y = clf_data
-    if impl == "sklearnex":
-        _, Est = _peer_classifier()
-        make = lambda: Est(random_state=0)  # noqa: E731
-    else:
-        make = CLASSIFIERS[impl]
+    make = CLASSIFIERS[impl]
     est = benchmark.pedantic(lambda: make().fit(X, y), rounds=3, iterations=1)
     ref = skt.DecisionTreeClassifier(random_state=0).fit(X[:2000], y[:2000])
     benchmark.extra_info["node_count"] = int(est.tree_.node_count)

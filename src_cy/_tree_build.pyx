@@ -21,8 +21,8 @@ cimport cython
 from cython.parallel cimport prange
 from libc.float cimport DBL_EPSILON
 from libc.math cimport INFINITY, log as ln
-from libc.stdint cimport int32_t, uint8_t, uint32_t
-from libc.stdlib cimport free, malloc, qsort, realloc
+from libc.stdint cimport int32_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 from libc.string cimport memcpy, memset
 
 import numpy as np
@@ -50,6 +50,10 @@ cdef enum:
     # Nodes with fewer samples search / partition features serially: an
     # OpenMP region costs more than it saves there.
     PARALLEL_MIN_SAMPLES = 8192
+    PACKED_MAX_ENTRIES = 1 << 25  # n_samples * n_features
+    # "hist": smaller nodes sort their codes instead of filling histograms
+    # (clearing, subtracting and scanning n_features * 255 bins would cost more)
+    HIST_MIN_SAMPLES = 256
 
 CRITERIA = {"gini": GINI, "entropy": ENTROPY, "log_loss": ENTROPY,
             "squared_error": SQUARED_ERROR, "friedman_mse": SQUARED_ERROR,
@@ -123,6 +127,11 @@ cdef int _cmp_yrank(const void* a, const void* b) noexcept nogil:
     if u.y > v.y:
         return 1
     return (u.pos > v.pos) - (u.pos < v.pos)
+
+
+cdef int _cmp_u64(const void* a, const void* b) noexcept nogil:
+    cdef uint64_t u = (<const uint64_t*> a)[0], v = (<const uint64_t*> b)[0]
+    return (u > v) - (u < v)
 
 
 cdef inline void _fen_reset(Fenwick* t, intp_t size) noexcept nogil:
@@ -278,8 +287,16 @@ cdef class TreeBuilder:
         int32_t* sidx
         float32_t* svals
         uint8_t* mask
+        uint8_t* skip
         int32_t* tmp_idx
         float32_t* tmp_val
+        # single output: weights / targets stored in each feature's sorted
+        # order too, so scans read memory sequentially
+        bint packed
+        float64_t* sw
+        float64_t* sy
+        float64_t* tmp_w
+        float64_t* tmp_y
         float64_t* total
         float64_t sq_total
         # absolute_error: node-local target ranks, sorted targets, Fenwick tree
@@ -300,6 +317,8 @@ cdef class TreeBuilder:
         intp_t n_free
         float64_t* gw
         float64_t* gy
+        uint64_t* keys
+        intp_t cur_start, cur_end
         # output nodes
         intp_t node_count, capacity, value_stride
         intp_t* left
@@ -324,8 +343,13 @@ cdef class TreeBuilder:
         self.sidx = NULL
         self.svals = NULL
         self.mask = NULL
+        self.skip = NULL
         self.tmp_idx = NULL
         self.tmp_val = NULL
+        self.sw = NULL
+        self.sy = NULL
+        self.tmp_w = NULL
+        self.tmp_y = NULL
         self.total = NULL
         self.rank = NULL
         self.sorted_y = NULL
@@ -339,6 +363,7 @@ cdef class TreeBuilder:
         self.free_slots = NULL
         self.n_slots = 0
         self.gw = NULL
+        self.keys = NULL
         self.gy = NULL
         self.left = NULL
         self.right = NULL
@@ -366,8 +391,13 @@ cdef class TreeBuilder:
         free(self.sidx)
         free(self.svals)
         free(self.mask)
+        free(self.skip)
         free(self.tmp_idx)
         free(self.tmp_val)
+        free(self.sw)
+        free(self.sy)
+        free(self.tmp_w)
+        free(self.tmp_y)
         free(self.total)
         free(self.rank)
         free(self.sorted_y)
@@ -378,6 +408,7 @@ cdef class TreeBuilder:
         free(self.right_ae)
         free(self.medians)
         free(self.gw)
+        free(self.keys)
         free(self.gy)
         free(self.left)
         free(self.right)
@@ -502,6 +533,7 @@ cdef class TreeBuilder:
             self.hist_size = d * self.max_bins * self.S
             self.gw = <float64_t*> malloc(max(self.n_samples, 1) * sizeof(float64_t))
             self.gy = <float64_t*> malloc(max(self.n_samples, 1) * self.n_outputs * sizeof(float64_t))
+            self.keys = <uint64_t*> malloc(max(self.n_samples, 1) * sizeof(uint64_t))
         self.node_count = 0
         self.capacity = 0
         self.max_depth_seen = -1
@@ -518,8 +550,17 @@ cdef class TreeBuilder:
         self.sidx = <int32_t*> malloc(max(d * n, 1) * sizeof(int32_t))
         self.svals = <float32_t*> malloc(max(d * n, 1) * sizeof(float32_t))
         self.mask = <uint8_t*> malloc(max(self.n_total, 1) * sizeof(uint8_t))
+        self.skip = <uint8_t*> calloc(max(d, 1), sizeof(uint8_t))
         self.tmp_idx = <int32_t*> malloc(max(d * n, 1) * sizeof(int32_t))
         self.tmp_val = <float32_t*> malloc(max(d * n, 1) * sizeof(float32_t))
+        # 32 more bytes per entry: only while that stays moderate
+        self.packed = (self.n_outputs == 1 and self.crit != ABSOLUTE_ERROR
+                       and d * n <= PACKED_MAX_ENTRIES)
+        if self.packed:
+            self.sw = <float64_t*> malloc(max(d * n, 1) * sizeof(float64_t))
+            self.sy = <float64_t*> malloc(max(d * n, 1) * sizeof(float64_t))
+            self.tmp_w = <float64_t*> malloc(max(d * n, 1) * sizeof(float64_t))
+            self.tmp_y = <float64_t*> malloc(max(d * n, 1) * sizeof(float64_t))
         with nogil:
             for i in range(self.n_total):
                 keep[i] = self.w[i] != 0.0
@@ -538,6 +579,9 @@ cdef class TreeBuilder:
             if keep[i]:
                 self.sidx[f * n + q] = i
                 self.svals[f * n + q] = self.Xt[f * self.n_total + i]
+                if self.packed:
+                    self.sw[f * n + q] = self.w[i]
+                    self.sy[f * n + q] = (self.yc[i] if self.is_clf else self.yr[i])
                 q += 1
 
     # ------------------------------------------------------------------ criteria
@@ -750,6 +794,33 @@ cdef class TreeBuilder:
                 wl[0] -= wi
         pos[0] = new_pos
 
+    cdef inline void _update_packed(self, float64_t* sl, float64_t* wl,
+                                    const float64_t* sw, const float64_t* sy,
+                                    intp_t end, intp_t* pos, intp_t new_pos,
+                                    float64_t w_node) noexcept nogil:
+        """_update for one output on a feature's sorted weights / targets."""
+        cdef intp_t p
+        cdef float64_t wi
+        if new_pos - pos[0] <= end - new_pos:
+            for p in range(pos[0], new_pos):
+                wi = sw[p]
+                if self.is_clf:
+                    sl[<intp_t> sy[p]] += wi
+                else:
+                    sl[0] += wi * sy[p]
+                wl[0] += wi
+        else:
+            memcpy(sl, self.total, self.n_stat * sizeof(float64_t))
+            wl[0] = w_node
+            for p in range(end - 1, new_pos - 1, -1):
+                wi = sw[p]
+                if self.is_clf:
+                    sl[<intp_t> sy[p]] += -wi
+                else:
+                    sl[0] += -wi * sy[p]
+                wl[0] -= wi
+        pos[0] = new_pos
+
     cdef void _children(self, const int32_t* smp, intp_t start, intp_t end,
                         float64_t w_node, float64_t impurity,
                         SplitRecord* best) noexcept nogil:
@@ -861,7 +932,11 @@ cdef class TreeBuilder:
             q = p + 1
             if q - start < self.min_samples_leaf or end - q < self.min_samples_leaf:
                 continue
-            self._update(sl, &wl, idx, end, &pos, q, w_node)
+            if self.packed:
+                self._update_packed(sl, &wl, self.sw + f * n, self.sy + f * n,
+                                    end, &pos, q, w_node)
+            else:
+                self._update(sl, &wl, idx, end, &pos, q, w_node)
             wr = w_node - wl
             if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
                 continue
@@ -886,11 +961,17 @@ cdef class TreeBuilder:
                 self._scan_sorted(j, start, end, w_node)
         self._pick(nv, best)
         if best.pos < end:
-            self._partition_sorted(start, end, best)
+            self._partition_sorted(start, end, best,
+                                   0 if self.max_leaf_nodes > 0 else n_constant[0])
             self._children(self.samples, start, end, w_node, impurity, best)
 
     cdef void _partition_sorted(self, intp_t start, intp_t end,
-                                const SplitRecord* best) noexcept nogil:
+                                const SplitRecord* best, intp_t n_skip) noexcept nogil:
+        """Partition the node's per-feature sorted arrays at best.
+
+        Depth-first, the subtree never reads the features it knows constant
+        (constant_features[:n_skip]), so their arrays are left as they are.
+        """
         cdef intp_t p, f, n = self.n_samples, ps = start, pe = end
         cdef const int32_t* idx = self.sidx + best.feature * n
         cdef int32_t tmp
@@ -912,14 +993,18 @@ cdef class TreeBuilder:
                 tmp = self.samples[ps]
                 self.samples[ps] = self.samples[pe]
                 self.samples[pe] = tmp
+        for f in range(n_skip):
+            self.skip[self.constant_features[f]] = 1
         if self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
             for f in prange(self.n_features, num_threads=self.n_threads, schedule="static"):
-                if f != best.feature:
+                if f != best.feature and not self.skip[f]:
                     self._stable_partition(f, start, end)
         else:
             for f in range(self.n_features):
-                if f != best.feature:
+                if f != best.feature and not self.skip[f]:
                     self._stable_partition(f, start, end)
+        for f in range(n_skip):
+            self.skip[self.constant_features[f]] = 0
 
     cdef void _stable_partition(self, intp_t f, intp_t start, intp_t end) noexcept nogil:
         # Left samples keep their sorted order in place; right ones go through a
@@ -929,16 +1014,38 @@ cdef class TreeBuilder:
         cdef float32_t* v = self.svals + f * n
         cdef int32_t* ti = self.tmp_idx + f * n
         cdef float32_t* tv = self.tmp_val + f * n
-        for p in range(start, end):
-            i = idx[p]
-            if self.mask[i]:
-                idx[l] = i
-                v[l] = v[p]
-                l += 1
-            else:
-                ti[r] = i
-                tv[r] = v[p]
-                r += 1
+        cdef float64_t* sw = self.sw + f * n
+        cdef float64_t* sy = self.sy + f * n
+        cdef float64_t* tw = self.tmp_w + f * n
+        cdef float64_t* ty = self.tmp_y + f * n
+        if self.packed:
+            for p in range(start, end):
+                i = idx[p]
+                if self.mask[i]:
+                    idx[l] = i
+                    v[l] = v[p]
+                    sw[l] = sw[p]
+                    sy[l] = sy[p]
+                    l += 1
+                else:
+                    ti[r] = i
+                    tv[r] = v[p]
+                    tw[r] = sw[p]
+                    ty[r] = sy[p]
+                    r += 1
+            memcpy(sw + l, tw + start, (r - start) * sizeof(float64_t))
+            memcpy(sy + l, ty + start, (r - start) * sizeof(float64_t))
+        else:
+            for p in range(start, end):
+                i = idx[p]
+                if self.mask[i]:
+                    idx[l] = i
+                    v[l] = v[p]
+                    l += 1
+                else:
+                    ti[r] = i
+                    tv[r] = v[p]
+                    r += 1
         memcpy(idx + l, ti + start, (r - start) * sizeof(int32_t))
         memcpy(v + l, tv + start, (r - start) * sizeof(float32_t))
 
@@ -1055,7 +1162,17 @@ cdef class TreeBuilder:
         cdef intp_t p, i, k, f, n = end - start
         cdef float64_t wi, y, sq
         memset(H, 0, self.hist_size * sizeof(float64_t))
-        # Gather the node's weights and targets once, contiguously, for all features.
+        self._gather(start, end)
+        if self.n_threads > 1 and n >= PARALLEL_MIN_SAMPLES:
+            for f in prange(self.n_features, num_threads=self.n_threads, schedule="static"):
+                self._hist_feature(H, f, start, n)
+        else:
+            for f in range(self.n_features):
+                self._hist_feature(H, f, start, n)
+
+    cdef void _gather(self, intp_t start, intp_t end) noexcept nogil:
+        # The node's weights and targets, contiguously, for all features.
+        cdef intp_t p, i, k, n = end - start
         for p in range(n):
             i = self.samples[start + p]
             self.gw[p] = self.w[i]
@@ -1064,12 +1181,6 @@ cdef class TreeBuilder:
                     self.gy[p * self.n_outputs + k] = self.yc[i * self.n_outputs + k]
                 else:
                     self.gy[p * self.n_outputs + k] = self.yr[i * self.n_outputs + k]
-        if self.n_threads > 1 and n >= PARALLEL_MIN_SAMPLES:
-            for f in prange(self.n_features, num_threads=self.n_threads, schedule="static"):
-                self._hist_feature(H, f, start, n)
-        else:
-            for f in range(self.n_features):
-                self._hist_feature(H, f, start, n)
 
     cdef void _hist_feature(self, float64_t* H, intp_t f, intp_t start, intp_t n) noexcept nogil:
         cdef intp_t p, k, S = self.S, no = self.n_outputs, M = self.max_n_classes
@@ -1095,8 +1206,16 @@ cdef class TreeBuilder:
                 h[2 + no] += sq
 
     cdef bint _hist_constant(self, const float64_t* H, intp_t f) noexcept nogil:
-        cdef intp_t b, seen = 0
+        cdef intp_t b, seen = 0, p
         cdef const float64_t* Hf = H + f * self.max_bins * self.S
+        cdef const uint8_t* xb = self.Xbt + f * self.n_total
+        cdef uint8_t c0
+        if H == NULL:  # small node: compare its codes
+            c0 = xb[self.samples[self.cur_start]]
+            for p in range(self.cur_start + 1, self.cur_end):
+                if xb[self.samples[p]] != c0:
+                    return False
+            return True
         for b in range(self.n_bins[f]):
             if Hf[b * self.S] > 0.0:
                 seen += 1
@@ -1154,11 +1273,65 @@ cdef class TreeBuilder:
                 self.samples[pe] = tmp
         return pe
 
+    cdef void _scan_codes(self, intp_t j, intp_t start, intp_t end,
+                          float64_t w_node) noexcept nogil:
+        """A small node's split on feature visit[j] from its sorted codes
+        (the candidates and sums of a histogram scan, without the histogram)."""
+        cdef intp_t f = self.visit[j], n = end - start, t, p, k, code, nxt
+        cdef intp_t no = self.n_outputs, M = self.max_n_classes
+        cdef const uint8_t* xb = self.Xbt + f * self.n_total
+        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
+        cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
+        cdef float64_t* sr = sl + self.n_stat
+        cdef float64_t wl = 0.0, wr, wi, proxy
+        cdef SplitRecord* rec = &self.frecs[j]
+        for p in range(n):
+            self.keys[p] = ((<uint64_t> xb[self.samples[start + p]]) << 32) | <uint64_t> p
+        qsort(self.keys, n, sizeof(uint64_t), _cmp_u64)
+        memset(sl, 0, self.n_stat * sizeof(float64_t))
+        rec.feature = f
+        rec.pos = end
+        rec.proxy = -INFINITY
+        for t in range(n - 1):
+            p = <intp_t> (self.keys[t] & <uint64_t> 4294967295U)
+            code = <intp_t> (self.keys[t] >> 32)
+            wi = self.gw[p]
+            wl += wi
+            if self.is_clf:
+                for k in range(no):
+                    sl[k * M + <intp_t> self.gy[p * no + k]] += wi
+            else:
+                for k in range(no):
+                    sl[k] += wi * self.gy[p * no + k]
+            nxt = <intp_t> (self.keys[t + 1] >> 32)
+            if nxt == code:
+                continue
+            if t + 1 < self.min_samples_leaf or n - t - 1 < self.min_samples_leaf:
+                continue
+            wr = w_node - wl
+            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
+                continue
+            proxy = self._proxy(sl, sr, wl, wr)
+            if proxy > rec.proxy:
+                rec.proxy = proxy
+                rec.pos = start + t + 1
+                rec.bin = code
+                if vals[code] == vals[code]:
+                    rec.threshold = vals[code] / 2.0 + vals[nxt] / 2.0
+                else:
+                    rec.threshold = self.bin_thr[f * self.max_bins + code]
+
     cdef void _split_hist(self, const float64_t* H, intp_t start, intp_t end,
                           float64_t w_node, float64_t impurity,
                           intp_t* n_constant, SplitRecord* best) noexcept nogil:
+        self.cur_start = start
+        self.cur_end = end
         cdef intp_t nv = self._draw_features(start, end, n_constant, <float64_t*> H), j
-        if nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
+        if H == NULL:
+            self._gather(start, end)
+            for j in range(nv):
+                self._scan_codes(j, start, end, w_node)
+        elif nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
             for j in prange(nv, num_threads=self.n_threads, schedule="dynamic"):
                 self._scan_hist(H, j, start, end, w_node)
         else:
@@ -1168,7 +1341,7 @@ cdef class TreeBuilder:
         cdef intp_t f = best.feature, b = best.bin, b2 = b + 1
         cdef const float32_t* vals = self.bin_vals + f * self.max_bins
         if best.pos < end:
-            if vals[b] == vals[b]:
+            if H != NULL and vals[b] == vals[b]:
                 # One bin per distinct value: the exact splitter's midpoint
                 # between the values present in the node on either side.
                 while H[(f * self.max_bins + b2) * self.S] == 0.0:
@@ -1187,9 +1360,11 @@ cdef class TreeBuilder:
         """
         cdef intp_t small, left_slot = -1, i
         cdef bint left_small = pos - start <= end - pos
-        cdef float64_t* P = self.slots[parent_slot]
+        cdef float64_t* P
         cdef float64_t* Q
         right_slot[0] = -1
+        if parent_slot < 0:  # a small node: its children are small too
+            return -1
         if not need_left and not need_right:
             self._slot_put(parent_slot)
             return -1
@@ -1232,7 +1407,8 @@ cdef class TreeBuilder:
         elif self.splitter == RANDOM:
             self._split_random(start, end, w_node, impurity, n_constant, best)
         else:
-            self._split_hist(self.slots[hist], start, end, w_node, impurity,
+            self._split_hist(self.slots[hist] if hist >= 0 else NULL, start, end,
+                             w_node, impurity,
                              n_constant, best)
 
     # ------------------------------------------------------------ node store
@@ -1297,7 +1473,7 @@ cdef class TreeBuilder:
         cdef float64_t w_node, impurity
         cdef bint is_leaf, first = True, need_l, need_r
         hist = -1
-        if self.splitter == HIST and self.n_samples > 0:
+        if self.splitter == HIST and self.n_samples >= HIST_MIN_SAMPLES:
             hist = self._slot_get()
             self._build_hist(self.slots[hist], 0, self.n_samples)
         stack[0] = StackRecord(0, self.n_samples, 0, TREE_UNDEFINED, 0, INFINITY, 0, hist)
@@ -1315,7 +1491,7 @@ cdef class TreeBuilder:
             n_const = rec.n_constant_features
             split.pos = end
             if not is_leaf:
-                if self.splitter == HIST and rec.hist < 0:
+                if self.splitter == HIST and rec.hist < 0 and end - start >= HIST_MIN_SAMPLES:
                     rec.hist = self._slot_get()
                     self._build_hist(self.slots[rec.hist], start, end)
                 self._node_split(start, end, w_node, impurity, &n_const, rec.hist, &split)
@@ -1332,10 +1508,10 @@ cdef class TreeBuilder:
             self.missing_go_to_left[node_id] = (split.pos - start) > (end - split.pos)
             hl = hr = -1
             if self.splitter == HIST:
-                need_l = not self._trivial_leaf(depth + 1, split.pos - start,
-                                                split.weight_left, split.impurity_left)
-                need_r = not self._trivial_leaf(depth + 1, end - split.pos,
-                                                split.weight_right, split.impurity_right)
+                need_l = (split.pos - start >= HIST_MIN_SAMPLES and not self._trivial_leaf(
+                    depth + 1, split.pos - start, split.weight_left, split.impurity_left))
+                need_r = (end - split.pos >= HIST_MIN_SAMPLES and not self._trivial_leaf(
+                    depth + 1, end - split.pos, split.weight_right, split.impurity_right))
                 hl = self._child_hists(rec.hist, start, split.pos, end, need_l, need_r, &hr)
             if top + 2 > cap:
                 cap *= 2
@@ -1359,7 +1535,7 @@ cdef class TreeBuilder:
         is_leaf = self._trivial_leaf(depth, end - start, w_node, impurity)
         split.pos = end
         if not is_leaf:
-            if self.splitter == HIST:
+            if self.splitter == HIST and end - start >= HIST_MIN_SAMPLES:
                 hist = self._slot_get()
                 self._build_hist(self.slots[hist], start, end)
             self._node_split(start, end, w_node, impurity, &n_const, hist, &split)

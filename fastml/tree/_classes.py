@@ -24,9 +24,10 @@ Internal API for fastml.ensemble (forests, bagging, boosting)
     (any order among ties), computed ONCE per forest for ``splitter="best"``
     (else each tree sorts X itself). Not valid after row subsampling of X
     (use weights for bootstrap instead, so X stays the same).
-  - ``n_threads``: OpenMP threads inside this tree (default: all allowed).
-    Pass 1 when trees are grown in parallel threads (the builder releases
-    the GIL, so a joblib threading backend scales).
+  - ``n_threads``: OpenMP threads inside this tree (default: all allowed
+    from 200000 samples on, else 1). Pass 1 when trees are grown in parallel
+    threads (the builder releases the GIL, so a joblib threading backend
+    scales).
   - ``max_features`` and ``random_state`` behave as in sklearn: the seed of
     the tree's XorShift RNG is ``check_random_state(random_state).randint(0,
     2**31 - 1)``, drawn at the start of ``_fit``.
@@ -77,6 +78,14 @@ __all__ = ["DecisionTreeClassifier", "DecisionTreeRegressor", "Tree"]
 TREE_LEAF = -1
 TREE_UNDEFINED = -2
 _RAND_R_MAX = 2147483647
+# Below this many samples a tree grows / predicts serially by default: its
+# parallel regions are short and, on busy cores, cost more than they save
+# (measured on the shared 2-core build machine, see docs/tree.md).
+_PARALLEL_MIN_SAMPLES = 200_000
+
+
+def _n_threads(n_samples):
+    return _openmp_effective_n_threads() if n_samples >= _PARALLEL_MIN_SAMPLES else 1
 
 
 class Tree:
@@ -94,9 +103,9 @@ class Tree:
     >>> from sklearn.datasets import load_iris
     >>> from fastml.tree import DecisionTreeClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> tree = DecisionTreeClassifier(max_depth=1).fit(X, y).tree_
+    >>> tree = DecisionTreeClassifier(max_depth=1, random_state=0).fit(X, y).tree_
     >>> tree.node_count, tree.feature[0], float(tree.threshold[0])
-    (3, np.int64(2), 2.449999988079071)
+    (3, np.int64(3), 0.800000011920929)
     """
 
     def __init__(self, n_features, n_classes, n_outputs):
@@ -148,7 +157,7 @@ class Tree:
         X = np.ascontiguousarray(X, dtype=np.float32)
         return _tree_predict.apply(
             X, self.children_left, self.children_right, self.feature,
-            self.threshold, _openmp_effective_n_threads())
+            self.threshold, _n_threads(X.shape[0]))
 
     def predict(self, X):
         """``value`` of each row's leaf: (n, max_n_classes) if one output."""
@@ -162,7 +171,7 @@ class Tree:
         X = np.ascontiguousarray(X, dtype=np.float32)
         indptr, indices = _tree_predict.decision_path(
             X, self.children_left, self.children_right, self.feature,
-            self.threshold, _openmp_effective_n_threads())
+            self.threshold, _n_threads(X.shape[0]))
         data = np.ones(indices.shape[0], dtype=np.intp)
         return sp.csr_matrix((data, indices, indptr),
                              shape=(X.shape[0], self.node_count))
@@ -263,6 +272,8 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
         if getattr(self, "criterion", None) in ("poisson",):
             raise NotImplementedError("fastml trees do not support criterion='poisson'.")
         n_samples, n_features = X.shape
+        if n_samples >= 2**31 - 1:  # the kernels index samples with int32
+            raise ValueError(f"fastml trees support fewer than 2**31 - 1 samples, got {n_samples}.")
         is_classification = is_classifier(self)
         y = np.atleast_1d(y)
         expanded_class_weight = None
@@ -339,7 +350,7 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
             n_classes, max_features, min_samples_leaf, min_samples_split,
             min_weight_leaf, max_depth, max_leaf_nodes,
             float(self.min_impurity_decrease), seed,
-            _openmp_effective_n_threads() if n_threads is None else int(n_threads),
+            _n_threads(n_samples) if n_threads is None else int(n_threads),
             order=order, bin_thresholds=thresholds, n_bins=n_bins, bin_values=values)
         self.tree_ = Tree(n_features, n_classes, self.n_outputs_)._set_nodes(**builder.build())
         if self.n_outputs_ == 1 and is_classification:
@@ -547,7 +558,7 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
     >>> X, y = load_diabetes(return_X_y=True)
     >>> reg = DecisionTreeRegressor(max_depth=3, random_state=0).fit(X, y)
     >>> reg.get_n_leaves(), round(reg.score(X, y), 3)
-    (8, 0.6)
+    (8, 0.501)
     """
 
     _parameter_constraints: dict = {

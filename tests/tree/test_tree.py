@@ -371,3 +371,37 @@ def test_bad_input_raises_sklearns_errors():
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(1, 40),
+    d=st.integers(1, 5),
+    classification=st.booleans(),
+    splitter=st.sampled_from(["best", "random"]),
+    max_features=st.sampled_from([None, 1, "sqrt"]),
+    seed=st.integers(0, 2**31 - 2),
+)
+def test_any_small_input_grows_sklearns_tree(data, n, d, classification, splitter,
+                                             max_features, seed):
+    # Few distinct values: duplicated rows and tied candidates everywhere.
+    X = data.draw(arrays(np.float64, (n, d), elements=st.sampled_from([-1.5, 0.0, 0.25, 3.0])))
+    y = data.draw(arrays(np.int64, n, elements=st.integers(0, 2)))
+    w = data.draw(arrays(np.float64, n, elements=st.sampled_from([0.0, 1.0, 2.0, 5.0])))
+    if not w.any():
+        w[0] = 1.0
+    kw = dict(splitter=splitter, max_features=max_features, random_state=seed)
+    Est, SkEst = ((DecisionTreeClassifier, skt.DecisionTreeClassifier) if classification
+                  else (DecisionTreeRegressor, skt.DecisionTreeRegressor))
+    ours = Est(**kw).fit(X, y, sample_weight=w)
+    theirs = SkEst(**kw).fit(X, y, sample_weight=w)
+    assert_same_tree(ours, theirs)
+    hist = Est(splitter="hist", random_state=seed).fit(X, y, sample_weight=w)
+    assert_array_equal(hist.apply(X) >= 0, True)  # any input: a valid tree
