@@ -37,3 +37,45 @@ __all__ = [
     "validate_data",
     "validate_params",
 ]
+
+# --- used by fastml.ensemble (meta-estimators, routing, validation) ---
+from sklearn.utils._mask import indices_to_mask  # noqa: E402
+from sklearn.utils._param_validation import HasMethods, RealNotInt  # noqa: E402
+from sklearn.utils._user_interface import _print_elapsed_time  # noqa: E402
+from sklearn.utils.metadata_routing import (  # noqa: E402
+    _manual_routing,
+    _raise_for_params,
+    _raise_for_unsupported_routing,
+    _routing_enabled,
+    _RoutingNotSupportedMixin,
+    get_routing_for_object,
+    process_routing,
+)
+from sklearn.utils.metaestimators import _BaseComposition  # noqa: E402
+from sklearn.utils.validation import (  # noqa: E402
+    _check_feature_names_in,
+    _check_method_params,
+    _check_response_method,
+    _estimator_has,
+    _num_samples,
+)
+
+__all__ += [
+    "HasMethods",
+    "RealNotInt",
+    "_BaseComposition",
+    "_RoutingNotSupportedMixin",
+    "_check_feature_names_in",
+    "_check_method_params",
+    "_check_response_method",
+    "_estimator_has",
+    "_manual_routing",
+    "_num_samples",
+    "_print_elapsed_time",
+    "_raise_for_params",
+    "_raise_for_unsupported_routing",
+    "_routing_enabled",
+    "get_routing_for_object",
+    "indices_to_mask",
+    "process_routing",
+]
