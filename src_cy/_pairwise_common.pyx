@@ -1,0 +1,202 @@
+# Shared pairwise-distance numerics (declared in _pairwise_common.pxd).
+# Adapted from scikit-learn (sklearn/metrics/pairwise.py
+# _euclidean_distances_upcast and sklearn/cluster/_k_means_common.pyx, BSD-3-Clause).
+
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.float cimport DBL_EPSILON, DBL_MAX
+from libc.math cimport fabs, sqrt
+
+from fastml._cy._blas cimport BLAS_Order, BLAS_Trans, _gemm
+
+
+cdef Py_ssize_t _scratch_size(Py_ssize_t n_features) noexcept nogil:
+    # one distance tile (used by _argmin_chunk) + two upcast/transposed blocks
+    return TILE * TILE + 2 * TILE * FEAT_BLOCK
+
+
+cdef double _refine_factor(Py_ssize_t n_features) noexcept nogil:
+    # |computed - exact| <= (d + 2) eps (|x|^2 + |y|^2) bounds the GEMM form's
+    # error; recomputing everything within 1e6 of that bound leaves at most
+    # ~1e-6 relative error, typically far less (errors grow like sqrt(d) eps).
+    return (n_features + 2) * DBL_EPSILON * 1e6
+
+
+cdef void _sq_row_norms(const floating *X, Py_ssize_t start, Py_ssize_t end,
+                        Py_ssize_t n_features, double *out) noexcept nogil:
+    cdef Py_ssize_t i, k
+    cdef double s, v
+    for i in range(start, end):
+        s = 0.0
+        for k in range(n_features):
+            v = X[i * n_features + k]
+            s += v * v
+        out[i - start] = s
+
+
+cdef void _inv_row_norms(const floating *X, Py_ssize_t start, Py_ssize_t end,
+                         Py_ssize_t n_features, double *out) noexcept nogil:
+    cdef Py_ssize_t i
+    _sq_row_norms(X, start, end, n_features, out)
+    for i in range(end - start):
+        # normalize() leaves zero rows unchanged: their similarity is 0
+        out[i] = 1.0 / sqrt(out[i]) if out[i] > 0.0 else 1.0
+
+
+cdef double _sqeuclidean_exact(const floating *x, const floating *y,
+                               Py_ssize_t n_features) noexcept nogil:
+    cdef Py_ssize_t k
+    cdef double s = 0.0, t
+    for k in range(n_features):
+        t = <double> x[k] - <double> y[k]
+        s += t * t
+    return s
+
+
+cdef void _gemm_tile(const floating *X, Py_ssize_t nx, const floating *Y,
+                     Py_ssize_t ny, Py_ssize_t n_features, double alpha,
+                     double *C, Py_ssize_t ldc, double *scratch) noexcept nogil:
+    cdef Py_ssize_t i, k, k0, kb, b
+    cdef double *Xb = scratch
+    cdef double *Yb = scratch + TILE * FEAT_BLOCK
+    if floating is double:
+        _gemm(BLAS_Order.RowMajor, BLAS_Trans.NoTrans, BLAS_Trans.Trans,
+              nx, ny, n_features, alpha, X, n_features, Y, n_features,
+              0.0, C, ldc)
+    else:
+        # float32 is upcast block by block so the products carry float64
+        # precision (as sklearn's _euclidean_distances_upcast) in bounded scratch.
+        for b in range((n_features + FEAT_BLOCK - 1) // FEAT_BLOCK):
+            k0 = b * FEAT_BLOCK
+            kb = min(<Py_ssize_t> FEAT_BLOCK, n_features - k0)
+            for i in range(nx):
+                for k in range(kb):
+                    Xb[i * kb + k] = X[i * n_features + k0 + k]
+            for i in range(ny):
+                for k in range(kb):
+                    Yb[i * kb + k] = Y[i * n_features + k0 + k]
+            _gemm(BLAS_Order.RowMajor, BLAS_Trans.NoTrans, BLAS_Trans.Trans,
+                  nx, ny, kb, alpha, Xb, kb, Yb, kb,
+                  0.0 if k0 == 0 else 1.0, C, ldc)
+
+
+cdef void _euclidean_tile(const floating *X, Py_ssize_t nx, const floating *Y,
+                          Py_ssize_t ny, Py_ssize_t n_features,
+                          const double *XX, const double *YY,
+                          double *D, Py_ssize_t ldd, double *scratch) noexcept nogil:
+    cdef Py_ssize_t i, j
+    cdef double c, refine = _refine_factor(n_features)
+    _gemm_tile(X, nx, Y, ny, n_features, -2.0, D, ldd, scratch)
+    for i in range(nx):
+        for j in range(ny):
+            # same association as sklearn: (-2 x.y + |x|^2) + |y|^2
+            c = D[i * ldd + j] + XX[i]
+            c = c + YY[j]
+            if c <= refine * (XX[i] + YY[j]):
+                # near-duplicates: the GEMM form lost its digits, recompute
+                c = _sqeuclidean_exact(X + i * n_features, Y + j * n_features, n_features)
+            D[i * ldd + j] = c if c > 0.0 else 0.0
+
+
+cdef void _cosine_tile(const floating *X, Py_ssize_t nx, const floating *Y,
+                       Py_ssize_t ny, Py_ssize_t n_features,
+                       const double *XX, const double *YY,
+                       double *D, Py_ssize_t ldd, double *scratch) noexcept nogil:
+    cdef Py_ssize_t i, j
+    cdef double c
+    _gemm_tile(X, nx, Y, ny, n_features, 1.0, D, ldd, scratch)
+    for i in range(nx):
+        for j in range(ny):
+            c = 1.0 - D[i * ldd + j] * XX[i] * YY[j]
+            D[i * ldd + j] = 0.0 if c < 0.0 else (2.0 if c > 2.0 else c)
+
+
+cdef void _elementwise_tile(Metric metric, const floating *X, Py_ssize_t nx,
+                            const floating *Y, Py_ssize_t ny, Py_ssize_t n_features,
+                            double *D, Py_ssize_t ldd, double *scratch) noexcept nogil:
+    # The Y block is stored transposed (features x rows) so the innermost loop
+    # runs over Y rows: independent accumulators the compiler vectorises
+    # without reassociating any sum (each distance still adds features in order).
+    cdef Py_ssize_t i, j, k, k0, kb, b
+    cdef double xk, t
+    cdef double *row
+    cdef double *yt
+    cdef double *YT = scratch
+    for b in range((n_features + FEAT_BLOCK - 1) // FEAT_BLOCK):
+        k0 = b * FEAT_BLOCK
+        kb = min(<Py_ssize_t> FEAT_BLOCK, n_features - k0)
+        for j in range(ny):
+            for k in range(kb):
+                YT[k * ny + j] = Y[j * n_features + k0 + k]
+        for i in range(nx):
+            row = D + i * ldd
+            if k0 == 0:
+                for j in range(ny):
+                    row[j] = 0.0
+            for k in range(kb):
+                xk = X[i * n_features + k0 + k]
+                yt = YT + k * ny
+                if metric == MANHATTAN:
+                    for j in range(ny):
+                        row[j] += fabs(xk - yt[j])
+                elif metric == CHEBYSHEV:
+                    for j in range(ny):
+                        t = fabs(xk - yt[j])
+                        row[j] = t if t > row[j] else row[j]
+                else:  # SQEUCLIDEAN
+                    for j in range(ny):
+                        t = xk - yt[j]
+                        row[j] += t * t
+
+
+cdef void _distance_tile(Metric metric, const floating *X, Py_ssize_t nx,
+                         const floating *Y, Py_ssize_t ny, Py_ssize_t n_features,
+                         const double *XX, const double *YY,
+                         double *D, Py_ssize_t ldd, double *scratch) noexcept nogil:
+    if metric == EUCLIDEAN:
+        _euclidean_tile(X, nx, Y, ny, n_features, XX, YY, D, ldd, scratch)
+    elif metric == COSINE:
+        _cosine_tile(X, nx, Y, ny, n_features, XX, YY, D, ldd, scratch)
+    else:
+        _elementwise_tile(metric, X, nx, Y, ny, n_features, D, ldd, scratch)
+
+
+cdef void _argmin_chunk(Metric metric, const floating *X, Py_ssize_t nx,
+                        const floating *Y, Py_ssize_t n_y, Py_ssize_t n_features,
+                        const double *XX, const double *YY,
+                        Py_ssize_t *argmin, double *min_dist,
+                        double *scratch) noexcept nogil:
+    cdef Py_ssize_t i, j, j0, ny, b
+    cdef double v
+    cdef double *D = scratch
+    cdef double *rest = scratch + TILE * TILE
+    for i in range(nx):
+        argmin[i] = 0
+        min_dist[i] = DBL_MAX
+    for b in range((n_y + TILE - 1) // TILE):
+        j0 = b * TILE
+        ny = min(<Py_ssize_t> TILE, n_y - j0)
+        _distance_tile(metric, X, nx, Y + j0 * n_features, ny, n_features,
+                       XX, YY + j0 if YY != NULL else NULL, D, TILE, rest)
+        for i in range(nx):
+            for j in range(ny):
+                v = D[i * TILE + j]
+                if v < min_dist[i]:  # strict: the lowest index wins ties
+                    min_dist[i] = v
+                    argmin[i] = j0 + j
+
+
+# Python-level entry points ---------------------------------------------------
+
+def sq_row_norms(const floating[:, ::1] X, double[::1] out, int n_threads):
+    """out[i] = ||X[i]||^2 accumulated in float64, parallel over row chunks."""
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], c, n_chunks = (n + TILE - 1) // TILE
+    for c in prange(n_chunks, nogil=True, schedule="static", num_threads=n_threads):
+        _sq_row_norms(&X[0, 0], c * TILE, min((c + 1) * TILE, n), d, &out[c * TILE])
+
+
+def inv_row_norms(const floating[:, ::1] X, double[::1] out, int n_threads):
+    """out[i] = 1 / ||X[i]|| (1 for zero rows), parallel over row chunks."""
+    cdef Py_ssize_t n = X.shape[0], d = X.shape[1], c, n_chunks = (n + TILE - 1) // TILE
+    for c in prange(n_chunks, nogil=True, schedule="static", num_threads=n_threads):
+        _inv_row_norms(&X[0, 0], c * TILE, min((c + 1) * TILE, n), d, &out[c * TILE])

@@ -1,0 +1,70 @@
+# Full pairwise distance matrices between dense X and Y, parallel over tiles.
+# The tile numerics live in _pairwise_common; this file only schedules them.
+# Adapted from scikit-learn (sklearn/metrics/pairwise.py, BSD-3-Clause).
+
+from cython cimport floating
+from cython.parallel cimport parallel, prange
+from libc.math cimport sqrt
+from libc.stdlib cimport free, malloc
+
+from fastml._cy._pairwise_common cimport (
+    TILE, Metric, EUCLIDEAN, COSINE, _distance_tile, _scratch_size)
+
+ctypedef fused out_t:
+    float
+    double
+
+
+def pairwise_dense(Metric metric,
+                   const floating[:, ::1] X,        # IN
+                   const floating[:, ::1] Y,        # IN
+                   const double[::1] XX,            # IN squared norms (EUCLIDEAN), inverse norms (COSINE)
+                   const double[::1] YY,            # IN idem for Y
+                   out_t[:, ::1] out,               # OUT (n_x, n_y)
+                   bint squared,                    # EUCLIDEAN: keep squared distances
+                   bint same,                       # X is Y: diagonal set to exactly 0
+                   int n_threads):
+    """out[i, j] = distance of `metric` between X[i] and Y[j].
+
+    Tiles of TILE x TILE are computed in float64 by one thread each; with
+    float64 output a tile is computed in place in `out` (one cache-resident
+    pass after its GEMM), otherwise in per-thread scratch then cast.
+    Preconditions (checked by the caller): both C-contiguous, same n_features
+    >= 1, n_x, n_y >= 1, XX/YY sized n_x/n_y when the metric uses them.
+    """
+    cdef:
+        Py_ssize_t n_x = X.shape[0], n_y = Y.shape[0], d = X.shape[1]
+        Py_ssize_t nbx = (n_x + TILE - 1) // TILE, nby = (n_y + TILE - 1) // TILE
+        Py_ssize_t t, i, j, i0, j0, nx, ny, ldd
+        bint uses_norms = metric == EUCLIDEAN or metric == COSINE
+        bint zero_diag = same and uses_norms  # exact metrics give 0 by themselves
+        double *scratch
+        double *tile
+        double *D
+        double v
+
+    with nogil, parallel(num_threads=n_threads):
+        scratch = <double *> malloc((TILE * TILE + _scratch_size(d)) * sizeof(double))
+        tile = scratch + _scratch_size(d)
+        for t in prange(nbx * nby, schedule="static"):
+            i0 = (t // nby) * TILE
+            j0 = (t % nby) * TILE
+            nx = min(<Py_ssize_t> TILE, n_x - i0)
+            ny = min(<Py_ssize_t> TILE, n_y - j0)
+            if out_t is double:
+                D, ldd = &out[i0, j0], n_y
+            else:
+                D, ldd = tile, TILE
+            _distance_tile(metric, &X[i0, 0], nx, &Y[j0, 0], ny, d,
+                           &XX[i0] if uses_norms else NULL,
+                           &YY[j0] if uses_norms else NULL,
+                           D, ldd, scratch)
+            for i in range(nx):
+                for j in range(ny):
+                    v = D[i * ldd + j]
+                    if metric == EUCLIDEAN and not squared:
+                        v = sqrt(v)
+                    if zero_diag and i0 + i == j0 + j:
+                        v = 0.0
+                    out[i0 + i, j0 + j] = <out_t> v
+        free(scratch)
