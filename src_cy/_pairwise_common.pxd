@@ -49,13 +49,16 @@ cdef void _gemm_tile(const floating *X, Py_ssize_t nx, const floating *Y,
                      double *C, Py_ssize_t ldc, double *scratch) noexcept nogil
 
 # D[:nx, :ny] (leading dim ldd) = distances of `metric` between the X and Y
-# tiles (nx, ny <= TILE). EUCLIDEAN gives *squared* distances clamped at 0 and
-# needs XX/YY (squared norms of these rows); COSINE needs XX/YY = inverse norms;
-# the others ignore them. For EUCLIDEAN and COSINE, D may be the output itself.
+# tiles (nx, ny <= TILE; any ny for float64 EUCLIDEAN/COSINE, which use no
+# scratch). EUCLIDEAN gives squared distances clamped at 0
+# (their square roots if take_sqrt) and needs XX/YY (squared norms of these
+# rows); COSINE needs XX/YY = inverse norms; the others ignore them (may be
+# NULL). D may be a block of the output itself (ldd = its row length).
 cdef void _distance_tile(Metric metric, const floating *X, Py_ssize_t nx,
                          const floating *Y, Py_ssize_t ny, Py_ssize_t n_features,
                          const double *XX, const double *YY,
-                         double *D, Py_ssize_t ldd, double *scratch) noexcept nogil
+                         double *D, Py_ssize_t ldd, double *scratch,
+                         bint take_sqrt=*) noexcept nogil
 
 # For rows X[:nx]: argmin over all n_y rows of Y of the `metric` distance
 # (squared for EUCLIDEAN), tiles of TILE rows of Y; strict "<" keeps the lowest

@@ -9,6 +9,61 @@ from libc.math cimport fabs, sqrt
 
 from fastml._cy._blas cimport BLAS_Order, BLAS_Trans, _gemm
 
+cdef extern from *:
+    """
+    #include <math.h>
+    #if defined(__SSE2__)
+    #include <emmintrin.h>
+    #endif
+    /* Clamp at 0 then sqrt, over a row. Without -fno-math-errno compilers
+       keep sqrt scalar (errno), which made this pass cost as much as the
+       GEMM; x >= 0 here, so the packed SSE2 sqrt is exact and equivalent. */
+    /* row[j] = (row[j] + xx) + yy[j] (sklearn's association); returns
+       whether any entry fell under the cancellation threshold. Written with
+       SSE2 intrinsics: compilers do not vectorise the flag reduction. */
+    static int fastml_add_norms(double *row, const double *yy,
+                                double xx, double refine, Py_ssize_t n) {
+        Py_ssize_t j = 0;
+        int risky = 0;
+    #if defined(__SSE2__)
+        const __m128d vxx = _mm_set1_pd(xx), vref = _mm_set1_pd(refine);
+        __m128d any = _mm_setzero_pd();
+        for (; j + 1 < n; j += 2) {
+            __m128d vyy = _mm_loadu_pd(yy + j);
+            __m128d c = _mm_add_pd(_mm_add_pd(_mm_loadu_pd(row + j), vxx), vyy);
+            any = _mm_or_pd(any, _mm_cmple_pd(c, _mm_mul_pd(vref, _mm_add_pd(vxx, vyy))));
+            _mm_storeu_pd(row + j, c);
+        }
+        risky = _mm_movemask_pd(any) != 0;
+    #endif
+        for (; j < n; j++) {
+            double c = (row[j] + xx) + yy[j];
+            risky |= c <= refine * (xx + yy[j]);
+            row[j] = c;
+        }
+        return risky;
+    }
+    static void fastml_clamp_sqrt(double *x, Py_ssize_t n, int take_sqrt) {
+        Py_ssize_t i = 0;
+        if (!take_sqrt) {
+            for (; i < n; i++) x[i] = x[i] > 0.0 ? x[i] : 0.0;
+            return;
+        }
+    #if defined(__SSE2__)
+        const __m128d zero = _mm_setzero_pd();
+        for (; i + 1 < n; i += 2) {
+            /* max(v, 0) returns 0 for NaN as the scalar form below */
+            __m128d v = _mm_max_pd(_mm_loadu_pd(x + i), zero);
+            _mm_storeu_pd(x + i, _mm_sqrt_pd(v));
+        }
+    #endif
+        for (; i < n; i++) x[i] = sqrt(x[i] > 0.0 ? x[i] : 0.0);
+    }
+    """
+    void _clamp_sqrt "fastml_clamp_sqrt"(double *x, Py_ssize_t n, int take_sqrt) noexcept nogil
+    int _add_norms "fastml_add_norms"(double *row, const double *yy, double xx,
+                                      double refine, Py_ssize_t n) noexcept nogil
+
 
 cdef Py_ssize_t _scratch_size(Py_ssize_t n_features) noexcept nogil:
     # one distance tile (used by _argmin_chunk) + two upcast/transposed blocks
@@ -83,19 +138,22 @@ cdef void _gemm_tile(const floating *X, Py_ssize_t nx, const floating *Y,
 cdef void _euclidean_tile(const floating *X, Py_ssize_t nx, const floating *Y,
                           Py_ssize_t ny, Py_ssize_t n_features,
                           const double *XX, const double *YY,
-                          double *D, Py_ssize_t ldd, double *scratch) noexcept nogil:
+                          double *D, Py_ssize_t ldd, double *scratch,
+                          bint take_sqrt) noexcept nogil:
     cdef Py_ssize_t i, j
-    cdef double c, refine = _refine_factor(n_features)
+    cdef double xx, refine = _refine_factor(n_features)
+    cdef double *row
     _gemm_tile(X, nx, Y, ny, n_features, -2.0, D, ldd, scratch)
     for i in range(nx):
-        for j in range(ny):
-            # same association as sklearn: (-2 x.y + |x|^2) + |y|^2
-            c = D[i * ldd + j] + XX[i]
-            c = c + YY[j]
-            if c <= refine * (XX[i] + YY[j]):
-                # near-duplicates: the GEMM form lost its digits, recompute
-                c = _sqeuclidean_exact(X + i * n_features, Y + j * n_features, n_features)
-            D[i * ldd + j] = c if c > 0.0 else 0.0
+        row = D + i * ldd
+        xx = XX[i]
+        if _add_norms(row, YY, xx, refine, ny):
+            # near-duplicates: the GEMM form lost its digits, recompute (rare)
+            for j in range(ny):
+                if row[j] <= refine * (xx + YY[j]):
+                    row[j] = _sqeuclidean_exact(X + i * n_features,
+                                                Y + j * n_features, n_features)
+        _clamp_sqrt(row, ny, take_sqrt)
 
 
 cdef void _cosine_tile(const floating *X, Py_ssize_t nx, const floating *Y,
@@ -152,9 +210,10 @@ cdef void _elementwise_tile(Metric metric, const floating *X, Py_ssize_t nx,
 cdef void _distance_tile(Metric metric, const floating *X, Py_ssize_t nx,
                          const floating *Y, Py_ssize_t ny, Py_ssize_t n_features,
                          const double *XX, const double *YY,
-                         double *D, Py_ssize_t ldd, double *scratch) noexcept nogil:
+                         double *D, Py_ssize_t ldd, double *scratch,
+                         bint take_sqrt=False) noexcept nogil:
     if metric == EUCLIDEAN:
-        _euclidean_tile(X, nx, Y, ny, n_features, XX, YY, D, ldd, scratch)
+        _euclidean_tile(X, nx, Y, ny, n_features, XX, YY, D, ldd, scratch, take_sqrt)
     elif metric == COSINE:
         _cosine_tile(X, nx, Y, ny, n_features, XX, YY, D, ldd, scratch)
     else:

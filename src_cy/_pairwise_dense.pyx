@@ -4,7 +4,6 @@
 
 from cython cimport floating
 from cython.parallel cimport parallel, prange
-from libc.math cimport sqrt
 from libc.stdlib cimport free, malloc
 
 from fastml._cy._pairwise_common cimport (
@@ -34,23 +33,27 @@ def pairwise_dense(Metric metric,
     """
     cdef:
         Py_ssize_t n_x = X.shape[0], n_y = Y.shape[0], d = X.shape[1]
-        Py_ssize_t nbx = (n_x + TILE - 1) // TILE, nby = (n_y + TILE - 1) // TILE
-        Py_ssize_t t, i, j, i0, j0, nx, ny, ldd
+        Py_ssize_t t, i, j, i0, j0, nx, ny, ldd, nbx, nby, ty = TILE
         bint uses_norms = metric == EUCLIDEAN or metric == COSINE
         bint zero_diag = same and uses_norms  # exact metrics give 0 by themselves
         double *scratch
         double *tile
         double *D
-        double v
 
+    if floating is double and out_t is double and uses_norms:
+        # GEMM straight into the output needs no scratch: one panel of TILE
+        # rows against all of Y is one efficient GEMM instead of many small ones.
+        ty = n_y
+    nbx = (n_x + TILE - 1) // TILE
+    nby = (n_y + ty - 1) // ty
     with nogil, parallel(num_threads=n_threads):
         scratch = <double *> malloc((TILE * TILE + _scratch_size(d)) * sizeof(double))
         tile = scratch + _scratch_size(d)
         for t in prange(nbx * nby, schedule="static"):
             i0 = (t // nby) * TILE
-            j0 = (t % nby) * TILE
+            j0 = (t % nby) * ty
             nx = min(<Py_ssize_t> TILE, n_x - i0)
-            ny = min(<Py_ssize_t> TILE, n_y - j0)
+            ny = min(ty, n_y - j0)
             if out_t is double:
                 D, ldd = &out[i0, j0], n_y
             else:
@@ -58,13 +61,12 @@ def pairwise_dense(Metric metric,
             _distance_tile(metric, &X[i0, 0], nx, &Y[j0, 0], ny, d,
                            &XX[i0] if uses_norms else NULL,
                            &YY[j0] if uses_norms else NULL,
-                           D, ldd, scratch)
-            for i in range(nx):
-                for j in range(ny):
-                    v = D[i * ldd + j]
-                    if metric == EUCLIDEAN and not squared:
-                        v = sqrt(v)
-                    if zero_diag and i0 + i == j0 + j:
-                        v = 0.0
-                    out[i0 + i, j0 + j] = <out_t> v
+                           D, ldd, scratch, not squared)
+            if out_t is float:
+                for i in range(nx):
+                    for j in range(ny):
+                        out[i0 + i, j0 + j] = <float> D[i * ldd + j]
+            if zero_diag:
+                for i in range(max(i0, j0), min(i0 + nx, j0 + ny)):
+                    out[i, i] = 0.0
         free(scratch)
