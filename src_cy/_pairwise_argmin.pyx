@@ -4,7 +4,7 @@
 
 from cython cimport floating
 from cython.parallel cimport parallel, prange, threadid
-from libc.stdlib cimport free, malloc
+from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 
 from fastml._cy._pairwise_common cimport (
     TILE, Metric, EUCLIDEAN, COSINE, _argmin_chunk, _scratch_size)
@@ -39,7 +39,7 @@ def argmin_min_dense(Metric metric,
 
     if n_chunks >= 2 * n_threads or n_y <= TILE * n_threads:
         with nogil, parallel(num_threads=n_threads):
-            scratch = <double *> malloc(_scratch_size(d) * sizeof(double))
+            scratch = <double *> PyMem_RawMalloc(_scratch_size(d) * sizeof(double))
             for c in prange(n_chunks, schedule="static"):
                 i0 = c * TILE
                 nx = min(<Py_ssize_t> TILE, n_x - i0)
@@ -47,7 +47,7 @@ def argmin_min_dense(Metric metric,
                               &XX[i0] if uses_norms else NULL,
                               &YY[0] if uses_norms else NULL,
                               &argmin[i0], &min_dist[i0], scratch)
-            free(scratch)
+            PyMem_RawFree(scratch)
         return
 
     # Few X rows: split Y. Per-thread results are n_x long, and n_x is small here.
@@ -56,7 +56,7 @@ def argmin_min_dense(Metric metric,
     min_all = np.full((n_threads, n_x), np.inf)
     per_thread = (n_y + n_threads - 1) // n_threads
     with nogil, parallel(num_threads=n_threads):
-        scratch = <double *> malloc(_scratch_size(d) * sizeof(double))
+        scratch = <double *> PyMem_RawMalloc(_scratch_size(d) * sizeof(double))
         for tid in prange(n_threads, schedule="static", chunksize=1):
             y0 = tid * per_thread
             y1 = min(y0 + per_thread, n_y)
@@ -71,7 +71,7 @@ def argmin_min_dense(Metric metric,
                               &arg_all[tid, i0], &min_all[tid, i0], scratch)
             for i in range(n_x):
                 arg_all[tid, i] += y0
-        free(scratch)
+        PyMem_RawFree(scratch)
     for i in range(n_x):
         argmin[i] = arg_all[0, i]
         min_dist[i] = min_all[0, i]

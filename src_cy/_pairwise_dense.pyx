@@ -4,7 +4,7 @@
 
 from cython cimport floating
 from cython.parallel cimport parallel, prange
-from libc.stdlib cimport free, malloc
+from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 
 from fastml._cy._pairwise_common cimport (
     TILE, Metric, EUCLIDEAN, COSINE, _distance_tile, _scratch_size)
@@ -47,7 +47,7 @@ def pairwise_dense(Metric metric,
     nbx = (n_x + TILE - 1) // TILE
     nby = (n_y + ty - 1) // ty
     with nogil, parallel(num_threads=n_threads):
-        scratch = <double *> malloc((TILE * TILE + _scratch_size(d)) * sizeof(double))
+        scratch = <double *> PyMem_RawMalloc((TILE * TILE + _scratch_size(d)) * sizeof(double))
         tile = scratch + _scratch_size(d)
         for t in prange(nbx * nby, schedule="static"):
             i0 = (t // nby) * TILE
@@ -69,4 +69,4 @@ def pairwise_dense(Metric metric,
             if zero_diag:
                 for i in range(max(i0, j0), min(i0 + nx, j0 + ny)):
                     out[i, i] = 0.0
-        free(scratch)
+        PyMem_RawFree(scratch)

@@ -298,9 +298,12 @@ def _argmin_min(X, Y, axis, metric, metric_kwargs):
         squared, metric_kwargs = True, {}  # scikit-learn's own adaptor
     if not _accelerated(metric, X, Y, metric_kwargs):
         return None
-    code = _METRICS[metric]
-    if code == Metric.SQEUCLIDEAN:
-        code = Metric.EUCLIDEAN  # the GEMM form, as scikit-learn's ArgKmin
+    # As scikit-learn's ArgKmin: "euclidean"/"sqeuclidean" by the GEMM form,
+    # "l2" by exact differences (its generic DistanceMetric), so that rounding,
+    # and hence which of two equidistant rows wins, is the same.
+    code = {"sqeuclidean": Metric.EUCLIDEAN, "l2": Metric.SQEUCLIDEAN}.get(
+        metric, _METRICS[metric])
+    take_sqrt = metric == "l2" or (code == Metric.EUCLIDEAN and not squared)
     n_threads = _openmp_effective_n_threads()
     X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
     XX, YY = _norms(code, X, n_threads), _norms(code, Y, n_threads)
@@ -308,7 +311,7 @@ def _argmin_min(X, Y, axis, metric, metric_kwargs):
     values = np.empty(X.shape[0], dtype=np.float64)
     with _single_threaded_blas():
         _pairwise_argmin.argmin_min_dense(code, X, Y, XX, YY, argmin, values, n_threads)
-    if code == Metric.EUCLIDEAN and not squared:
+    if take_sqrt:
         np.sqrt(values, out=values)
     if code == Metric.COSINE:
         # scikit-learn reduces cosine_distances chunks: their dtype is kept
