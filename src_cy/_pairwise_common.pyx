@@ -43,6 +43,24 @@ cdef extern from *:
         }
         return risky;
     }
+    /* acc[j] op= f(xk - yt[j]) over one accumulator row: restrict lets the
+       compiler vectorise across j (each acc[j] still sums features in order,
+       so no reassociation and results independent of the vector width). */
+    static void fastml_l1_row(double *restrict acc, const double *restrict yt,
+                              double xk, Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) acc[j] += fabs(xk - yt[j]);
+    }
+    static void fastml_sq_row(double *restrict acc, const double *restrict yt,
+                              double xk, Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) { double t = xk - yt[j]; acc[j] += t * t; }
+    }
+    static void fastml_linf_row(double *restrict acc, const double *restrict yt,
+                                double xk, Py_ssize_t n) {
+        for (Py_ssize_t j = 0; j < n; j++) {
+            double t = fabs(xk - yt[j]);
+            acc[j] = t > acc[j] ? t : acc[j];
+        }
+    }
     static void fastml_clamp_sqrt(double *x, Py_ssize_t n, int take_sqrt) {
         Py_ssize_t i = 0;
         if (!take_sqrt) {
@@ -61,6 +79,9 @@ cdef extern from *:
     }
     """
     void _clamp_sqrt "fastml_clamp_sqrt"(double *x, Py_ssize_t n, int take_sqrt) noexcept nogil
+    void _l1_row "fastml_l1_row"(double *acc, const double *yt, double xk, Py_ssize_t n) noexcept nogil
+    void _sq_row "fastml_sq_row"(double *acc, const double *yt, double xk, Py_ssize_t n) noexcept nogil
+    void _linf_row "fastml_linf_row"(double *acc, const double *yt, double xk, Py_ssize_t n) noexcept nogil
     int _add_norms "fastml_add_norms"(double *row, const double *yy, double xx,
                                       double refine, Py_ssize_t n) noexcept nogil
 
@@ -176,7 +197,7 @@ cdef void _elementwise_tile(Metric metric, const floating *X, Py_ssize_t nx,
     # runs over Y rows: independent accumulators the compiler vectorises
     # without reassociating any sum (each distance still adds features in order).
     cdef Py_ssize_t i, j, k, k0, kb, b
-    cdef double xk, t
+    cdef double xk
     cdef double *row
     cdef double *yt
     cdef double *YT = scratch
@@ -195,16 +216,11 @@ cdef void _elementwise_tile(Metric metric, const floating *X, Py_ssize_t nx,
                 xk = X[i * n_features + k0 + k]
                 yt = YT + k * ny
                 if metric == MANHATTAN:
-                    for j in range(ny):
-                        row[j] += fabs(xk - yt[j])
+                    _l1_row(row, yt, xk, ny)
                 elif metric == CHEBYSHEV:
-                    for j in range(ny):
-                        t = fabs(xk - yt[j])
-                        row[j] = t if t > row[j] else row[j]
+                    _linf_row(row, yt, xk, ny)
                 else:  # SQEUCLIDEAN
-                    for j in range(ny):
-                        t = xk - yt[j]
-                        row[j] += t * t
+                    _sq_row(row, yt, xk, ny)
 
 
 cdef void _distance_tile(Metric metric, const floating *X, Py_ssize_t nx,
