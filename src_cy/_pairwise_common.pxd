@@ -33,7 +33,7 @@ cdef double _refine_factor(Py_ssize_t n_features) noexcept nogil
 cdef void _sq_row_norms(const floating *X, Py_ssize_t start, Py_ssize_t end,
                         Py_ssize_t n_features, double *out) noexcept nogil
 
-# 1 / ||X[i]|| (1 for zero rows, as sklearn.preprocessing.normalize).
+# 1 / ||X[i]|| (1 for norms < 10 eps, as sklearn.preprocessing.normalize).
 cdef void _inv_row_norms(const floating *X, Py_ssize_t start, Py_ssize_t end,
                          Py_ssize_t n_features, double *out) noexcept nogil
 
@@ -47,6 +47,18 @@ cdef double _sqeuclidean_exact(const floating *x, const floating *y,
 cdef void _gemm_tile(const floating *X, Py_ssize_t nx, const floating *Y,
                      Py_ssize_t ny, Py_ssize_t n_features, double alpha,
                      double *C, Py_ssize_t ldc, double *scratch) noexcept nogil
+
+# Given D = -2 X Y^T (a GEMM's output), turn it into squared euclidean
+# distances (square roots if take_sqrt): add the norms, recompute the
+# cancellation-prone entries exactly, clamp at 0. Any nx, ny; no scratch.
+cdef void _euclidean_finish(const floating *X, Py_ssize_t nx, const floating *Y,
+                            Py_ssize_t ny, Py_ssize_t n_features,
+                            const double *XX, const double *YY,
+                            double *D, Py_ssize_t ldd, bint take_sqrt) noexcept nogil
+
+# Given D = X Y^T and inverse norms XX, YY: D = clip(1 - D * XX * YY, 0, 2).
+cdef void _cosine_finish(Py_ssize_t nx, Py_ssize_t ny, const double *XX,
+                         const double *YY, double *D, Py_ssize_t ldd) noexcept nogil
 
 # D[:nx, :ny] (leading dim ldd) = distances of `metric` between the X and Y
 # tiles (nx, ny <= TILE; any ny for float64 EUCLIDEAN/COSINE, which use no

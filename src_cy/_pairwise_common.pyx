@@ -4,7 +4,7 @@
 
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.float cimport DBL_EPSILON, DBL_MAX
+from libc.float cimport DBL_EPSILON, DBL_MAX, FLT_EPSILON
 from libc.math cimport fabs, sqrt
 
 from fastml._cy._blas cimport BLAS_Order, BLAS_Trans, _gemm
@@ -113,10 +113,13 @@ cdef void _sq_row_norms(const floating *X, Py_ssize_t start, Py_ssize_t end,
 cdef void _inv_row_norms(const floating *X, Py_ssize_t start, Py_ssize_t end,
                          Py_ssize_t n_features, double *out) noexcept nogil:
     cdef Py_ssize_t i
+    cdef double norm, tiny = 10 * (FLT_EPSILON if floating is float else DBL_EPSILON)
     _sq_row_norms(X, start, end, n_features, out)
     for i in range(end - start):
-        # normalize() leaves zero rows unchanged: their similarity is 0
-        out[i] = 1.0 / sqrt(out[i]) if out[i] > 0.0 else 1.0
+        # as normalize() (_handle_zeros_in_scale): rows with a norm below
+        # 10 eps of their dtype are left unscaled, so their similarity is ~0
+        norm = sqrt(out[i])
+        out[i] = 1.0 / norm if norm >= tiny else 1.0
 
 
 cdef double _sqeuclidean_exact(const floating *x, const floating *y,
@@ -156,15 +159,13 @@ cdef void _gemm_tile(const floating *X, Py_ssize_t nx, const floating *Y,
                   0.0 if k0 == 0 else 1.0, C, ldc)
 
 
-cdef void _euclidean_tile(const floating *X, Py_ssize_t nx, const floating *Y,
-                          Py_ssize_t ny, Py_ssize_t n_features,
-                          const double *XX, const double *YY,
-                          double *D, Py_ssize_t ldd, double *scratch,
-                          bint take_sqrt) noexcept nogil:
+cdef void _euclidean_finish(const floating *X, Py_ssize_t nx, const floating *Y,
+                            Py_ssize_t ny, Py_ssize_t n_features,
+                            const double *XX, const double *YY,
+                            double *D, Py_ssize_t ldd, bint take_sqrt) noexcept nogil:
     cdef Py_ssize_t i, j
     cdef double xx, refine = _refine_factor(n_features)
     cdef double *row
-    _gemm_tile(X, nx, Y, ny, n_features, -2.0, D, ldd, scratch)
     for i in range(nx):
         row = D + i * ldd
         xx = XX[i]
@@ -177,13 +178,10 @@ cdef void _euclidean_tile(const floating *X, Py_ssize_t nx, const floating *Y,
         _clamp_sqrt(row, ny, take_sqrt)
 
 
-cdef void _cosine_tile(const floating *X, Py_ssize_t nx, const floating *Y,
-                       Py_ssize_t ny, Py_ssize_t n_features,
-                       const double *XX, const double *YY,
-                       double *D, Py_ssize_t ldd, double *scratch) noexcept nogil:
+cdef void _cosine_finish(Py_ssize_t nx, Py_ssize_t ny, const double *XX,
+                         const double *YY, double *D, Py_ssize_t ldd) noexcept nogil:
     cdef Py_ssize_t i, j
     cdef double c
-    _gemm_tile(X, nx, Y, ny, n_features, 1.0, D, ldd, scratch)
     for i in range(nx):
         for j in range(ny):
             c = 1.0 - D[i * ldd + j] * XX[i] * YY[j]
@@ -229,9 +227,11 @@ cdef void _distance_tile(Metric metric, const floating *X, Py_ssize_t nx,
                          double *D, Py_ssize_t ldd, double *scratch,
                          bint take_sqrt=False) noexcept nogil:
     if metric == EUCLIDEAN:
-        _euclidean_tile(X, nx, Y, ny, n_features, XX, YY, D, ldd, scratch, take_sqrt)
+        _gemm_tile(X, nx, Y, ny, n_features, -2.0, D, ldd, scratch)
+        _euclidean_finish(X, nx, Y, ny, n_features, XX, YY, D, ldd, take_sqrt)
     elif metric == COSINE:
-        _cosine_tile(X, nx, Y, ny, n_features, XX, YY, D, ldd, scratch)
+        _gemm_tile(X, nx, Y, ny, n_features, 1.0, D, ldd, scratch)
+        _cosine_finish(nx, ny, XX, YY, D, ldd)
     else:
         _elementwise_tile(metric, X, nx, Y, ny, n_features, D, ldd, scratch)
 

@@ -6,8 +6,10 @@ from cython cimport floating
 from cython.parallel cimport parallel, prange
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 
+from fastml._cy._blas cimport BLAS_Order, BLAS_Trans, _gemm
 from fastml._cy._pairwise_common cimport (
-    TILE, Metric, EUCLIDEAN, COSINE, _distance_tile, _scratch_size)
+    TILE, Metric, EUCLIDEAN, COSINE, _cosine_finish, _distance_tile,
+    _euclidean_finish, _scratch_size)
 
 ctypedef fused out_t:
     float
@@ -33,7 +35,7 @@ def pairwise_dense(Metric metric,
     """
     cdef:
         Py_ssize_t n_x = X.shape[0], n_y = Y.shape[0], d = X.shape[1]
-        Py_ssize_t t, i, j, i0, j0, nx, ny, ldd, nbx, nby, ty = TILE
+        Py_ssize_t t, i, j, i0, j0, nx, ny, ldd, nbx, nby
         bint uses_norms = metric == EUCLIDEAN or metric == COSINE
         bint zero_diag = same and uses_norms  # exact metrics give 0 by themselves
         double *scratch
@@ -41,19 +43,37 @@ def pairwise_dense(Metric metric,
         double *D
 
     if floating is double and out_t is double and uses_norms:
-        # GEMM straight into the output needs no scratch: one panel of TILE
-        # rows against all of Y is one efficient GEMM instead of many small ones.
-        ty = n_y
+        # float64 needs no upcast: one multithreaded GEMM straight into the
+        # output (the caller leaves BLAS its threads), then one parallel pass
+        # over row chunks adds the norms. This runs at the speed of X @ Y.T.
+        with nogil:
+            _gemm(BLAS_Order.RowMajor, BLAS_Trans.NoTrans, BLAS_Trans.Trans,
+                  n_x, n_y, d, -2.0 if metric == EUCLIDEAN else 1.0,
+                  &X[0, 0], d, &Y[0, 0], d, 0.0, &out[0, 0], n_y)
+            nbx = (n_x + TILE - 1) // TILE
+            for t in prange(nbx, schedule="static", num_threads=n_threads):
+                i0 = t * TILE
+                nx = min(<Py_ssize_t> TILE, n_x - i0)
+                if metric == EUCLIDEAN:
+                    _euclidean_finish(&X[i0, 0], nx, &Y[0, 0], n_y, d, &XX[i0], &YY[0],
+                                      &out[i0, 0], n_y, not squared)
+                else:
+                    _cosine_finish(nx, n_y, &XX[i0], &YY[0], &out[i0, 0], n_y)
+                if zero_diag:
+                    for i in range(i0, min(i0 + nx, n_y)):
+                        out[i, i] = 0.0
+        return
+
     nbx = (n_x + TILE - 1) // TILE
-    nby = (n_y + ty - 1) // ty
+    nby = (n_y + TILE - 1) // TILE
     with nogil, parallel(num_threads=n_threads):
         scratch = <double *> PyMem_RawMalloc((TILE * TILE + _scratch_size(d)) * sizeof(double))
         tile = scratch + _scratch_size(d)
         for t in prange(nbx * nby, schedule="static"):
             i0 = (t // nby) * TILE
-            j0 = (t % nby) * ty
+            j0 = (t % nby) * TILE
             nx = min(<Py_ssize_t> TILE, n_x - i0)
-            ny = min(ty, n_y - j0)
+            ny = min(<Py_ssize_t> TILE, n_y - j0)
             if out_t is double:
                 D, ldd = &out[i0, j0], n_y
             else:
