@@ -5,6 +5,8 @@ import here means a new scikit-learn release is fixed in one file.
 """
 
 from sklearn.base import _fit_context
+from sklearn.metrics._pairwise_distances_reduction import ArgKmin
+from sklearn.metrics.pairwise import _VALID_METRICS
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils._param_validation import (
     Hidden,
@@ -23,6 +25,8 @@ from sklearn.utils.validation import (
 )
 
 __all__ = [
+    "ArgKmin",
+    "_VALID_METRICS",
     "Hidden",
     "Interval",
     "Options",
