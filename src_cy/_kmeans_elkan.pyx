@@ -251,7 +251,7 @@ def elkan_fit(
     distance_next_center = np.zeros(n_clusters, dtype=dtype)
     upper_bounds = np.zeros(n_samples, dtype=dtype)
     lower_bounds = np.zeros((n_samples, n_clusters), dtype=dtype)
-    slabs = np.zeros((n_threads, (n_clusters + 1) * n_features), dtype=dtype)
+    slabs = np.zeros((n_threads, n_clusters * (n_features + 1)), dtype=dtype)
     changed = np.zeros(n_threads * PAD, dtype=np.intp)
 
     _center_half_distances(centers, center_half_distances, distance_next_center)

@@ -61,7 +61,7 @@ cdef Py_ssize_t _lloyd_pass(
         const floating[:, ::1] packed,       # IN
         const floating[::1] norms,           # IN
         int[::1] labels,                     # INOUT
-        floating[:, ::1] slabs,              # OUT (n_threads, (n_clusters + 1) * n_features)
+        floating[:, ::1] slabs,              # OUT (n_threads, n_clusters * (n_features + 1))
         Py_ssize_t[::1] changed,             # scratch (n_threads * PAD)
         bint simd,
         bint update_centers,
@@ -157,7 +157,7 @@ def lloyd_fit(
     weight_in_clusters = np.zeros(n_clusters, dtype=dtype)
     center_shift = np.zeros(n_clusters, dtype=dtype)
     labels = np.full(n_samples, -1, dtype=np.int32)
-    slabs = np.zeros((n_threads, (n_clusters + 1) * n_features), dtype=dtype)
+    slabs = np.zeros((n_threads, n_clusters * (n_features + 1)), dtype=dtype)
     changed = np.zeros(n_threads * PAD, dtype=np.intp)
 
     for it in range(max_iter):
