@@ -80,6 +80,17 @@ def _use_simd_py(int n_features, int n_clusters, bint is_float):
     return bool(_use_simd(n_features, n_clusters, is_float))
 
 
+def _n_threads_for(Py_ssize_t n_samples, int n_threads):
+    """Threads for a pass over n_samples: each gets at least 4 chunks.
+
+    Each thread owns a slab, so never more threads than chunks; and below ~1000
+    samples per thread a fork/join costs more than it saves (and a thread
+    descheduled on a busy machine stalls the whole pass at the barrier).
+    """
+    cdef Py_ssize_t n_chunks = (n_samples + CHUNK_SIZE - 1) // CHUNK_SIZE
+    return int(max(1, min(n_threads, n_chunks // 4)))
+
+
 def _packed_centers(const floating[:, ::1] centers, bint simd):
     """Centers in the layout the assignment kernel wants.
 

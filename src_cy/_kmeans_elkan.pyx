@@ -15,7 +15,8 @@ import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport prange, parallel, threadid
-from libc.math cimport sqrt
+
+from fastml._cy._kmeans_common import _n_threads_for
 
 from fastml._cy._kmeans_common cimport (
     CHUNK_SIZE, _euclidean_dense_dense, _accumulate_chunk, _reduce_slabs,
@@ -241,7 +242,7 @@ def elkan_fit(
         Py_ssize_t[::1] changed
 
     dtype = np.float32 if floating is float else np.float64
-    n_threads = max(1, min(n_threads, n_chunks))
+    n_threads = _n_threads_for(n_samples, n_threads)
     centers = np.array(centers_init, dtype=dtype, order="C")
     centers_new = np.zeros_like(centers)
     weight_in_clusters = np.zeros(n_clusters, dtype=dtype)

@@ -13,7 +13,7 @@ from fastml._cy._kmeans_common cimport (
     CHUNK_SIZE, _use_simd, _kpad, _assign_chunk, _accumulate_chunk,
     _reduce_slabs, _relocate_empty_clusters_dense, _average_centers,
     _center_shift, _inertia_dense)
-from fastml._cy._kmeans_common import _packed_centers
+from fastml._cy._kmeans_common import _packed_centers, _n_threads_for
 
 # per-thread counters live this far apart (a cache line of intp)
 cdef enum:
@@ -108,12 +108,6 @@ cdef Py_ssize_t _lloyd_pass(
     for t in range(n_threads):
         total += changed[t * PAD]
     return total
-
-
-def _n_threads_for(Py_ssize_t n_samples, int n_threads):
-    """No more threads than chunks (each thread owns a slab)."""
-    cdef Py_ssize_t n_chunks = (n_samples + CHUNK_SIZE - 1) // CHUNK_SIZE
-    return int(max(1, min(n_threads, n_chunks)))
 
 
 def lloyd_fit(

@@ -9,7 +9,8 @@ import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport prange, parallel, threadid
-from libc.stdlib cimport malloc, free
+
+from fastml._cy._kmeans_common import _n_threads_for
 
 from fastml._cy._kmeans_common cimport CHUNK_SIZE, _euclidean_dense_dense
 
@@ -96,7 +97,7 @@ def kmeans_plusplus_dense(
         double[:, ::1] partial
 
     dtype = np.float32 if floating is float else np.float64
-    n_threads = max(1, min(n_threads, n_chunks))
+    n_threads = _n_threads_for(n_samples, n_threads)
     partial = np.zeros((n_threads, n_local_trials))
     centers = np.empty((n_clusters, n_features), dtype=dtype)
     indices = np.full(n_clusters, -1, dtype=int)

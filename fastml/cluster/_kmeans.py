@@ -19,7 +19,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
 from threadpoolctl import threadpool_limits
 
-from fastml._cy._kmeans_common import _distances_to_centers, _inertia_dense
+from fastml._cy._kmeans_common import (
+    _distances_to_centers,
+    _inertia_dense,
+    _n_threads_for,
+)
 from fastml._cy._kmeans_common import _is_same_clustering
 from fastml._cy._kmeans_elkan import elkan_fit
 from fastml._cy._kmeans_lloyd import lloyd_fit, lloyd_labels
@@ -515,7 +519,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     def _transform(self, X):
         centers = self.cluster_centers_.astype(X.dtype, copy=False)
         out = np.empty((X.shape[0], centers.shape[0]), dtype=X.dtype)
-        _distances_to_centers(X, centers, out, self._n_threads)
+        _distances_to_centers(X, centers, out, _n_threads_for(X.shape[0], self._n_threads))
         return out
 
     def score(self, X, y=None, sample_weight=None):
@@ -540,4 +544,5 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         labels = self._labels(X)
         centers = self.cluster_centers_.astype(X.dtype, copy=False)
-        return -_inertia_dense(X, sample_weight, centers, labels, self._n_threads)
+        n_threads = _n_threads_for(X.shape[0], self._n_threads)
+        return -_inertia_dense(X, sample_weight, centers, labels, n_threads)

@@ -118,7 +118,11 @@ def test_duplicate_points_warn_as_sklearn():
         KMeans(3, init=X[[0, 1, 5]], n_init=1).fit(X)
 
 
-@pytest.mark.parametrize("name", ["iris", "digits", "wine", "breast_cancer", "blobs"])
+@pytest.mark.parametrize(
+    "name",
+    ["iris", "wine"]
+    + [pytest.param(n, marks=pytest.mark.slow) for n in ("digits", "breast_cancer", "blobs")],
+)
 @pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
 def test_kmeans_plusplus_inertia_within_1pct(name, algorithm):
     X, k = DATASETS[name]
