@@ -1,0 +1,172 @@
+# Register-blocked k-means assignment (E-step) micro-kernels, x86-64 AVX2+FMA.
+#
+# For small n_features x n_clusters, a BLAS GEMM on 256-row chunks spends most
+# of its time in call overhead and in writing/reading back the chunk's
+# distance block; here the distance surrogate ||c||^2 - 2 x.c of 4 rows x 2
+# SIMD vectors of centers stays in registers and the argmin is taken in
+# registers too.  The arithmetic is the one of OpenBLAS' Haswell GEMM kernel
+# that scikit-learn's lloyd path calls (one FMA accumulator per (row, center),
+# sequential over features, then alpha * acc + ||c||^2 with alpha = -2), so
+# the labels agree with scikit-learn's bit for bit on such machines.  Centers
+# are passed pre-scaled by -2 (exact: a power of two), which folds alpha in.
+#
+# Only compiled where GCC/Clang target attributes exist; callers must check
+# fm_cpu_has_avx2_fma() at run time and use the BLAS path otherwise.
+
+cdef extern from *:
+    """
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    #define FM_HAVE_X86_SIMD 1
+    #include <immintrin.h>
+    #define FM_AVX2_FMA __attribute__((target("avx2,fma")))
+    #else
+    #define FM_HAVE_X86_SIMD 0
+    #endif
+
+    static int fm_cpu_has_avx2_fma(void) {
+    #if FM_HAVE_X86_SIMD
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    #else
+        return 0;
+    #endif
+    }
+
+    #if FM_HAVE_X86_SIMD
+    /* First index of the minimum over the lanes (value, index) of a row. */
+    static inline int fm_lane_argmin_d(const double *m, const double *ix, int w) {
+        double best = m[0], bi = ix[0];
+        for (int l = 1; l < w; l++)
+            if (m[l] < best || (m[l] == best && ix[l] < bi)) { best = m[l]; bi = ix[l]; }
+        return (int)bi;
+    }
+    static inline int fm_lane_argmin_s(const float *m, const float *ix, int w) {
+        float best = m[0], bi = ix[0];
+        for (int l = 1; l < w; l++)
+            if (m[l] < best || (m[l] == best && ix[l] < bi)) { best = m[l]; bi = ix[l]; }
+        return (int)bi;
+    }
+
+    /* R rows of X (row stride d) against all kpad centers.  CT is d x kpad:
+       -2 * centers transposed, zero-padded; cn is ||c||^2, +inf in the pad.
+       Lane l of the running minimum holds centers l, l+W, ... in increasing
+       order, strict < keeps the first of equal values, and the final lane
+       reduction breaks ties by index: the result is the first argmin, as
+       scikit-learn's scan. */
+    #define FM_DEFINE_BLOCK_D(R)                                                  \\
+    FM_AVX2_FMA static inline void fm_block##R##_d(                               \\
+            const double *X, int d, const double *CT, const double *cn,           \\
+            int kpad, int *labels) {                                              \\
+        __m256d minv[R], idxv[R];                                                 \\
+        const __m256d step = _mm256_set1_pd(4.0);                                 \\
+        __m256d i0 = _mm256_setr_pd(0.0, 1.0, 2.0, 3.0);                          \\
+        for (int jb = 0; jb < kpad; jb += 8) {                                    \\
+            __m256d a0[R], a1[R];                                                 \\
+            for (int r = 0; r < R; r++) {                                         \\
+                a0[r] = _mm256_setzero_pd(); a1[r] = _mm256_setzero_pd(); }       \\
+            const double *c = CT + jb;                                            \\
+            for (int f = 0; f < d; f++, c += kpad) {                              \\
+                __m256d c0 = _mm256_loadu_pd(c), c1 = _mm256_loadu_pd(c + 4);     \\
+                for (int r = 0; r < R; r++) {                                     \\
+                    __m256d xb = _mm256_broadcast_sd(X + (size_t)r * d + f);      \\
+                    a0[r] = _mm256_fmadd_pd(xb, c0, a0[r]);                       \\
+                    a1[r] = _mm256_fmadd_pd(xb, c1, a1[r]);                       \\
+                }                                                                 \\
+            }                                                                     \\
+            __m256d n0 = _mm256_loadu_pd(cn + jb), n1 = _mm256_loadu_pd(cn + jb + 4); \\
+            __m256d i1 = _mm256_add_pd(i0, step);                                 \\
+            for (int r = 0; r < R; r++) {                                         \\
+                __m256d v0 = _mm256_add_pd(n0, a0[r]);                            \\
+                __m256d v1 = _mm256_add_pd(n1, a1[r]);                            \\
+                if (jb == 0) { minv[r] = v0; idxv[r] = i0; }                      \\
+                else {                                                            \\
+                    __m256d lt = _mm256_cmp_pd(v0, minv[r], _CMP_LT_OQ);          \\
+                    minv[r] = _mm256_blendv_pd(minv[r], v0, lt);                  \\
+                    idxv[r] = _mm256_blendv_pd(idxv[r], i0, lt);                  \\
+                }                                                                 \\
+                __m256d lt = _mm256_cmp_pd(v1, minv[r], _CMP_LT_OQ);              \\
+                minv[r] = _mm256_blendv_pd(minv[r], v1, lt);                      \\
+                idxv[r] = _mm256_blendv_pd(idxv[r], i1, lt);                      \\
+            }                                                                     \\
+            i0 = _mm256_add_pd(i1, step);                                         \\
+        }                                                                         \\
+        for (int r = 0; r < R; r++) {                                             \\
+            double m[4], ix[4];                                                   \\
+            _mm256_storeu_pd(m, minv[r]); _mm256_storeu_pd(ix, idxv[r]);          \\
+            labels[r] = fm_lane_argmin_d(m, ix, 4);                               \\
+        }                                                                         \\
+    }
+
+    #define FM_DEFINE_BLOCK_S(R)                                                  \\
+    FM_AVX2_FMA static inline void fm_block##R##_s(                               \\
+            const float *X, int d, const float *CT, const float *cn,              \\
+            int kpad, int *labels) {                                              \\
+        __m256 minv[R], idxv[R];                                                  \\
+        const __m256 step = _mm256_set1_ps(8.0f);                                 \\
+        __m256 i0 = _mm256_setr_ps(0.f, 1.f, 2.f, 3.f, 4.f, 5.f, 6.f, 7.f);        \\
+        for (int jb = 0; jb < kpad; jb += 16) {                                   \\
+            __m256 a0[R], a1[R];                                                  \\
+            for (int r = 0; r < R; r++) {                                         \\
+                a0[r] = _mm256_setzero_ps(); a1[r] = _mm256_setzero_ps(); }       \\
+            const float *c = CT + jb;                                             \\
+            for (int f = 0; f < d; f++, c += kpad) {                              \\
+                __m256 c0 = _mm256_loadu_ps(c), c1 = _mm256_loadu_ps(c + 8);      \\
+                for (int r = 0; r < R; r++) {                                     \\
+                    __m256 xb = _mm256_broadcast_ss(X + (size_t)r * d + f);       \\
+                    a0[r] = _mm256_fmadd_ps(xb, c0, a0[r]);                       \\
+                    a1[r] = _mm256_fmadd_ps(xb, c1, a1[r]);                       \\
+                }                                                                 \\
+            }                                                                     \\
+            __m256 n0 = _mm256_loadu_ps(cn + jb), n1 = _mm256_loadu_ps(cn + jb + 8); \\
+            __m256 i1 = _mm256_add_ps(i0, step);                                  \\
+            for (int r = 0; r < R; r++) {                                         \\
+                __m256 v0 = _mm256_add_ps(n0, a0[r]);                             \\
+                __m256 v1 = _mm256_add_ps(n1, a1[r]);                             \\
+                if (jb == 0) { minv[r] = v0; idxv[r] = i0; }                      \\
+                else {                                                            \\
+                    __m256 lt = _mm256_cmp_ps(v0, minv[r], _CMP_LT_OQ);           \\
+                    minv[r] = _mm256_blendv_ps(minv[r], v0, lt);                  \\
+                    idxv[r] = _mm256_blendv_ps(idxv[r], i0, lt);                  \\
+                }                                                                 \\
+                __m256 lt = _mm256_cmp_ps(v1, minv[r], _CMP_LT_OQ);               \\
+                minv[r] = _mm256_blendv_ps(minv[r], v1, lt);                      \\
+                idxv[r] = _mm256_blendv_ps(idxv[r], i1, lt);                      \\
+            }                                                                     \\
+            i0 = _mm256_add_ps(i1, step);                                         \\
+        }                                                                         \\
+        for (int r = 0; r < R; r++) {                                             \\
+            float m[8], ix[8];                                                    \\
+            _mm256_storeu_ps(m, minv[r]); _mm256_storeu_ps(ix, idxv[r]);          \\
+            labels[r] = fm_lane_argmin_s(m, ix, 8);                               \\
+        }                                                                         \\
+    }
+
+    FM_DEFINE_BLOCK_D(4)
+    FM_DEFINE_BLOCK_D(1)
+    FM_DEFINE_BLOCK_S(4)
+    FM_DEFINE_BLOCK_S(1)
+
+    FM_AVX2_FMA static void fm_assign_avx2_d(const double *X, int n, int d,
+            const double *CT, const double *cn, int kpad, int *labels) {
+        int i = 0;
+        for (; i + 4 <= n; i += 4) fm_block4_d(X + (size_t)i * d, d, CT, cn, kpad, labels + i);
+        for (; i < n; i++) fm_block1_d(X + (size_t)i * d, d, CT, cn, kpad, labels + i);
+    }
+    FM_AVX2_FMA static void fm_assign_avx2_s(const float *X, int n, int d,
+            const float *CT, const float *cn, int kpad, int *labels) {
+        int i = 0;
+        for (; i + 4 <= n; i += 4) fm_block4_s(X + (size_t)i * d, d, CT, cn, kpad, labels + i);
+        for (; i < n; i++) fm_block1_s(X + (size_t)i * d, d, CT, cn, kpad, labels + i);
+    }
+    #else
+    static void fm_assign_avx2_d(const double *X, int n, int d, const double *CT,
+                                 const double *cn, int kpad, int *labels) {}
+    static void fm_assign_avx2_s(const float *X, int n, int d, const float *CT,
+                                 const float *cn, int kpad, int *labels) {}
+    #endif
+    """
+    int fm_cpu_has_avx2_fma() noexcept nogil
+    void fm_assign_avx2_d(const double *X, int n, int d, const double *CT,
+                          const double *cn, int kpad, int *labels) noexcept nogil
+    void fm_assign_avx2_s(const float *X, int n, int d, const float *CT,
+                          const float *cn, int kpad, int *labels) noexcept nogil
