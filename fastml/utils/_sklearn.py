@@ -35,3 +35,8 @@ __all__ = [
     "validate_data",
     "validate_params",
 ]
+
+# DBSCAN: precomputed-matrix checks as NearestNeighbors does them.
+from sklearn.neighbors._base import _check_precomputed  # noqa: E402
+
+__all__ += ["_check_precomputed"]
