@@ -3,8 +3,8 @@
 # Samples are sorted by grid cell (cell_start[c]:cell_start[c + 1] in Xs);
 # non-empty cells are listed by sorted linear key (keys) with their integer
 # coordinates (coords) and the bounding box of their samples (lo, hi). A
-# cell's neighbor cells (offsets within +-reach per grid axis) are found by
-# binary search when the cell is processed, so nothing of size n x neighbors
+# cell's neighbor cells (coords + offsets, nearest offsets first so that core
+# counts stop early) are found by binary search when the cell is processed, so nothing of size n x neighbors
 # is ever stored. Three passes, none of which stores a neighborhood:
 #   grid_core    weighted neighbor counts -> core flags (early exit at min_samples)
 #   grid_union   connected components of core samples (lock-free union-find)
@@ -31,22 +31,32 @@ cdef enum:
 
 
 cdef inline double _rdist(const double* a, const double* b, Py_ssize_t d,
-                          int metric, double p) noexcept nogil:
+                          int metric, double p, double radius) noexcept nogil:
+    """Reduced distance; may stop early (returning a partial sum > radius)
+    since partial sums only grow: the comparison with radius is unchanged."""
     cdef Py_ssize_t k
     cdef double s = 0.0, t
     if metric == EUCLIDEAN:
         for k in range(d):
             t = a[k] - b[k]
             s = s + t * t
+            if (k & 7) == 7 and s > radius:
+                return s
     elif metric == MANHATTAN:
         for k in range(d):
             s = s + fabs(a[k] - b[k])
+            if (k & 7) == 7 and s > radius:
+                return s
     elif metric == CHEBYSHEV:
         for k in range(d):
             s = fmax(s, fabs(a[k] - b[k]))
+            if s > radius:
+                return s
     elif metric == MINKOWSKI:
         for k in range(d):
             s = s + pow(fabs(a[k] - b[k]), p)
+            if s > radius:
+                return s
     else:
         for k in range(d):
             s = s + a[k] * b[k]
@@ -126,53 +136,42 @@ def cell_compact(const double[:, ::1] lo, const double[:, ::1] hi, int metric,
 cdef Py_ssize_t _neighbor_cells(Py_ssize_t c, const long long[::1] keys,
                                 const long long[:, ::1] coords,
                                 const long long[::1] shape,
-                                const long long[::1] reach,
+                                const long long[:, ::1] offsets,
                                 Py_ssize_t* out) noexcept nogil:
-    """Indices of the non-empty cells within +-reach of cell c (c included)."""
+    """Indices of the non-empty cells at ``coords[c] + offsets[q]``, in offset order."""
     cdef Py_ssize_t m = coords.shape[1], n_cells = keys.shape[0]
-    cdef Py_ssize_t k, count = 0, lo_i, hi_i, mid
-    cdef long long off[3]
+    cdef Py_ssize_t q, k, count = 0, lo_i, hi_i, mid
     cdef long long key, v
     cdef bint valid
-    for k in range(3):
-        off[k] = -reach[k] if k < m else 0
-    while True:
+    for q in range(offsets.shape[0]):
         key = 0
         valid = True
         for k in range(m):
-            v = coords[c, k] + off[k]
+            v = coords[c, k] + offsets[q, k]
             if v < 0 or v >= shape[k]:
                 valid = False
                 break
             key = key * shape[k] + v
-        if valid:
-            lo_i = 0
-            hi_i = n_cells
-            while lo_i < hi_i:
-                mid = (lo_i + hi_i) // 2
-                if keys[mid] < key:
-                    lo_i = mid + 1
-                else:
-                    hi_i = mid
-            if lo_i < n_cells and keys[lo_i] == key:
-                out[count] = lo_i
-                count = count + 1
-        # odometer over the (2 reach + 1)^m offsets
-        k = m - 1
-        while k >= 0:
-            if off[k] < reach[k]:
-                off[k] = off[k] + 1
-                break
-            off[k] = -reach[k]
-            k = k - 1
-        if k < 0:
-            return count
+        if not valid:
+            continue
+        lo_i = 0
+        hi_i = n_cells
+        while lo_i < hi_i:
+            mid = (lo_i + hi_i) // 2
+            if keys[mid] < key:
+                lo_i = mid + 1
+            else:
+                hi_i = mid
+        if lo_i < n_cells and keys[lo_i] == key:
+            out[count] = lo_i
+            count = count + 1
+    return count
 
 
 def grid_core(
         const double[:, ::1] Xs, const Py_ssize_t[::1] cell_start,
         const long long[::1] keys, const long long[:, ::1] coords,
-        const long long[::1] shape, const long long[::1] reach, int max_nbrs,
+        const long long[::1] shape, const long long[:, ::1] offsets,
         const double[:, ::1] lo, const double[:, ::1] hi,
         const double[::1] weight, const double[::1] cell_weight,
         bint nonnegative, double min_samples, int metric, double p,
@@ -188,9 +187,9 @@ def grid_core(
     cdef double acc, dmin, dmax
     cdef bint full_ok = metric != COSINE
     with nogil, parallel(num_threads=n_threads):
-        nbrs = <Py_ssize_t*> malloc(max_nbrs * sizeof(Py_ssize_t))
+        nbrs = <Py_ssize_t*> malloc(offsets.shape[0] * sizeof(Py_ssize_t))
         for c in prange(n_cells, schedule="dynamic"):
-            n_nbrs = _neighbor_cells(c, keys, coords, shape, reach, nbrs)
+            n_nbrs = _neighbor_cells(c, keys, coords, shape, offsets, nbrs)
             for i in range(cell_start[c], cell_start[c + 1]):
                 acc = 0.0
                 for q in range(n_nbrs):
@@ -203,7 +202,7 @@ def grid_core(
                         acc = acc + cell_weight[cc]
                     else:
                         for j in range(cell_start[cc], cell_start[cc + 1]):
-                            if _rdist(&Xs[i, 0], &Xs[j, 0], d, metric, p) <= radius:
+                            if _rdist(&Xs[i, 0], &Xs[j, 0], d, metric, p, radius) <= radius:
                                 acc = acc + weight[j]
                     if nonnegative and acc >= min_samples:
                         break
@@ -215,7 +214,7 @@ def grid_core(
 def grid_union(
         const double[:, ::1] Xs, const Py_ssize_t[::1] cell_start,
         const long long[::1] keys, const long long[:, ::1] coords,
-        const long long[::1] shape, const long long[::1] reach, int max_nbrs,
+        const long long[::1] shape, const long long[:, ::1] offsets,
         const double[:, ::1] lo, const double[:, ::1] hi,
         const uint8_t[::1] compact, const uint8_t[::1] is_core,
         int metric, double p, double radius, double box_radius,
@@ -248,12 +247,12 @@ def grid_union(
                 if is_core[i]:
                     fastml_uf_union(par, rep, i)
     with nogil, parallel(num_threads=n_threads):
-        nbrs = <Py_ssize_t*> malloc(max_nbrs * sizeof(Py_ssize_t))
+        nbrs = <Py_ssize_t*> malloc(offsets.shape[0] * sizeof(Py_ssize_t))
         for c in prange(n_cells, schedule="dynamic"):
             rep = first_core[c]
             if rep < 0:
                 continue
-            n_nbrs = _neighbor_cells(c, keys, coords, shape, reach, nbrs)
+            n_nbrs = _neighbor_cells(c, keys, coords, shape, offsets, nbrs)
             for q in range(n_nbrs):
                 cc = nbrs[q]
                 rep2 = first_core[cc]
@@ -277,7 +276,7 @@ def grid_union(
                         if not both_compact and (fastml_uf_find(par, i)
                                                  == fastml_uf_find(par, j)):
                             continue
-                        if _rdist(&Xs[i, 0], &Xs[j, 0], d, metric, p) <= radius:
+                        if _rdist(&Xs[i, 0], &Xs[j, 0], d, metric, p, radius) <= radius:
                             fastml_uf_union(par, i, j)
                             if both_compact:
                                 found = True
@@ -292,7 +291,7 @@ def grid_union(
 def grid_border(
         const double[:, ::1] Xs, const Py_ssize_t[::1] cell_start,
         const long long[::1] keys, const long long[:, ::1] coords,
-        const long long[::1] shape, const long long[::1] reach, int max_nbrs,
+        const long long[::1] shape, const long long[:, ::1] offsets,
         const double[:, ::1] lo, const double[:, ::1] hi,
         const uint8_t[::1] is_core, int metric, double p, double radius,
         double box_radius, Py_ssize_t[::1] labels, int n_threads):
@@ -310,14 +309,14 @@ def grid_border(
                 if is_core[i] and labels[i] < min_label[c]:
                     min_label[c] = labels[i]
     with nogil, parallel(num_threads=n_threads):
-        nbrs = <Py_ssize_t*> malloc(max_nbrs * sizeof(Py_ssize_t))
+        nbrs = <Py_ssize_t*> malloc(offsets.shape[0] * sizeof(Py_ssize_t))
         for c in prange(n_cells, schedule="dynamic"):
             n_nbrs = -1
             for i in range(cell_start[c], cell_start[c + 1]):
                 if is_core[i]:
                     continue
                 if n_nbrs < 0:
-                    n_nbrs = _neighbor_cells(c, keys, coords, shape, reach, nbrs)
+                    n_nbrs = _neighbor_cells(c, keys, coords, shape, offsets, nbrs)
                 best = BIG
                 for q in range(n_nbrs):
                     cc = nbrs[q]
@@ -332,7 +331,7 @@ def grid_border(
                         continue
                     for j in range(cell_start[cc], cell_start[cc + 1]):
                         if is_core[j] and labels[j] < best and (
-                                _rdist(&Xs[i, 0], &Xs[j, 0], d, metric, p) <= radius):
+                                _rdist(&Xs[i, 0], &Xs[j, 0], d, metric, p, radius) <= radius):
                             best = labels[j]
                 labels[i] = best if best < BIG else -1
         free(nbrs)

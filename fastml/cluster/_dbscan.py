@@ -47,7 +47,7 @@ _GRID_METRICS = {
 _MAX_CELLS_PER_AXIS = 2.0**20
 # grid cells a bit larger than the radius needs, so rounding in the cell
 # index computation can never hide a neighbor one cell further away
-_CELL_SLACK = 1e-8
+_CELL_SLACK = 1e-6
 # neighborhoods of precomputed or generic-metric input are materialized for at
 # most this many bytes worth of matrix rows at a time
 _CHUNK_BYTES = 64 * 2**20
@@ -70,6 +70,31 @@ def _grid_metric(metric, p, metric_params):
     if params or not isinstance(metric, str) or metric not in _GRID_METRICS:
         return None
     return _GRID_METRICS[metric], 1.0
+
+
+def _cell_offsets(side, coord_radius, metric, p):
+    """Cell offsets that can hold a neighbor, nearest first.
+
+    Two samples whose cells are ``o`` apart on an axis differ by more than
+    ``(|o| - 1) * side`` there; offsets whose gaps alone exceed the radius
+    (with room for rounding) are dropped.
+    """
+    m = len(side)
+    reach = np.maximum(np.ceil(coord_radius / side - _CELL_SLACK), 1).astype(np.int64)
+    grids = np.meshgrid(*[np.arange(-r, r + 1) for r in reach], indexing="ij")
+    offsets = np.stack([g.ravel() for g in grids], axis=1).astype(np.int64)
+    gaps = np.maximum(np.abs(offsets) - 1, 0) * side / coord_radius
+    if metric in (_EUCLIDEAN, _COSINE):
+        gap = np.sqrt((gaps**2).sum(axis=1))
+    elif metric == _MANHATTAN:
+        gap = gaps.sum(axis=1)
+    elif metric == _CHEBYSHEV:
+        gap = gaps.max(axis=1)
+    else:
+        gap = (gaps**p).sum(axis=1) ** (1.0 / p)
+    keep = gap <= 1 + _CELL_SLACK / 10
+    order = np.argsort((np.abs(offsets) * side).max(axis=1)[keep] + gap[keep], kind="stable")
+    return np.ascontiguousarray(offsets[keep][order])
 
 
 def _grid_labels(X, eps, min_samples, metric, p, sample_weight, n_threads):
@@ -103,12 +128,9 @@ def _grid_labels(X, eps, min_samples, metric, p, sample_weight, n_threads):
                  _CHEBYSHEV: 1.0, _MINKOWSKI: m ** (1.0 / p)}[metric]
     else:
         scale = 1.0
-    reach = np.full(3, 0, dtype=np.int64)
     side = np.maximum(coord_radius * (1 + _CELL_SLACK) / scale,
                       extent[axes] / _MAX_CELLS_PER_AXIS)
-    reach[:m] = np.ceil(coord_radius / side - _CELL_SLACK).astype(np.int64)
-    reach[:m] = np.maximum(reach[:m], 1)
-
+    offsets = _cell_offsets(side, coord_radius, metric, p)
     cell = np.floor((Xd[:, axes] - mins[axes]) / side).astype(np.int64)
     shape = cell.max(axis=0) + 1
     key = np.zeros(n, dtype=np.int64)
@@ -135,8 +157,7 @@ def _grid_labels(X, eps, min_samples, metric, p, sample_weight, n_threads):
         nonnegative = bool(np.all(weight >= 0))
     cell_weight = np.add.reduceat(weight, starts)
     shape = np.ascontiguousarray(shape, dtype=np.int64)
-    max_nbrs = int(np.prod(2 * reach[:m] + 1))
-    grid = (Xs, cell_start, keys, coords, shape, reach, max_nbrs, lo, hi)
+    grid = (Xs, cell_start, keys, coords, shape, offsets, lo, hi)
 
     is_core = np.zeros(n, dtype=np.uint8)
     _dbscan_grid.grid_core(*grid, weight, cell_weight, nonnegative,
@@ -379,12 +400,7 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         grid_metric = _grid_metric(self.metric, self.p, self.metric_params)
 
         if self.metric == "precomputed":
-            D = _check_precomputed(X)
-            if D.shape[0] != D.shape[1]:
-                raise ValueError(
-                    "Precomputed matrix must be square."
-                    " Input is a {}x{} matrix.".format(D.shape[0], D.shape[1])
-                )
+            D = X
             if sparse.issparse(D):
                 # a point is its own neighbor: make the diagonal explicit
                 D = D.copy()
@@ -392,6 +408,13 @@ class DBSCAN(ClusterMixin, BaseEstimator):
                     warnings.simplefilter("ignore", sparse.SparseEfficiencyWarning)
                     D.setdiag(D.diagonal())
                 D = sort_graph_by_row_values(D, warn_when_not_sorted=False)
+            D = _check_precomputed(D)
+            if D.shape[0] != D.shape[1]:
+                raise ValueError(
+                    "Precomputed matrix must be square."
+                    " Input is a {}x{} matrix.".format(D.shape[0], D.shape[1])
+                )
+            if sparse.issparse(D):
                 neighborhoods = _sparse_graph_neighborhoods(D, self.eps)
             else:
                 neighborhoods = _precomputed_dense_neighborhoods(D, self.eps)
