@@ -173,9 +173,10 @@ def grid_core(
         const long long[::1] keys, const long long[:, ::1] coords,
         const long long[::1] shape, const long long[:, ::1] offsets,
         const double[:, ::1] lo, const double[:, ::1] hi,
-        const double[::1] weight, const double[::1] cell_weight,
-        bint nonnegative, double min_samples, int metric, double p,
-        double radius, double box_radius, uint8_t[::1] is_core, int n_threads):
+        const uint8_t[::1] compact, const double[::1] weight,
+        const double[::1] cell_weight, bint nonnegative, double min_samples,
+        int metric, double p, double radius, double box_radius,
+        uint8_t[::1] is_core, int n_threads):
     """is_core[i] = (sum of weights of samples within radius of i) >= min_samples.
 
     ``weight`` is in grid order (all ones when unweighted); with nonnegative
@@ -189,6 +190,11 @@ def grid_core(
     with nogil, parallel(num_threads=n_threads):
         nbrs = <Py_ssize_t*> malloc(offsets.shape[0] * sizeof(Py_ssize_t))
         for c in prange(n_cells, schedule="dynamic"):
+            if nonnegative and compact[c] and cell_weight[c] >= min_samples:
+                # the cell alone makes each of its samples core
+                for i in range(cell_start[c], cell_start[c + 1]):
+                    is_core[i] = 1
+                continue
             n_nbrs = _neighbor_cells(c, keys, coords, shape, offsets, nbrs)
             for i in range(cell_start[c], cell_start[c + 1]):
                 acc = 0.0

@@ -51,6 +51,7 @@ _CELL_SLACK = 1e-6
 # neighborhoods of precomputed or generic-metric input are materialized for at
 # most this many bytes worth of matrix rows at a time
 _CHUNK_BYTES = 64 * 2**20
+_SAMPLES_PER_THREAD = 50_000
 
 
 def _grid_metric(metric, p, metric_params):
@@ -159,12 +160,14 @@ def _grid_labels(X, eps, min_samples, metric, p, sample_weight, n_threads):
     shape = np.ascontiguousarray(shape, dtype=np.int64)
     grid = (Xs, cell_start, keys, coords, shape, offsets, lo, hi)
 
-    is_core = np.zeros(n, dtype=np.uint8)
-    _dbscan_grid.grid_core(*grid, weight, cell_weight, nonnegative,
-                           float(min_samples), metric, p, radius, box_radius,
-                           is_core, n_threads)
+    # threads pay off only on large inputs (and hurt on a busy machine)
+    n_threads = max(1, min(n_threads, n // _SAMPLES_PER_THREAD))
     compact = np.frombuffer(
         _dbscan_grid.cell_compact(lo, hi, metric, p, radius), dtype=np.uint8)
+    is_core = np.zeros(n, dtype=np.uint8)
+    _dbscan_grid.grid_core(*grid, compact, weight, cell_weight, nonnegative,
+                           float(min_samples), metric, p, radius, box_radius,
+                           is_core, n_threads)
     parent = np.arange(n, dtype=np.intp)
     _dbscan_grid.grid_union(*grid, compact, is_core, metric, p, radius,
                             box_radius, parent, n_threads)

@@ -169,7 +169,10 @@ def test_float32_matches_sklearn():
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2, -1])
-def test_threads_do_not_change_labels(n_jobs):
+def test_threads_do_not_change_labels(n_jobs, monkeypatch):
+    import fastml.cluster._dbscan as module
+
+    monkeypatch.setattr(module, "_SAMPLES_PER_THREAD", 1)  # threads even when small
     X = _many_borders(0)
     ours = DBSCAN(eps=0.35, min_samples=6, n_jobs=n_jobs).fit(X)
     ref = DBSCAN(eps=0.35, min_samples=6, n_jobs=1).fit(X)
