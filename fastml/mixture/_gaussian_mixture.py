@@ -364,14 +364,16 @@ class GaussianMixture(DensityMixin, BaseEstimator):
 
     def _estimate_log_prob_resp(self, X):
         weighted = self._estimate_weighted_log_prob(X)
-        log_prob_norm = logsumexp(weighted, axis=1)
         with np.errstate(under="ignore"):
+            log_prob_norm = logsumexp(weighted, axis=1)
             log_resp = weighted - log_prob_norm[:, np.newaxis]
         return log_prob_norm, log_resp
 
     def _m_step(self, X, log_resp):
-        self.weights_, self.means_, self.covariances_ = _estimate_gaussian_parameters(
-            X, np.exp(log_resp), self.reg_covar, self.covariance_type)
+        # responsibilities of far-away samples underflow to 0, harmlessly
+        with np.errstate(under="ignore"):
+            self.weights_, self.means_, self.covariances_ = _estimate_gaussian_parameters(
+                X, np.exp(log_resp), self.reg_covar, self.covariance_type)
         self.weights_ /= self.weights_.sum()
         self.precisions_cholesky_ = _compute_precision_cholesky(
             self.covariances_, self.covariance_type)
@@ -440,7 +442,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             if self.verbose:
                 print(f"Initialization {init}")
             if do_init:
-                self._initialize(X, random_state, inits)
+                with np.errstate(under="ignore"):
+                    self._initialize(X, random_state, inits)
             lower_bound = -np.inf if do_init else self.lower_bound_
             current_lower_bounds = []
             if self.max_iter == 0:
@@ -501,7 +504,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         log_prob : array, shape (n_samples,)
         """
         X = self._check_X(X)
-        return logsumexp(self._estimate_weighted_log_prob(X), axis=1)
+        with np.errstate(under="ignore"):
+            return logsumexp(self._estimate_weighted_log_prob(X), axis=1)
 
     def score(self, X, y=None):
         """Per-sample average log-likelihood of X."""
@@ -534,7 +538,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         """
         X = self._check_X(X)
         _, log_resp = self._estimate_log_prob_resp(X)
-        return np.exp(log_resp)
+        with np.errstate(under="ignore"):
+            return np.exp(log_resp)
 
     def sample(self, n_samples=1):
         """Generate random samples from the fitted Gaussian distribution.
