@@ -55,7 +55,8 @@ def _assert_same_fit(ours, ref, X, rtol=1e-6, atol=1e-6):
     assert ours.aic(X) == pytest.approx(ref.aic(X), rel=1e-9)
 
 
-@pytest.mark.parametrize("name", ["iris", "wine", "breast_cancer"])
+@pytest.mark.parametrize(
+    "name", ["iris", "wine", pytest.param("breast_cancer", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("covariance_type", COV_TYPES)
 def test_same_inits_same_parameters(name, covariance_type, global_random_seed):
     X = _real(name)
