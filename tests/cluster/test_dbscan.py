@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 import sklearn.cluster
 from numpy.testing import assert_array_equal
 from scipy import sparse
@@ -16,6 +17,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastml.cluster import DBSCAN, dbscan
 from fastml.utils._testing import sklearn_xfails
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    # the scikit-learn references run BLAS on tiny matrices: with threads on a
+    # busy shared machine they spend most of their time waking them
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def assert_same_as_sklearn(X, sample_weight=None, **params):

@@ -4,6 +4,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 import sklearn.metrics
 from numpy.testing import assert_allclose
 from scipy import sparse
@@ -12,6 +13,15 @@ from sklearn.metrics import pairwise_distances
 from sklearn.preprocessing import StandardScaler
 
 from fastml.metrics import silhouette_samples, silhouette_score
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    # the scikit-learn references run BLAS on tiny matrices: with threads on a
+    # busy shared machine they spend most of their time waking them
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
 
 REAL = {
     "iris": datasets.load_iris,

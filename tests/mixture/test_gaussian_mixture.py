@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 import sklearn.mixture
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import datasets
@@ -14,6 +15,15 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastml.mixture import GaussianMixture
 from fastml.utils._testing import sklearn_xfails
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    # the scikit-learn references run BLAS on tiny matrices: with threads on a
+    # busy shared machine they spend most of their time waking them
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
 
 COV_TYPES = ["full", "tied", "diag", "spherical"]
 ATTRS = ["weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_"]
