@@ -5,14 +5,14 @@ a fresh subprocess and reports its peak RSS (``resource.getrusage``), both
 absolute and above the RSS it had just before ``fit``; the second number is
 what DBSCAN itself needed. Nothing here asserts on time or memory.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m pytest benchmarks/test_bench_dbscan.py -m "" -s
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+        python -m pytest benchmarks/test_bench_dbscan.py -m "" -s
 """
 
 import json
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import sklearn.cluster
 from sklearn.datasets import make_blobs
@@ -60,9 +60,9 @@ def test_bench_dbscan(benchmark, name, impl):
 
 _CHILD = r"""
 import json, resource, sys, time
-import numpy as np
 from sklearn.datasets import make_blobs
-impl, n, d, eps, ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+impl, n, d = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+eps, ms = float(sys.argv[4]), int(sys.argv[5])
 if impl == "fastml":
     from fastml.cluster import DBSCAN
 elif impl == "sklearnex":
