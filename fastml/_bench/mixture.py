@@ -24,7 +24,7 @@ def _run(module):
 
 
 def _parity(ours, theirs):
-    return f"max|dmeans|={np.abs(ours.means_ - theirs.means_).max():.1e}"
+    return f"max abs dmeans={np.abs(ours.means_ - theirs.means_).max():.1e}"
 
 
 CASES = [

@@ -28,7 +28,7 @@ def _sklearn(data):
 
 
 def _parity(ours, theirs):
-    return f"|d|={abs(ours - theirs):.1e}"
+    return f"abs diff={abs(ours - theirs):.1e}"
 
 
 CASES = [
