@@ -1,5 +1,6 @@
 """Metrics with compiled kernels, mirroring ``sklearn.metrics``."""
 
+from fastml.metrics._silhouette import silhouette_samples, silhouette_score
 from fastml.metrics.pairwise import euclidean_distances, pairwise_distances
 from fastml.metrics.pairwise import pairwise_distances_argmin, pairwise_distances_argmin_min
 
@@ -8,4 +9,6 @@ __all__ = [
     "pairwise_distances",
     "pairwise_distances_argmin",
     "pairwise_distances_argmin_min",
+    "silhouette_samples",
+    "silhouette_score",
 ]

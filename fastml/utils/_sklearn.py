@@ -83,3 +83,12 @@ __all__ += [
     "indices_to_mask",
     "process_routing",
 ]
+# DBSCAN: precomputed-matrix checks as NearestNeighbors does them.
+from sklearn.neighbors._base import _check_precomputed  # noqa: E402
+
+__all__ += ["_check_precomputed"]
+
+# silhouette: sklearn's own check of the number of labels.
+from sklearn.metrics.cluster._unsupervised import check_number_of_labels  # noqa: E402
+
+__all__ += ["check_number_of_labels"]

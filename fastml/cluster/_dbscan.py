@@ -1,0 +1,527 @@
+"""DBSCAN with neighborhoods counted and expanded on the fly (bounded memory).
+
+scikit-learn's DBSCAN stores every eps-neighborhood before expanding clusters,
+so its memory grows with n x mean neighbors. Here neighborhoods are found three
+times by a compiled uniform-grid search and never stored (see
+``src_cy/_dbscan_grid.pyx``): once to flag core samples, once to join core
+samples into components, once to attach border samples. Labels are the same as
+scikit-learn's, numbering included (see ``src_cy/_dbscan_inner.pyx`` for why).
+"""
+
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.metrics.pairwise import _VALID_METRICS
+from sklearn.neighbors import NearestNeighbors, sort_graph_by_row_values
+from sklearn.preprocessing import normalize
+
+from fastml._cy import _dbscan_grid, _dbscan_inner
+from fastml.utils._sklearn import (
+    Interval,
+    StrOptions,
+    _check_precomputed,
+    _check_sample_weight,
+    _fit_context,
+    _openmp_effective_n_threads,
+    validate_data,
+    validate_params,
+)
+
+# metric name -> kernel code of src_cy/_dbscan_grid.pyx
+_EUCLIDEAN, _MANHATTAN, _CHEBYSHEV, _MINKOWSKI, _COSINE = range(5)
+_GRID_METRICS = {
+    "euclidean": _EUCLIDEAN,
+    "l2": _EUCLIDEAN,
+    "manhattan": _MANHATTAN,
+    "cityblock": _MANHATTAN,
+    "l1": _MANHATTAN,
+    "chebyshev": _CHEBYSHEV,
+    "infinity": _CHEBYSHEV,
+    "cosine": _COSINE,
+}
+# 2**20 cells per grid axis at most, so a cell's linear key fits in int64
+_MAX_CELLS_PER_AXIS = 2.0**20
+# grid cells a bit larger than the radius needs, so rounding in the cell
+# index computation can never hide a neighbor one cell further away
+_CELL_SLACK = 1e-6
+# neighborhoods of precomputed or generic-metric input are materialized for at
+# most this many bytes worth of matrix rows at a time
+_CHUNK_BYTES = 64 * 2**20
+_SAMPLES_PER_THREAD = 50_000
+
+
+def _grid_metric(metric, p, metric_params):
+    """(kernel code, p) when the compiled grid handles the metric, else None."""
+    params = dict(metric_params or {})
+    if metric == "minkowski":
+        p = params.pop("p", p)
+        if params or p is None or p < 1:  # weights, semi-metrics: generic path
+            return None
+        if p == 1:
+            return _MANHATTAN, 1.0
+        if p == 2:
+            return _EUCLIDEAN, 2.0
+        if p == np.inf:
+            return _CHEBYSHEV, 1.0
+        return _MINKOWSKI, float(p)
+    if params or not isinstance(metric, str) or metric not in _GRID_METRICS:
+        return None
+    return _GRID_METRICS[metric], 1.0
+
+
+def _cell_offsets(side, coord_radius, metric, p):
+    """Cell offsets that can hold a neighbor, nearest first.
+
+    Two samples whose cells are ``o`` apart on an axis differ by more than
+    ``(|o| - 1) * side`` there; offsets whose gaps alone exceed the radius
+    (with room for rounding) are dropped.
+    """
+    m = len(side)
+    reach = np.maximum(np.ceil(coord_radius / side - _CELL_SLACK), 1).astype(np.int64)
+    grids = np.meshgrid(*[np.arange(-r, r + 1) for r in reach], indexing="ij")
+    offsets = np.stack([g.ravel() for g in grids], axis=1).astype(np.int64)
+    gaps = np.maximum(np.abs(offsets) - 1, 0) * side / coord_radius
+    if metric in (_EUCLIDEAN, _COSINE):
+        gap = np.sqrt((gaps**2).sum(axis=1))
+    elif metric == _MANHATTAN:
+        gap = gaps.sum(axis=1)
+    elif metric == _CHEBYSHEV:
+        gap = gaps.max(axis=1)
+    else:
+        gap = (gaps**p).sum(axis=1) ** (1.0 / p)
+    keep = gap <= 1 + _CELL_SLACK / 10
+    order = np.argsort((np.abs(offsets) * side).max(axis=1)[keep] + gap[keep], kind="stable")
+    return np.ascontiguousarray(offsets[keep][order])
+
+
+def _grid_labels(X, eps, min_samples, metric, p, sample_weight, n_threads):
+    """labels, is_core (original order) of dense X by the compiled grid search."""
+    n, d = X.shape
+    if metric == _COSINE:
+        # as sklearn's cosine_distances: rows scaled to unit norm (zero rows kept)
+        Xd = normalize(np.asarray(X, dtype=np.float64))
+        radius = float(eps)
+        # |u - v|^2 = 2 cos_dist(u, v) for unit rows; the slack covers rounding
+        box_radius = 2.0 * radius + 1e-9
+        coord_radius = math.sqrt(box_radius)
+    else:
+        Xd = np.asarray(X, dtype=np.float64)
+        # reduced radius, as sklearn's DistanceMetric._dist_to_rdist
+        radius = eps * eps if metric == _EUCLIDEAN else (
+            eps**p if metric == _MINKOWSKI else float(eps))
+        box_radius = radius
+        coord_radius = float(eps)
+
+    # Grid on at most 3 axes (the widest). In <= 3 dimensions the cells are
+    # small enough that a cell's diameter is within eps ("compact" cells are
+    # one component once they hold a core sample); above, cells have side eps
+    # on the projected axes and full-dimensional bounding boxes prune.
+    mins = Xd.min(axis=0)
+    extent = Xd.max(axis=0) - mins
+    m = min(d, 3)
+    axes = np.sort(np.argsort(-extent, kind="stable")[:m])
+    if d <= 3:
+        scale = {_EUCLIDEAN: math.sqrt(m), _COSINE: math.sqrt(m), _MANHATTAN: m,
+                 _CHEBYSHEV: 1.0, _MINKOWSKI: m ** (1.0 / p)}[metric]
+    else:
+        scale = 1.0
+    side = np.maximum(coord_radius * (1 + _CELL_SLACK) / scale,
+                      extent[axes] / _MAX_CELLS_PER_AXIS)
+    offsets = _cell_offsets(side, coord_radius, metric, p)
+    cell = np.floor((Xd[:, axes] - mins[axes]) / side).astype(np.int64)
+    shape = cell.max(axis=0) + 1
+    key = np.zeros(n, dtype=np.int64)
+    for k in range(m):
+        key *= shape[k]
+        key += cell[:, k]
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    cell_start = np.append(starts, n).astype(np.intp)
+    keys = np.ascontiguousarray(key[starts])
+    coords = np.ascontiguousarray(cell[order[starts]])
+    del key, cell
+
+    Xs = np.ascontiguousarray(Xd[order])
+    del Xd
+    lo = np.ascontiguousarray(np.minimum.reduceat(Xs, starts, axis=0))
+    hi = np.ascontiguousarray(np.maximum.reduceat(Xs, starts, axis=0))
+    if sample_weight is None:
+        weight = np.ones(n)
+        nonnegative = True
+    else:
+        weight = np.ascontiguousarray(sample_weight[order], dtype=np.float64)
+        nonnegative = bool(np.all(weight >= 0))
+    cell_weight = np.add.reduceat(weight, starts)
+    shape = np.ascontiguousarray(shape, dtype=np.int64)
+    grid = (Xs, cell_start, keys, coords, shape, offsets, lo, hi)
+
+    # threads pay off only on large inputs (and hurt on a busy machine)
+    n_threads = max(1, min(n_threads, n // _SAMPLES_PER_THREAD))
+    compact = np.frombuffer(
+        _dbscan_grid.cell_compact(lo, hi, metric, p, radius), dtype=np.uint8)
+    is_core = np.zeros(n, dtype=np.uint8)
+    _dbscan_grid.grid_core(*grid, compact, weight, cell_weight, nonnegative,
+                           float(min_samples), metric, p, radius, box_radius,
+                           is_core, n_threads)
+    parent = np.arange(n, dtype=np.intp)
+    _dbscan_grid.grid_union(*grid, compact, is_core, metric, p, radius,
+                            box_radius, parent, n_threads)
+    position = np.empty(n, dtype=np.intp)
+    position[order] = np.arange(n, dtype=np.intp)
+    labels = np.empty(n, dtype=np.intp)
+    _dbscan_inner.number_clusters(is_core, parent, position, labels)
+    _dbscan_grid.grid_border(*grid, is_core, metric, p, radius, box_radius,
+                             labels, n_threads)
+    return labels[position], is_core[position].astype(bool)
+
+
+def _csr_labels(neighborhoods, n, min_samples, sample_weight):
+    """labels, is_core from neighborhoods produced chunk by chunk.
+
+    ``neighborhoods(rows)`` yields ``(chunk_rows, indptr, indices)``: CSR
+    neighborhoods of the samples ``chunk_rows``, a slice of ``rows``.
+    """
+    weight = np.empty(0) if sample_weight is None else sample_weight
+    is_core = np.zeros(n, dtype=np.uint8)
+    all_rows = np.arange(n, dtype=np.intp)
+    for rows, indptr, indices in neighborhoods(all_rows):
+        _dbscan_inner.csr_core(indptr, indices, weight, float(min_samples), rows,
+                               is_core)
+    parent = np.arange(n, dtype=np.intp)
+    for rows, indptr, indices in neighborhoods(np.flatnonzero(is_core)):
+        _dbscan_inner.csr_union(indptr, indices, rows, is_core, parent)
+    labels = np.empty(n, dtype=np.intp)
+    _dbscan_inner.number_clusters(is_core, parent, all_rows, labels)
+    for rows, indptr, indices in neighborhoods(np.flatnonzero(is_core == 0)):
+        _dbscan_inner.csr_border(indptr, indices, rows, is_core, labels)
+    return labels, is_core.astype(bool)
+
+
+def _chunk_rows(n):
+    return max(1, min(n, _CHUNK_BYTES // (8 * max(n, 1))))
+
+
+def _precomputed_dense_neighborhoods(D, eps):
+    """Neighborhoods {j : D[i, j] <= eps}, a block of rows at a time."""
+    step = _chunk_rows(D.shape[0])
+
+    def neighborhoods(rows):
+        rows = np.asarray(rows, dtype=np.intp)
+        for s in range(0, len(rows), step):
+            chunk = rows[s:s + step]
+            r, c = np.nonzero(D[chunk] <= eps)
+            indptr = np.zeros(len(chunk) + 1, dtype=np.intp)
+            np.cumsum(np.bincount(r, minlength=len(chunk)), out=indptr[1:])
+            yield chunk, indptr, c.astype(np.intp)
+
+    return neighborhoods
+
+
+def _sparse_graph_neighborhoods(G, eps):
+    """Neighborhoods from the stored entries <= eps of a CSR distance graph."""
+    G = G.tocsr()
+    indptr_all = G.indptr.astype(np.intp)
+    mask = G.data <= eps
+    kept = np.concatenate(([0], np.cumsum(mask)))[indptr_all].astype(np.intp)
+    indices_all = G.indices[mask].astype(np.intp)
+
+    def neighborhoods(rows):
+        rows = np.asarray(rows, dtype=np.intp)
+        counts = kept[rows + 1] - kept[rows]
+        indptr = np.zeros(len(rows) + 1, dtype=np.intp)
+        np.cumsum(counts, out=indptr[1:])
+        # gather the rows' index lists (size <= nnz of the graph)
+        take = np.repeat(kept[rows] - indptr[:-1], counts) + np.arange(indptr[-1])
+        yield rows, indptr, indices_all[take]
+
+    return neighborhoods
+
+
+def _nearest_neighbors_neighborhoods(nn, X, eps):
+    """Generic metrics: radius queries of a fitted NearestNeighbors, by chunks."""
+    step = _chunk_rows(X.shape[0])
+
+    def neighborhoods(rows):
+        rows = np.asarray(rows, dtype=np.intp)
+        for s in range(0, len(rows), step):
+            chunk = rows[s:s + step]
+            graph = nn.radius_neighbors_graph(X[chunk], radius=eps, mode="connectivity")
+            yield chunk, graph.indptr.astype(np.intp), graph.indices.astype(np.intp)
+
+    return neighborhoods
+
+
+class DBSCAN(ClusterMixin, BaseEstimator):
+    """Perform DBSCAN clustering from vector array or distance matrix.
+
+    Same parameters, attributes and results as :class:`sklearn.cluster.DBSCAN`
+    (labels numbered identically), with bounded memory: eps-neighborhoods are
+    counted and expanded on the fly by a compiled uniform-grid search instead
+    of being stored, so peak memory is O(n_samples x n_features) whatever the
+    neighborhood sizes.
+
+    The grid serves dense input with metric ``"euclidean"``, ``"manhattan"``,
+    ``"chebyshev"``, ``"minkowski"`` (p >= 1) or ``"cosine"``. A
+    ``"precomputed"`` distance matrix (dense) or graph (sparse) is read a block
+    of rows at a time. Sparse feature matrices, other metrics, callables and
+    ``metric_params`` are answered by scikit-learn's ``NearestNeighbors`` radius
+    queries, a block of rows at a time (same memory bound, no speed-up).
+
+    Parameters
+    ----------
+    eps : float, default=0.5
+        The maximum distance between two samples for one to be considered as
+        in the neighborhood of the other.
+    min_samples : int, default=5
+        The number of samples (or total weight) in a neighborhood for a point
+        to be considered as a core point. This includes the point itself.
+    metric : str, or callable, default='euclidean'
+        The metric to use when calculating distance between instances, as in
+        :func:`sklearn.metrics.pairwise_distances`, or ``"precomputed"``.
+    metric_params : dict, default=None
+        Additional keyword arguments for the metric function.
+    algorithm : {'auto', 'ball_tree', 'kd_tree', 'brute'}, default='auto'
+        Validated as in scikit-learn (e.g. 'kd_tree' rejects 'cosine'); the
+        compiled grid search is used whatever the value, and it gives the same
+        neighborhoods as each of these algorithms.
+    leaf_size : int, default=30
+        Leaf size passed to scikit-learn's trees on the generic-metric path.
+    p : float, default=None
+        The power of the Minkowski metric. None means p=2.
+    n_jobs : int, default=None
+        Number of OpenMP threads (None: all allowed by OMP_NUM_THREADS /
+        threadpoolctl; -1: all cores).
+
+    Attributes
+    ----------
+    core_sample_indices_ : ndarray of shape (n_core_samples,)
+        Indices of core samples.
+    components_ : ndarray of shape (n_core_samples, n_features)
+        Copy of each core sample found by training.
+    labels_ : ndarray of shape (n_samples,)
+        Cluster labels for each point in the dataset given to fit().
+        Noisy samples are given the label -1.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    Examples
+    --------
+    >>> from fastml.cluster import DBSCAN
+    >>> import numpy as np
+    >>> X = np.array([[1, 2], [2, 2], [2, 3],
+    ...               [8, 7], [8, 8], [25, 80]])
+    >>> clustering = DBSCAN(eps=3, min_samples=2).fit(X)
+    >>> clustering.labels_
+    array([ 0,  0,  0,  1,  1, -1])
+    """
+
+    _parameter_constraints: dict = {
+        "eps": [Interval(Real, 0.0, None, closed="neither")],
+        "min_samples": [Interval(Integral, 1, None, closed="left")],
+        "metric": [
+            StrOptions(set(_VALID_METRICS) | {"precomputed"}),
+            callable,
+        ],
+        "metric_params": [dict, None],
+        "algorithm": [StrOptions({"auto", "ball_tree", "kd_tree", "brute"})],
+        "leaf_size": [Interval(Integral, 1, None, closed="left")],
+        "p": [Interval(Real, 0.0, None, closed="left"), None],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        eps=0.5,
+        *,
+        min_samples=5,
+        metric="euclidean",
+        metric_params=None,
+        algorithm="auto",
+        leaf_size=30,
+        p=None,
+        n_jobs=None,
+    ):
+        self.eps = eps
+        self.min_samples = min_samples
+        self.metric = metric
+        self.metric_params = metric_params
+        self.algorithm = algorithm
+        self.leaf_size = leaf_size
+        self.p = p
+        self.n_jobs = n_jobs
+
+    @_fit_context(
+        # DBSCAN.metric is not validated yet
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y=None, sample_weight=None):
+        """Perform DBSCAN clustering from features, or distance matrix.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
+            (n_samples, n_samples)
+            Training instances to cluster, or distances between instances if
+            ``metric='precomputed'``. If a sparse matrix is provided, it will
+            be converted into a sparse ``csr_matrix``.
+        y : Ignored
+            Not used, present here for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample, such that a sample with a weight of at least
+            ``min_samples`` is by itself a core sample; a sample with a
+            negative weight may inhibit its eps-neighbor from being core.
+            Note that weights are absolute, and default to 1.
+
+        Returns
+        -------
+        self : object
+            Returns a fitted instance of self.
+        """
+        X = validate_data(self, X, accept_sparse="csr")
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        n = X.shape[0]
+        nn = NearestNeighbors(
+            radius=self.eps,
+            algorithm=self.algorithm,
+            leaf_size=self.leaf_size,
+            metric=self.metric,
+            metric_params=self.metric_params,
+            p=self.p,
+            n_jobs=self.n_jobs,
+        )
+        # sklearn's own algorithm/metric compatibility errors and warnings
+        nn._check_algorithm_metric()
+        grid_metric = _grid_metric(self.metric, self.p, self.metric_params)
+
+        if self.metric == "precomputed":
+            D = X
+            if sparse.issparse(D):
+                # a point is its own neighbor: make the diagonal explicit
+                D = D.copy()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", sparse.SparseEfficiencyWarning)
+                    D.setdiag(D.diagonal())
+                D = sort_graph_by_row_values(D, warn_when_not_sorted=False)
+            D = _check_precomputed(D)
+            if D.shape[0] != D.shape[1]:
+                raise ValueError(
+                    "Precomputed matrix must be square."
+                    " Input is a {}x{} matrix.".format(D.shape[0], D.shape[1])
+                )
+            if sparse.issparse(D):
+                neighborhoods = _sparse_graph_neighborhoods(D, self.eps)
+            else:
+                neighborhoods = _precomputed_dense_neighborhoods(D, self.eps)
+            labels, is_core = _csr_labels(neighborhoods, n, self.min_samples,
+                                          sample_weight)
+        elif grid_metric is not None and not sparse.issparse(X):
+            metric, p = grid_metric
+            labels, is_core = _grid_labels(
+                X, self.eps, self.min_samples, metric, p, sample_weight,
+                _openmp_effective_n_threads(self.n_jobs))
+        else:
+            nn.fit(X)
+            labels, is_core = _csr_labels(
+                _nearest_neighbors_neighborhoods(nn, X, self.eps), n,
+                self.min_samples, sample_weight)
+
+        self.core_sample_indices_ = np.flatnonzero(is_core)
+        self.labels_ = labels
+        if len(self.core_sample_indices_):
+            self.components_ = X[self.core_sample_indices_].copy()
+        else:
+            self.components_ = np.empty((0, X.shape[1]))
+        return self
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Compute clusters from a data or distance matrix and predict labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), or \
+            (n_samples, n_samples)
+            Training instances to cluster, or distances between instances if
+            ``metric='precomputed'``.
+        y : Ignored
+            Not used, present here for API consistency by convention.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample (see :meth:`fit`).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Cluster labels. Noisy samples are given the label -1.
+        """
+        self.fit(X, sample_weight=sample_weight)
+        return self.labels_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.pairwise = self.metric == "precomputed"
+        tags.input_tags.sparse = True
+        return tags
+
+
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "sample_weight": ["array-like", None],
+    },
+    prefer_skip_nested_validation=False,
+)
+def dbscan(
+    X,
+    eps=0.5,
+    *,
+    min_samples=5,
+    metric="minkowski",
+    metric_params=None,
+    algorithm="auto",
+    leaf_size=30,
+    p=2,
+    sample_weight=None,
+    n_jobs=None,
+):
+    """Perform DBSCAN clustering from vector array or distance matrix.
+
+    Function form of :class:`DBSCAN` (same parameters and defaults as
+    :func:`sklearn.cluster.dbscan`).
+
+    Returns
+    -------
+    core_samples : ndarray of shape (n_core_samples,)
+        Indices of core samples.
+    labels : ndarray of shape (n_samples,)
+        Cluster labels for each point. Noisy samples are given the label -1.
+
+    Examples
+    --------
+    >>> from fastml.cluster import dbscan
+    >>> X = [[1, 2], [2, 2], [2, 3], [8, 7], [8, 8], [25, 80]]
+    >>> core_samples, labels = dbscan(X, eps=3, min_samples=2)
+    >>> core_samples
+    array([0, 1, 2, 3, 4])
+    >>> labels
+    array([ 0,  0,  0,  1,  1, -1])
+    """
+    est = DBSCAN(
+        eps=eps,
+        min_samples=min_samples,
+        metric=metric,
+        metric_params=metric_params,
+        algorithm=algorithm,
+        leaf_size=leaf_size,
+        p=p,
+        n_jobs=n_jobs,
+    )
+    est.fit(X, sample_weight=sample_weight)
+    return est.core_sample_indices_, est.labels_
