@@ -1,0 +1,7 @@
+"""Linear models (scikit-learn's ``sklearn.linear_model`` API) with compiled solvers."""
+
+from ._base import LinearRegression
+from ._coordinate_descent import ElasticNet, Lasso
+from ._ridge import Ridge
+
+__all__ = ["ElasticNet", "Lasso", "LinearRegression", "Ridge"]
