@@ -186,3 +186,41 @@ def _normal_equation(Xc, yc):
             np.abs(np.diag(c))):
         return None  # nearly singular: squaring the condition number loses everything
     return linalg.cho_solve((c, low), Xc.T @ yc, check_finite=False)
+
+
+class LinearClassifierMixin:
+    """decision_function / predict for linear classifiers with coef_ (k, p), classes_."""
+
+    def decision_function(self, X):
+        """Signed distance to the separating hyperplane(s).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) for two classes, else (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=False, reset=False)
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Predict class labels for samples in X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            indices = (scores > 0).astype(int)
+        else:
+            indices = scores.argmax(axis=1)
+        return self.classes_.take(indices, axis=0)
