@@ -137,6 +137,8 @@ def loss_gradient(
     cdef double[:, ::1] slabs = np.zeros((n_threads, n_coef), dtype=np.float64)
     cdef double[:, ::1] scratch = np.empty((n_threads, (CHUNK + 1) * n_classes), dtype=np.float64)
     cdef int tid
+    # a thread per ~2M multiply-adds at most: waking threads for less costs more
+    n_threads = max(1, min(n_threads, n_chunks, 1 + n * n_coef // 2000000))
     with nogil, parallel(num_threads=n_threads):
         tid = threadid()
         for c in prange(n_chunks, schedule="static"):

@@ -153,8 +153,6 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimat
             # objective uses the weighted average: rescale sw to sum to n_samples
             sample_weight = sample_weight * (n_samples / np.sum(sample_weight))
             sw_sqrt = np.sqrt(sample_weight).astype(X.dtype)
-        if self.positive and y.ndim == 2 and y.shape[1] > 1:
-            raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
 
         X_offset, y_offset = center_data(X, y, self.fit_intercept, sample_weight)
         yc = y - y_offset

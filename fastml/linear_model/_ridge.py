@@ -6,6 +6,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import linalg, optimize
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 
 from ..utils._sklearn import (
     Interval,
@@ -76,11 +77,17 @@ def _solve_lbfgs_positive(Xc, yc, alpha, max_iter, tol):
             Gw = G @ w
             return 0.5 * w @ Gw - Xy @ w + 0.5 * a * w @ w, Gw - Xy + a * w
 
-        res = optimize.minimize(
-            f, np.zeros(n_features), method="L-BFGS-B", jac=True,
-            bounds=[(0, np.inf)] * n_features,
-            options={"maxiter": max_iter or 15000, "gtol": tol, "ftol": 64 * np.finfo(float).eps},
-        )
+        # scikit-learn's options (tol -> ftol and gtol), so the same iterates
+        options = {} if max_iter is None else {"maxiter": max_iter}
+        res = optimize.minimize(f, np.zeros(n_features), method="L-BFGS-B", jac=True,
+                                tol=tol, bounds=[(0, np.inf)] * n_features,
+                                options=options)
+        if not res.success:
+            warnings.warn(
+                "The lbfgs solver did not converge. Try increasing max_iter "
+                f"or tol. Currently: max_iter={max_iter} and tol={tol}",
+                ConvergenceWarning,
+            )
         coefs[k], n_iter[k] = res.x, res.nit
     return coefs, n_iter
 
