@@ -4,5 +4,7 @@ from ._base import LinearRegression
 from ._coordinate_descent import ElasticNet, Lasso
 from ._logistic import LogisticRegression
 from ._ridge import Ridge
+from ._stochastic_gradient import Perceptron, SGDClassifier, SGDRegressor
 
-__all__ = ["ElasticNet", "Lasso", "LinearRegression", "LogisticRegression", "Ridge"]
+__all__ = ["ElasticNet", "Lasso", "LinearRegression", "LogisticRegression",
+           "Perceptron", "Ridge", "SGDClassifier", "SGDRegressor"]
