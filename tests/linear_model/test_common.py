@@ -7,7 +7,10 @@ from fastml.linear_model import (
     Lasso,
     LinearRegression,
     LogisticRegression,
+    Perceptron,
     Ridge,
+    SGDClassifier,
+    SGDRegressor,
 )
 from fastml.utils._testing import sklearn_xfails
 
@@ -19,6 +22,9 @@ ESTIMATORS = [
     Lasso(alpha=0.01),
     ElasticNet(alpha=0.01, selection="random", random_state=0),
     LogisticRegression(),
+    SGDRegressor(random_state=0),
+    SGDClassifier(random_state=0),
+    Perceptron(),
 ]
 # other solvers / paths of the same classes: the full check suite, in the slow run
 VARIANTS = [
