@@ -47,6 +47,12 @@ class GDRegressor(LinearModelMixin, RegressorMixin, BaseEstimator):
         divided by 5 each time the cost stops improving for
         ``n_iter_no_change`` epochs (stopping once it falls below 1e-6).
     eta0 : float, default=0.1
+        The step size, in units of ``1 / L`` when ``step_scale="auto"``.
+    step_scale : {"auto", "none"}, default="auto"
+        ``"auto"`` divides ``eta0`` by ``L = mean_i ||x_i||^2 + 1 + alpha``,
+        an upper bound of the cost's curvature, so that ``eta0 < 2`` is
+        stable for batch GD whatever the scale of X; ``"none"`` uses ``eta0``
+        as the raw textbook step.
     power_t : float, default=0.25
     alpha : float, default=0.0
         L2 penalty strength.
@@ -87,6 +93,7 @@ class GDRegressor(LinearModelMixin, RegressorMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "eta0": [Interval(Real, 0, None, closed="neither")],
+        "step_scale": [StrOptions({"auto", "none"})],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
@@ -100,13 +107,15 @@ class GDRegressor(LinearModelMixin, RegressorMixin, BaseEstimator):
     }
 
     def __init__(self, solver="batch", *, batch_size=32, learning_rate="constant",
-                 eta0=0.1, power_t=0.25, alpha=0.0, fit_intercept=True, max_iter=1000,
+                 eta0=0.1, step_scale="auto", power_t=0.25, alpha=0.0, fit_intercept=True,
+                 max_iter=1000,
                  tol=1e-6, n_iter_no_change=5, early_stopping=False,
                  validation_fraction=0.1, shuffle=True, random_state=None):
         self.solver = solver
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.eta0 = eta0
+        self.step_scale = step_scale
         self.power_t = power_t
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -152,6 +161,9 @@ class GDRegressor(LinearModelMixin, RegressorMixin, BaseEstimator):
         b = 0.0
         grad = np.empty(n_features)
         eta, t = float(self.eta0), 1.0
+        if self.step_scale == "auto":
+            # trace(X'X / n) + 1 bounds the largest curvature of the half-MSE
+            eta /= float(np.einsum("ij,ij->", Xt, Xt)) / len(train) + 1.0 + self.alpha
         schedule = _gd.INVSCALING if self.learning_rate == "invscaling" else _gd.CONSTANT
         batch = {"batch": len(train), "stochastic": 1, "minibatch": self.batch_size}[self.solver]
         order = np.arange(len(train))

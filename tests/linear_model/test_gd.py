@@ -48,7 +48,7 @@ def test_converges_to_ridge_closed_form(solver):
     X, y = make_regression(400, 5, noise=5.0, random_state=0)
     alpha = 0.01
     ref = SkRidge(alpha=alpha * len(y)).fit(X, y)
-    est = GDRegressor(solver=solver, alpha=alpha, eta0=0.1 if solver == "batch" else 0.01,
+    est = GDRegressor(solver=solver, alpha=alpha, eta0=1.0 if solver == "batch" else 0.1,
                       learning_rate="adaptive", tol=1e-10, max_iter=3000,
                       random_state=0)
     with warnings.catch_warnings():
@@ -68,7 +68,7 @@ def test_early_stopping_loss_curve_and_errors():
     with pytest.warns(ConvergenceWarning):
         GDRegressor(max_iter=2).fit(X, y)
     with pytest.raises(ValueError, match="diverged"):
-        GDRegressor(eta0=10.0).fit(X * 100, y)
+        GDRegressor(eta0=10.0, step_scale="none").fit(X * 100, y)
     with pytest.raises(ValueError):
         GDRegressor(solver="newton").fit(X, y)
     with pytest.raises(ValueError):
