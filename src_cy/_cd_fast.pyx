@@ -100,6 +100,8 @@ def prepare_fortran(
     cdef bint weighted = sw_sqrt.shape[0] > 0
     cdef floating v, s
     cdef floating* acc
+    # a thread per ~1M values at most: waking a thread costs more than that
+    n_threads = max(1, min(n_threads, n_chunks, 1 + n * p // 1000000))
     cdef floating* partial = <floating*> malloc(n_threads * p * sizeof(floating))
     for i in range(n_threads * p):
         partial[i] = 0
