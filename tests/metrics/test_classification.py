@@ -1,6 +1,7 @@
 """Classification and ranking metrics equal scikit-learn's (1e-12) on the same inputs."""
 
 import warnings
+from functools import lru_cache
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.linear_model import LogisticRegression as SkLogReg
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 import fastml.metrics as fm
 
@@ -39,12 +41,14 @@ def _both(name, *args, **kwargs):
     return ours
 
 
+@lru_cache(maxsize=None)
 def _fitted_predictions(loader, seed=0):
     X, y = loader(return_X_y=True)
     X = StandardScaler().fit_transform(X)
     rng = np.random.RandomState(seed)
     X = X + rng.normal(scale=2.0, size=X.shape)  # imperfect predictions on purpose
-    clf = SkLogReg(max_iter=500).fit(X, y)
+    with threadpool_limits(limits=1, user_api="blas"):  # tiny fit: threads only cost
+        clf = SkLogReg(max_iter=500).fit(X, y)
     return y, clf.predict(X), clf.predict_proba(X)
 
 

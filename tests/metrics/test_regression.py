@@ -59,7 +59,14 @@ def test_huber_loss_formula(delta):
     assert_allclose(fm.huber_loss(y, p, delta=delta), expected, rtol=1e-13)
     # small delta -> delta * MAE, huge delta -> MSE / 2
     assert_allclose(fm.huber_loss(y, p, delta=1e6), fm.mean_squared_error(y, p) / 2)
+
+
+@pytest.mark.slow  # importing torch alone takes seconds
+@pytest.mark.parametrize("delta", [0.1, 1.0, 5.0])
+def test_huber_loss_matches_torch(delta):
     torch = pytest.importorskip("torch")
+    rng = np.random.RandomState(0)
+    y, p = rng.normal(size=100) * 3, rng.normal(size=100)
     ref = torch.nn.HuberLoss(delta=delta)(torch.tensor(p), torch.tensor(y)).item()
     assert_allclose(fm.huber_loss(y, p, delta=delta), ref, rtol=1e-12)
 
