@@ -9,8 +9,7 @@
 #     copy CD needs and returns the column squared norms, where scikit-learn
 #     makes three passes (F copy, centring, einsum norms);
 #   * the residual update of coordinate j and the dot product of the next
-#     coordinate are fused into one sweep over R (R is read once, not twice),
-#     split over threads when n_samples is large.
+#     coordinate are fused into one sweep over R (R is read once, not twice).
 
 from libc.math cimport fabs, sqrt
 from libc.stdlib cimport malloc, free
@@ -30,7 +29,6 @@ ctypedef unsigned char uint8_t
 cdef enum:
     RAND_R_MAX = 2147483647
     ROW_CHUNK = 256          # rows per task in prepare_fortran (chunk stays in L2)
-    PAR_MIN_SAMPLES = 50000  # below this a sweep is too short to split over threads
 
 
 cdef inline uint32_t _rand_r(uint32_t* seed) noexcept nogil:
@@ -129,22 +127,16 @@ def prepare_fortran(
 
 
 cdef floating _dot_axpy(Py_ssize_t n, floating a, const floating* x_prev,
-                        const floating* x_next, floating* R,
-                        int n_threads) noexcept nogil:
-    """R += a * x_prev (skipped if a == 0); return x_next @ R, in one sweep."""
+                        const floating* x_next, floating* R) noexcept nogil:
+    """R += a * x_prev (skipped if a == 0); return x_next @ R, in one sweep.
+
+    Serial on purpose: a coordinate is ~n multiply-adds, too little work to
+    amortise waking threads once per coordinate (measured slower on a busy box).
+    """
     cdef Py_ssize_t i
     cdef floating acc = 0
     if a == 0:
-        if n_threads > 1 and n >= PAR_MIN_SAMPLES:
-            for i in prange(n, schedule="static", num_threads=n_threads):
-                acc += x_next[i] * R[i]
-            return acc
         return _dot(<int> n, x_next, 1, R, 1)
-    if n_threads > 1 and n >= PAR_MIN_SAMPLES:
-        for i in prange(n, schedule="static", num_threads=n_threads):
-            R[i] += a * x_prev[i]
-            acc += x_next[i] * R[i]
-        return acc
     for i in range(n):
         R[i] += a * x_prev[i]
         acc = acc + x_next[i] * R[i]
@@ -241,7 +233,6 @@ def enet_coordinate_descent(
     bint random=0,
     bint positive=0,
     bint do_screening=1,
-    int n_threads=1,
 ):
     """Minimise 1/2 ||y - X w||^2 + alpha ||w||_1 + beta/2 ||w||^2 by coordinate descent.
 
@@ -304,7 +295,7 @@ def enet_coordinate_descent(
                     _axpy(n_samples, pending, &X[0, prev], 1, &R[0], 1)
                     pending = 0
                 tmp = _dot_axpy(n_samples, pending, &X[0, prev if prev >= 0 else j],
-                                &X[0, j], &R[0], n_threads) + w_j * norm2_cols_X[j]
+                                &X[0, j], &R[0]) + w_j * norm2_cols_X[j]
                 pending = 0
                 if positive and tmp < 0:
                     w[j] = 0.0

@@ -191,7 +191,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimat
             if gram is None:
                 w, gap, _, n_iter = _cd_fast.enet_coordinate_descent(
                     w, l1_reg, l2_reg, Xf, yk, norm2, max_iter, self.tol, rng,
-                    random, self.positive, True, n_threads,
+                    random, self.positive, True,
                 )
             else:
                 w, gap, _, n_iter = _cd_fast.enet_coordinate_descent_gram(
