@@ -1,0 +1,118 @@
+"""Lasso / ElasticNet: same coefficients as scikit-learn's coordinate descent."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import sklearn.linear_model as sk
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_diabetes, load_linnerud, make_regression
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+
+from fastml._cy import _cd_fast
+from fastml.linear_model import ElasticNet, Lasso
+
+
+def _check(ours, theirs, X, tol=1e-6):
+    # both stop at a duality gap <= tol ||y||^2; at default tol the iterates are
+    # the same sequence, so coefficients agree far below the stopping tolerance
+    scale = max(1.0, np.abs(theirs.coef_).max())
+    assert_allclose(ours.coef_, theirs.coef_, rtol=tol, atol=tol * scale)
+    assert_allclose(ours.intercept_, theirs.intercept_, rtol=tol, atol=tol * scale)
+    assert_allclose(ours.predict(X), theirs.predict(X), rtol=tol, atol=tol * scale)
+    assert_array_equal(ours.n_iter_, theirs.n_iter_)
+
+
+PARAMS = [
+    dict(alpha=0.1),
+    dict(alpha=0.01, fit_intercept=False),
+    dict(alpha=0.01, positive=True),
+    dict(alpha=0.01, selection="random", random_state=3),
+    dict(alpha=0.01, precompute=True),
+    dict(alpha=1e-4, tol=1e-8, max_iter=5000),
+]
+
+
+@pytest.mark.parametrize("params", PARAMS, ids=str)
+@pytest.mark.parametrize("Est", ["Lasso", "ElasticNet"])
+def test_matches_sklearn_on_diabetes(Est, params):
+    X, y = load_diabetes(return_X_y=True)
+    sw = np.random.RandomState(0).uniform(0.2, 3.0, y.shape[0])
+    for s in (None, sw):
+        ours = getattr(__import__("fastml.linear_model", fromlist=[Est]), Est)(**params)
+        theirs = getattr(sk, Est)(**params)
+        _check(ours.fit(X, y, sample_weight=s), theirs.fit(X, y, sample_weight=s), X)
+
+
+def test_generated_shapes_multioutput_and_float32(global_random_seed):
+    X, y = make_regression(300, 40, n_informative=5, noise=3.0, random_state=global_random_seed)
+    Xf = np.asfortranarray(X)  # the non-C-ordered path
+    for Xin in (X, Xf):
+        _check(ElasticNet(alpha=0.5, l1_ratio=0.7).fit(Xin, y),
+               sk.ElasticNet(alpha=0.5, l1_ratio=0.7).fit(Xin, y), X)
+    Xw, yw = make_regression(20, 100, n_informative=5, random_state=global_random_seed)
+    _check(Lasso(alpha=1.0).fit(Xw, yw), sk.Lasso(alpha=1.0).fit(Xw, yw), Xw)
+    Xl, Yl = load_linnerud(return_X_y=True)
+    _check(Lasso(alpha=0.5).fit(Xl, Yl), sk.Lasso(alpha=0.5).fit(Xl, Yl), Xl)
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    ours, theirs = Lasso(alpha=0.5).fit(X32, y32), sk.Lasso(alpha=0.5).fit(X32, y32)
+    assert ours.coef_.dtype == np.float32
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-3, atol=1e-3)
+
+
+def test_warm_start_continues_from_previous_coef():
+    X, y = load_diabetes(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = Lasso(alpha=0.001, max_iter=3, warm_start=True)
+        ref = sk.Lasso(alpha=0.001, max_iter=3, warm_start=True)
+        for _ in range(4):
+            est.fit(X, y)
+            ref.fit(X, y)
+    assert_allclose(est.coef_, ref.coef_, rtol=1e-8)
+
+
+def test_convergence_warning_and_gap():
+    X, y = load_diabetes(return_X_y=True)
+    with pytest.warns(ConvergenceWarning, match="Duality gap"):
+        est = Lasso(alpha=1e-5, max_iter=2).fit(X, y)
+    assert est.dual_gap_ > 0
+    with pytest.warns(UserWarning, match="alpha=0"):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ElasticNet(alpha=0, max_iter=5).fit(X, y)
+
+
+def test_bad_input_like_sklearn():
+    X, y = load_diabetes(return_X_y=True)
+    for call in [
+        lambda m: m.Lasso(alpha=-1.0).fit(X, y),
+        lambda m: m.ElasticNet(l1_ratio=2).fit(X, y),
+        lambda m: m.Lasso(selection="bogus").fit(X, y),
+        lambda m: m.Lasso().fit(np.where(X > 0.1, np.inf, X), y),
+        lambda m: m.Lasso().fit(X, y[:10]),
+    ]:
+        with pytest.raises(Exception) as theirs:
+            call(sk)
+        with pytest.raises(type(theirs.value)):
+            call(__import__("fastml.linear_model", fromlist=["Lasso"]))
+    with pytest.raises(NotFittedError):
+        Lasso().predict(X)
+    est = Lasso(alpha=0.1).fit(X, y)
+    with pytest.raises(ValueError):
+        est.predict(X[:, :4])
+    assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
+
+
+def test_prepare_fortran_kernel_matches_numpy(global_random_seed):
+    rng = np.random.RandomState(global_random_seed)
+    for n, p in [(1, 1), (255, 3), (257, 7), (1000, 1)]:
+        X = rng.normal(size=(n, p))
+        off, sw = rng.normal(size=p), rng.uniform(0.1, 2, n)
+        for s in (np.empty(0), sw):
+            out = np.empty((n, p), order="F")
+            norm2 = np.empty(p)
+            _cd_fast.prepare_fortran(X, off, s, out, norm2, 2)
+            ref = (X - off) * (s[:, None] if s.size else 1)
+            assert_allclose(out, ref, rtol=1e-15)
+            assert_allclose(norm2, (ref**2).sum(0), rtol=1e-12)

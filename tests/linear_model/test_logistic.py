@@ -1,0 +1,145 @@
+"""LogisticRegression: scikit-learn's optimum and predictions on real data."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import sklearn.linear_model as sk
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.preprocessing import StandardScaler
+
+from fastml._cy import _logistic_loss
+from fastml.linear_model import LogisticRegression
+
+LOADERS = [load_iris, load_wine, load_breast_cancer, load_digits]
+
+
+def _scaled(loader):
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"C": 0.05, "class_weight": "balanced"}, {"fit_intercept": False}, {"C": 10.0}],
+    ids=str,
+)
+def test_lbfgs_same_iterates_as_sklearn(loader, params):
+    X, y = _scaled(loader)
+    sw = np.random.RandomState(0).uniform(0.5, 2, y.shape[0])
+    for s in (None, sw):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ours = LogisticRegression(**params).fit(X, y, sample_weight=s)
+            theirs = sk.LogisticRegression(**params).fit(X, y, sample_weight=s)
+        assert_array_equal(ours.predict(X), theirs.predict(X))
+        assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-6)
+        assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-6, atol=1e-6)
+        assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-7)
+        assert_allclose(ours.decision_function(X), theirs.decision_function(X), atol=1e-6)
+        assert_array_equal(ours.n_iter_, theirs.n_iter_)
+        assert_array_equal(ours.classes_, theirs.classes_)
+
+
+@pytest.mark.parametrize("loader", [load_iris, load_wine, load_breast_cancer],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.0])
+def test_saga_reaches_sklearn_optimum(loader, l1_ratio):
+    X, y = _scaled(loader)
+    params = dict(solver="saga", l1_ratio=l1_ratio, C=0.5, tol=1e-6, max_iter=3000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = LogisticRegression(random_state=0, **params).fit(X, y)
+        theirs = sk.LogisticRegression(random_state=0, **params).fit(X, y)
+    # two stochastic solvers stopped at tol: compare at the solver's resolution
+    assert_allclose(ours.coef_, theirs.coef_, atol=2e-2 * max(1, np.abs(theirs.coef_).max()))
+    assert (ours.predict(X) == theirs.predict(X)).mean() >= 0.99
+    if l1_ratio == 1.0:  # the l1 optimum is sparse in the same places
+        assert_array_equal(np.abs(ours.coef_) < 1e-3, np.abs(theirs.coef_) < 1e-3)
+
+
+def test_float32_strings_and_no_penalty():
+    X, y = _scaled(load_iris)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    ours = LogisticRegression().fit(X.astype(np.float32), labels)
+    theirs = sk.LogisticRegression().fit(X.astype(np.float32), labels)
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert_allclose(ours.coef_, theirs.coef_, rtol=1e-3, atol=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = LogisticRegression(C=np.inf, max_iter=50).fit(X, y)
+        theirs = sk.LogisticRegression(C=np.inf, max_iter=50).fit(X, y)
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_warnings_errors_and_pickle():
+    X, y = _scaled(load_breast_cancer)
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        LogisticRegression(max_iter=2).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="max_iter was reached"):
+        LogisticRegression(solver="saga", l1_ratio=1.0, max_iter=1).fit(X, y)
+    for call in [
+        lambda m: m.LogisticRegression().fit(X, np.zeros_like(y)),
+        lambda m: m.LogisticRegression(C=-1.0).fit(X, y),
+        lambda m: m.LogisticRegression(l1_ratio=1.0).fit(X, y),
+        lambda m: m.LogisticRegression(dual=True).fit(X, y),
+        lambda m: m.LogisticRegression().fit(X, y.astype(float) + 0.5),
+        lambda m: m.LogisticRegression().fit(np.where(X > 1, np.nan, X), y),
+        lambda m: m.LogisticRegression().fit(X[:, 0], y),
+    ]:
+        with pytest.raises(Exception) as theirs:
+            call(sk)
+        with pytest.raises(type(theirs.value)):
+            call(__import__("fastml.linear_model", fromlist=["LogisticRegression"]))
+    with pytest.raises(NotFittedError):
+        LogisticRegression().predict(X)
+    est = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError):
+        est.predict_proba(X[:, :3])
+    assert_array_equal(pickle.loads(pickle.dumps(est)).predict_proba(X), est.predict_proba(X))
+
+
+def test_warm_start():
+    X, y = _scaled(load_digits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = LogisticRegression(max_iter=5, warm_start=True)
+        ref = sk.LogisticRegression(max_iter=5, warm_start=True)
+        for _ in range(3):
+            est.fit(X, y)
+            ref.fit(X, y)
+    assert_allclose(est.coef_, ref.coef_, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("n_classes", [1, 3])
+def test_fused_kernel_matches_numpy(n_classes, global_random_seed):
+    rng = np.random.RandomState(global_random_seed)
+    for n in (1, 255, 257, 1000):
+        X = rng.normal(size=(n, 7))
+        y = rng.randint(0, max(2, n_classes), n).astype(float)
+        sw = rng.uniform(0.1, 2, n)
+        W = rng.normal(size=(n_classes, 8))
+        for dtype in (np.float64, np.float32):
+            grad = np.empty_like(W)
+            loss = _logistic_loss.loss_gradient(X.astype(dtype), y.astype(dtype),
+                                                sw.astype(dtype), W, grad, True, 2)
+            raw = X @ W[:, :7].T + W[:, 7]
+            if n_classes == 1:
+                r = raw[:, 0]
+                ref_loss = np.sum(sw * (np.logaddexp(0, r) - y * r))
+                g = sw * (1 / (1 + np.exp(-r)) - y)
+                ref_grad = np.r_[X.T @ g, g.sum()][None, :]
+            else:
+                lse = np.logaddexp.reduce(raw, axis=1)
+                ref_loss = np.sum(sw * (lse - raw[np.arange(n), y.astype(int)]))
+                P = np.exp(raw - lse[:, None])
+                P[np.arange(n), y.astype(int)] -= 1
+                G = P * sw[:, None]
+                ref_grad = np.hstack([G.T @ X, G.sum(0)[:, None]])
+            rtol = 1e-10 if dtype == np.float64 else 1e-4
+            assert_allclose(loss, ref_loss, rtol=rtol)
+            assert_allclose(grad, ref_grad, rtol=rtol, atol=rtol)
