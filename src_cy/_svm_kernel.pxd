@@ -17,6 +17,10 @@ cdef enum:
     # rows per task when a column is split over threads: small enough to
     # balance, large enough that the OpenMP fork is amortised
     KERNEL_CHUNK = 2048
+    # a column goes parallel only above this many multiply-adds: SMO computes
+    # columns one at a time, and a fork/join per small column costs more than
+    # it saves (badly so on a loaded machine)
+    PARALLEL_MIN_WORK = 1 << 21
 
 
 cdef inline double _powi(double base, int times) noexcept nogil:
@@ -68,7 +72,7 @@ cdef inline void _kernel_column(int kind, const double* X, const double* sq, int
     """
     cdef int c, lo, hi
     cdef int n_chunks = (end - start + KERNEL_CHUNK - 1) // KERNEL_CHUNK
-    if n_threads <= 1 or n_chunks <= 1:
+    if n_threads <= 1 or n_chunks <= 1 or <double> (end - start) * (d + 16) < PARALLEL_MIN_WORK:
         _kernel_block(kind, X, sq, d, x_i, sq_i, start, end, gamma, coef0, degree, out)
         return
     for c in prange(n_chunks, num_threads=n_threads, schedule="static"):

@@ -44,6 +44,11 @@ cdef class _Cache:
     cdef Py_ssize_t size
     cdef head_t* head
     cdef head_t lru_head
+    # swaps recorded between begin_batch and end_batch (see swap_index)
+    cdef int* swap_lo
+    cdef int* swap_hi
+    cdef int n_swaps
+    cdef bint batching
 
     def __cinit__(self, int l, double cache_mb):
         self.l = l
@@ -56,6 +61,10 @@ cdef class _Cache:
         self.size = max(self.size, 2 * <Py_ssize_t> l)
         self.lru_head.next = &self.lru_head
         self.lru_head.prev = &self.lru_head
+        self.swap_lo = <int*> malloc(max(l, 1) * sizeof(int))
+        self.swap_hi = <int*> malloc(max(l, 1) * sizeof(int))
+        self.n_swaps = 0
+        self.batching = False
 
     def __dealloc__(self):
         cdef int i
@@ -63,6 +72,8 @@ cdef class _Cache:
             for i in range(self.l):
                 free(self.head[i].data)
             free(self.head)
+        free(self.swap_lo)
+        free(self.swap_hi)
 
     cdef inline void _lru_delete(self, head_t* h) noexcept nogil:
         h.prev.next = h.next
@@ -101,11 +112,8 @@ cdef class _Cache:
         return valid
 
     cdef void swap_index(self, int i, int j) noexcept nogil:
-        cdef head_t* h
-        cdef head_t* nxt
         cdef Qfloat* tmp_data
         cdef int tmp_len
-        cdef Qfloat t
         if i == j:
             return
         if self.head[i].len:
@@ -124,22 +132,54 @@ cdef class _Cache:
             self._lru_insert(&self.head[j])
         if i > j:
             i, j = j, i
-        h = self.lru_head.next
+        if self.batching:
+            self.swap_lo[self.n_swaps] = i
+            self.swap_hi[self.n_swaps] = j
+            self.n_swaps += 1
+            return
+        self.n_swaps = 1
+        self.swap_lo[0] = i
+        self.swap_hi[0] = j
+        self._apply_swaps()
+
+    cdef void begin_batch(self) noexcept nogil:
+        self.batching = True
+        self.n_swaps = 0
+
+    cdef void end_batch(self) noexcept nogil:
+        self.batching = False
+        self._apply_swaps()
+
+    cdef void _apply_swaps(self) noexcept nogil:
+        # libsvm walks every cached column once per swap; a shrinking pass
+        # makes hundreds of swaps, so that walk dominated the solver. Entry
+        # swaps of one column do not depend on other columns, so applying the
+        # recorded sequence column by column gives the same cache, with each
+        # column touched once while it sits in L1/L2.
+        cdef head_t* h = self.lru_head.next
+        cdef head_t* nxt
+        cdef int s, i, j
+        cdef Qfloat t
         while h != &self.lru_head:
             nxt = h.next
-            if h.len > i:
-                if h.len > j:
-                    t = h.data[i]
-                    h.data[i] = h.data[j]
-                    h.data[j] = t
-                else:
-                    # a partial column that holds i but not j: drop it
-                    self._lru_delete(h)
-                    free(h.data)
-                    self.size += h.len
-                    h.data = NULL
-                    h.len = 0
+            for s in range(self.n_swaps):
+                i = self.swap_lo[s]
+                j = self.swap_hi[s]
+                if h.len > i:
+                    if h.len > j:
+                        t = h.data[i]
+                        h.data[i] = h.data[j]
+                        h.data[j] = t
+                    else:
+                        # a partial column that holds i but not j: drop it
+                        self._lru_delete(h)
+                        free(h.data)
+                        self.size += h.len
+                        h.data = NULL
+                        h.len = 0
+                        break
             h = nxt
+        self.n_swaps = 0
 
 
 # ---------------------------------------------------------------- Q matrices
@@ -153,6 +193,12 @@ cdef class _QMatrix:
         return NULL
 
     cdef void swap_index(self, int i, int j) noexcept nogil:
+        pass
+
+    cdef void begin_swaps(self) noexcept nogil:
+        pass
+
+    cdef void end_swaps(self) noexcept nogil:
         pass
 
 
@@ -269,6 +315,12 @@ cdef class _SVCQ(_QMatrix):
         self.kr.swap(i, j)
         self.y[i], self.y[j] = self.y[j], self.y[i]
         self.QD[i], self.QD[j] = self.QD[j], self.QD[i]
+
+    cdef void begin_swaps(self) noexcept nogil:
+        self.cache.begin_batch()
+
+    cdef void end_swaps(self) noexcept nogil:
+        self.cache.end_batch()
 
 
 cdef class _SVRQ(_QMatrix):
@@ -491,6 +543,7 @@ cdef class _Solver:
             self.reconstruct_gradient()
             self.active_size = self.l
         i = 0
+        self.Q.begin_swaps()  # nothing reads Q until end_swaps
         while i < self.active_size:
             if self.be_shrunk(i, Gmax1, Gmax2):
                 self.active_size -= 1
@@ -500,6 +553,7 @@ cdef class _Solver:
                         break
                     self.active_size -= 1
             i += 1
+        self.Q.end_swaps()
 
     cdef double calculate_rho(self) noexcept nogil:
         cdef int i, nr_free = 0
