@@ -16,6 +16,7 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 
 ctypedef float Qfloat
 
+from fastml._cy._blas cimport _dot
 from fastml._cy._svm_kernel cimport K_PRECOMPUTED, _from_dot, _kernel_column
 
 cdef double TAU = 1e-12
@@ -216,6 +217,7 @@ cdef class _KernelRows:
         # X is our private, writable copy: shrinking swaps its rows in place
         self.kind, self.gamma, self.coef0, self.degree = kind, gamma, coef0, degree
         self.n_threads = n_threads
+        cdef int i
         self.n = X.shape[0]
         perm = np.arange(self.n, dtype=np.intc)
         cdef int[::1] perm_v = perm
@@ -233,9 +235,13 @@ cdef class _KernelRows:
             Xv = X
             self.X = &Xv[0, 0]
             self.d = X.shape[1]
-            sq = np.einsum("ij,ij->i", X, X)
+            sq = np.empty(self.n)
             self._keep = (X, perm, sq)
         sqv = sq
+        if kind != K_PRECOMPUTED:
+            # BLAS ddot per row, as scikit-learn's libsvm computes x_square
+            for i in range(self.n):
+                sqv[i] = _dot(self.d, &Xv[i, 0], 1, &Xv[i, 0], 1)
         self.sq = &sqv[0]
 
     cdef inline double value(self, int i, int j) noexcept nogil:
@@ -777,7 +783,8 @@ def epsilon_svr(X, y, C, double epsilon, int kind, double gamma, double coef0,
     Returns (alpha_i - alpha*_i, rho, fit_status, n_iter).
     """
     l = y.shape[0]
-    Xw = np.ascontiguousarray(X, dtype=np.float64)
+    # a private copy: _KernelRows wants a writable buffer (SVR never swaps rows)
+    Xw = np.array(X, dtype=np.float64, order="C", copy=True)
     kr = _KernelRows(Xw, kind, gamma, coef0, degree, n_threads)
     Q = _SVRQ(kr, l, cache_size)
     p = np.concatenate([epsilon - y, epsilon + y])

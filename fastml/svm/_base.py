@@ -231,15 +231,33 @@ def _one_vs_one_coef(dual_coef, n_support, support_vectors):
     return np.array(coef)
 
 
+def drop_nonpositive_weights(X, y, sample_weight, precomputed, classification):
+    """libsvm (as vendored by scikit-learn) trains on positive-weight samples only.
+
+    Like scikit-learn, the fitted ``support_`` then indexes this reduced set.
+    """
+    keep = sample_weight > 0
+    if not keep.any():
+        raise ValueError("Invalid input - all samples have zero or negative weights.")
+    if classification and np.unique(y[keep]).size < 2:
+        raise ValueError(
+            "Invalid input - all samples with positive weights belong to the same class."
+        )
+    if keep.all():
+        return X, y, sample_weight
+    idx = np.flatnonzero(keep)
+    Xk = X[np.ix_(idx, idx)] if precomputed else X[idx]
+    return Xk, y[idx], sample_weight[idx]
+
+
 def train_ovo(X, y_enc, n_class, C_per_class, sample_weight, args):
     """libsvm's svm_train for C-SVC: one binary SMO per class pair.
 
     Returns (support_, n_support, dual_coef (n_class-1, n_SV), intercept (-rho),
-    fit_status, n_iter per pair). Samples with non-positive weight are dropped,
-    as scikit-learn's libsvm does.
+    fit_status, n_iter per pair).
     """
     precomputed = args["kind"] == _KERNELS["precomputed"]
-    groups = [np.flatnonzero((y_enc == c) & (sample_weight > 0)) for c in range(n_class)]
+    groups = [np.flatnonzero(y_enc == c) for c in range(n_class)]
     nonzero = np.zeros(X.shape[0], dtype=bool)
     models = []
     status = 0
@@ -276,17 +294,14 @@ def train_ovo(X, y_enc, n_class, C_per_class, sample_weight, args):
 
 
 def train_svr(X, y, C, sample_weight, epsilon, args):
-    """libsvm's epsilon-SVR on the samples with positive weight."""
-    keep = np.flatnonzero(sample_weight > 0)
-    precomputed = args["kind"] == _KERNELS["precomputed"]
-    Xs = X[np.ix_(keep, keep)] if precomputed else X[keep]
+    """libsvm's epsilon-SVR."""
     with threadpool_limits(limits=1, user_api="blas"):
         beta, rho, status, n_iter = _svm_smo.epsilon_svr(
-            Xs, y[keep], C * sample_weight[keep], float(epsilon), **args
+            X, y, C * sample_weight, float(epsilon), **args
         )
     nz = beta != 0
-    support = keep[nz].astype(np.int32)
-    return support, beta[nz][None, :], np.array([-rho]), status, n_iter
+    support = np.flatnonzero(nz).astype(np.int32)
+    return support, beta[nz][None, :], np.array([-rho]), status, int(n_iter)
 
 
 def targets_1d(y):
@@ -298,6 +313,7 @@ __all__ = [
     "Hidden",
     "check_array",
     "kernel_matrix",
+    "drop_nonpositive_weights",
     "train_ovo",
     "train_svr",
 ]

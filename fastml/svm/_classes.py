@@ -8,7 +8,14 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
-from fastml.svm._base import BaseLibSVM, _one_vs_one_coef, targets_1d, train_ovo, train_svr
+from fastml.svm._base import (
+    BaseLibSVM,
+    _one_vs_one_coef,
+    drop_nonpositive_weights,
+    targets_1d,
+    train_ovo,
+    train_svr,
+)
 from fastml.utils._sklearn import (
     Hidden,
     Interval,
@@ -162,6 +169,7 @@ class SVC(ClassifierMixin, BaseLibSVM):
                 "scikit-learn 1.9); use CalibratedClassifierCV(SVC(), ensemble=False)."
             )
         X, y_enc, sw, kernel = self._prepare_fit(X, y, sample_weight)
+        X, y_enc, sw = drop_nonpositive_weights(X, y_enc, sw, kernel == "precomputed", True)
         n_class = self.classes_.shape[0]
         C_per_class = self.C * self.class_weight_
         (
@@ -346,6 +354,7 @@ class SVR(RegressorMixin, BaseLibSVM):
         self : object
         """
         X, y, sw, kernel = self._prepare_fit(X, y, sample_weight)
+        X, y, sw = drop_nonpositive_weights(X, y, sw, kernel == "precomputed", False)
         (
             self.support_,
             self._dual_coef_,
