@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fastml.svm import SVC, SVR
+from fastml.svm import SVC, SVR, LinearSVC
 from fastml.utils._testing import sklearn_xfails
 
 
@@ -217,8 +217,58 @@ def test_float32_input_and_readonly():
     assert_array_equal(ours.support_, ref.support_)
 
 
+@pytest.mark.parametrize("dataset", ["iris", "breast_cancer", "digits"])
+@pytest.mark.parametrize("loss", ["squared_hinge", "hinge"])
+def test_linear_svc_matches_sklearn(dataset, loss):
+    # the l2 problem has one optimum: both solvers reach it to within tol
+    X, y = _data(dataset)
+    X = StandardScaler().fit_transform(X)
+    kw = dict(loss=loss, dual=True, tol=1e-6, max_iter=20000, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = LinearSVC(**kw).fit(X, y)
+        ref = sk_svm.LinearSVC(**kw).fit(X, y)
+    scale = np.abs(ref.coef_).max()
+    assert_allclose(ours.coef_, ref.coef_, atol=2e-2 * scale)
+    assert_allclose(ours.intercept_, ref.intercept_, atol=2e-2 * scale)
+    assert np.mean(ours.predict(X) == ref.predict(X)) > 0.99
+    assert ours.coef_.shape == ref.coef_.shape
+
+
+def test_linear_svc_defaults_and_weights():
+    X, y = _data("breast_cancer")
+    sw = np.random.RandomState(0).uniform(0.5, 2.0, size=y.size)
+    kw = dict(class_weight="balanced", tol=1e-7, max_iter=100_000)
+    ours = LinearSVC(**kw).fit(X, y, sample_weight=sw)
+    ref = sk_svm.LinearSVC(**kw).fit(X, y, sample_weight=sw)
+    assert_allclose(ours.coef_, ref.coef_, atol=1e-3)
+    assert_allclose(ours.decision_function(X), ref.decision_function(X), atol=1e-2)
+    default_pred = LinearSVC().fit(X, y).predict(X)
+    assert np.mean(default_pred == sk_svm.LinearSVC().fit(X, y).predict(X)) > 0.99
+    no_int = LinearSVC(fit_intercept=False).fit(X, y)
+    assert no_int.intercept_ == 0.0
+
+
+def test_linear_svc_bad_input_and_convergence():
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        LinearSVC().fit(X, np.zeros(X.shape[0]))
+    with pytest.raises(ValueError):
+        LinearSVC(C=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="Unsupported set of arguments"):
+        LinearSVC(loss="hinge", dual=False).fit(X, y)
+    with pytest.raises(NotImplementedError):
+        LinearSVC(penalty="l1", dual=False).fit(X, y)
+    with pytest.raises(NotFittedError):
+        LinearSVC().predict(X)
+    with pytest.warns(ConvergenceWarning, match="Liblinear failed to converge"):
+        LinearSVC(max_iter=2).fit(X, y)
+    m = LinearSVC(random_state=0).fit(X, y)
+    assert_array_equal(pickle.loads(pickle.dumps(m)).predict(X), m.predict(X))
+
+
 @parametrize_with_checks(
-    [SVC(), SVR(), SVC(kernel="linear"), SVC(kernel="precomputed")],
+    [SVC(), SVR(), SVC(kernel="linear"), SVC(kernel="precomputed"), LinearSVC()],
     expected_failed_checks=sklearn_xfails,
 )
 def test_sklearn_compatible(estimator, check):
