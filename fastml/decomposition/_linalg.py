@@ -97,3 +97,55 @@ def infer_dimension(spectrum, n_samples):
     for rank in range(1, spectrum.shape[0]):
         ll[rank] = _assess_dimension(spectrum, rank, n_samples)
     return int(np.argmax(ll))
+
+
+# rows per task for the threaded products below: 8192 x 100 float64 is 6.5 MB
+_ROW_CHUNK = 8192
+
+
+def _row_chunks(n, n_threads):
+    step = max(_ROW_CHUNK, -(-n // (4 * max(n_threads, 1))))
+    return [slice(s, min(s + step, n)) for s in range(0, n, step)]
+
+
+def threaded_gram(X, n_threads):
+    """X.T @ X for tall X: row blocks on ``n_threads`` threads, BLAS single-threaded.
+
+    Each task runs one SYRK-sized product on a block that fits in cache and
+    the partial Gram matrices are summed in block order (deterministic for a
+    given thread count). Unlike one multi-threaded BLAS call, this keeps its
+    speed on a machine whose cores are shared: a descheduled BLAS thread
+    stalls every barrier of a threaded GEMM, here it only delays its blocks.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    chunks = _row_chunks(X.shape[0], n_threads)
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n_threads <= 1 or len(chunks) == 1:
+            return X.T @ X
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:
+            parts = list(pool.map(lambda sl: X[sl].T @ X[sl], chunks))
+    return np.sum(parts, axis=0)
+
+
+def threaded_matmul(X, B, n_threads):
+    """X @ B for tall X, row blocks on ``n_threads`` threads (see threaded_gram)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    out = np.empty((X.shape[0], B.shape[1]), dtype=np.result_type(X, B))
+    chunks = _row_chunks(X.shape[0], n_threads)
+
+    def work(sl):
+        np.matmul(X[sl], B, out=out[sl])
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n_threads <= 1 or len(chunks) == 1:
+            work(slice(None))
+        else:
+            with ThreadPoolExecutor(max_workers=n_threads) as pool:
+                list(pool.map(work, chunks))
+    return out

@@ -11,11 +11,18 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import RealNotInt
 
-from fastml.decomposition._linalg import infer_dimension, randomized_svd, svd_flip_v
+from fastml.decomposition._linalg import (
+    infer_dimension,
+    randomized_svd,
+    svd_flip_v,
+    threaded_gram,
+    threaded_matmul,
+)
 from fastml.utils._sklearn import (
     Interval,
     StrOptions,
     _fit_context,
+    _openmp_effective_n_threads,
     check_is_fitted,
     check_random_state,
     validate_data,
@@ -205,10 +212,9 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             explained_variance = S**2 / (n_samples - 1)
         else:
             x_is_centered = False
-            # X.T @ X is a single SYRK pass over X; centring is a rank-one
-            # correction on the small (n_features, n_features) matrix, so X is
-            # never copied.
-            C = X.T @ X
+            # X.T @ X is one pass over X; centring is a rank-one correction on
+            # the small (n_features, n_features) matrix, so X is never copied.
+            C = threaded_gram(X, _openmp_effective_n_threads())
             C -= n_samples * np.outer(self.mean_, self.mean_)
             C /= n_samples - 1
             eigenvals, eigenvecs = linalg.eigh(C, check_finite=False)
@@ -293,7 +299,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return U, S, X, x_is_centered
 
     def _transform(self, X, x_is_centered=False):
-        Xt = X @ self.components_.T
+        Xt = threaded_matmul(X, self.components_.T, _openmp_effective_n_threads())
         if not x_is_centered:
             Xt -= self.mean_ @ self.components_.T
         if self.whiten:
