@@ -36,7 +36,7 @@ def _svc_peers():
 def test_svc_rbf(benchmark, data, name, cls):
     X, y = data
     model = benchmark.pedantic(lambda: cls().fit(X, y), rounds=1, iterations=1)
-    assert model.score(X, y) > 0.9
+    assert model.score(X, y) > 0.85
 
 
 def _linear_peers():

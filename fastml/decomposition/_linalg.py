@@ -26,11 +26,12 @@ def svd_flip_v(u, v):
     return u, v
 
 
-def randomized_range_finder(A, size, n_iter, normalizer, random_state):
+def randomized_range_finder(A, size, n_iter, normalizer, random_state, n_threads=1):
     """Orthonormal basis of an approximation of A's range (Halko et al., alg. 4.3/4.4).
 
     Draws its Gaussian test matrix exactly as scikit-learn does, so a shared
-    ``random_state`` gives the same subspace.
+    ``random_state`` gives the same subspace. The products with the tall A
+    run on row blocks (threaded_matmul / threaded_tmatmul).
     """
     Q = random_state.normal(size=(A.shape[1], size))
     if A.dtype == np.float32:
@@ -45,22 +46,26 @@ def randomized_range_finder(A, size, n_iter, normalizer, random_state):
     else:
         norm = lambda x: (x, None)  # noqa: E731
     for _ in range(n_iter):
-        Q, _ = norm(A @ Q)
-        Q, _ = norm(A.T @ Q)
-    Q, _ = qr(A @ Q)
+        Q, _ = norm(threaded_matmul(A, Q, n_threads))
+        Q, _ = norm(threaded_tmatmul(A, Q, n_threads))
+    Q, _ = qr(threaded_matmul(A, Q, n_threads))
     return Q
 
 
-def randomized_svd(M, n_components, n_oversamples, n_iter, normalizer, random_state):
+def randomized_svd(M, n_components, n_oversamples, n_iter, normalizer, random_state,
+                   n_threads=1):
     """Truncated SVD by random projection; no sign flip (callers apply theirs)."""
     if n_iter == "auto":
         n_iter = 7 if n_components < 0.1 * min(M.shape) else 4
     transpose = M.shape[0] < M.shape[1]
     if transpose:
         M = M.T
-    Q = randomized_range_finder(M, n_components + n_oversamples, n_iter, normalizer, random_state)
-    Uhat, s, Vt = linalg.svd(Q.T @ M, full_matrices=False, lapack_driver="gesdd")
-    U = Q @ Uhat
+    Q = randomized_range_finder(
+        M, n_components + n_oversamples, n_iter, normalizer, random_state, n_threads
+    )
+    B = threaded_tmatmul(Q, M, n_threads)  # Q.T @ M, reduced over M's rows
+    Uhat, s, Vt = linalg.svd(B, full_matrices=False, lapack_driver="gesdd")
+    U = threaded_matmul(Q, Uhat, n_threads)
     if transpose:
         return Vt[:n_components].T, s[:n_components], U[:, :n_components].T
     return U[:, :n_components], s[:n_components], Vt[:n_components]
@@ -149,3 +154,18 @@ def threaded_matmul(X, B, n_threads):
             with ThreadPoolExecutor(max_workers=n_threads) as pool:
                 list(pool.map(work, chunks))
     return out
+
+
+def threaded_tmatmul(A, B, n_threads):
+    """A.T @ B for tall A and B (same rows): partial products of row blocks, summed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    chunks = _row_chunks(A.shape[0], n_threads)
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n_threads <= 1 or len(chunks) == 1:
+            return A.T @ B
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:
+            parts = list(pool.map(lambda sl: A[sl].T @ B[sl], chunks))
+    return np.sum(parts, axis=0)

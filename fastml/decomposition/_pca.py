@@ -280,6 +280,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 self.iterated_power,
                 self.power_iteration_normalizer,
                 random_state,
+                _openmp_effective_n_threads(),
             )
         U, Vt = svd_flip_v(U, Vt)
         self.n_samples_ = n_samples
