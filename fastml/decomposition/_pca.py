@@ -9,7 +9,6 @@ from scipy import linalg
 from scipy.sparse.linalg import svds
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import RealNotInt
 
 from fastml.decomposition._linalg import (
     infer_dimension,
@@ -20,6 +19,7 @@ from fastml.decomposition._linalg import (
 )
 from fastml.utils._sklearn import (
     Interval,
+    RealNotInt,
     StrOptions,
     _fit_context,
     _openmp_effective_n_threads,

@@ -11,12 +11,11 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array, column_or_1d
+from sklearn.utils import column_or_1d
 from threadpoolctl import threadpool_limits
 
 from fastml._cy import _svm_smo
 from fastml.utils._sklearn import (
-    Hidden,
     Interval,
     StrOptions,
     _openmp_effective_n_threads,
@@ -310,10 +309,9 @@ def targets_1d(y):
 
 __all__ = [
     "BaseLibSVM",
-    "Hidden",
-    "check_array",
-    "kernel_matrix",
     "drop_nonpositive_weights",
+    "kernel_matrix",
+    "resolve_gamma",
     "train_ovo",
     "train_svr",
 ]

@@ -1,6 +1,5 @@
 """SVC and SVR: scikit-learn's kernel SVMs on fastml's compiled SMO solver."""
 
-import warnings
 from numbers import Real
 
 import numpy as np
@@ -261,9 +260,6 @@ class SVC(ClassifierMixin, BaseLibSVM):
             return self.dual_coef_ @ self.support_vectors_
         return _one_vs_one_coef(self.dual_coef_, self._n_support, self.support_vectors_)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        return tags
 
 
 class SVR(RegressorMixin, BaseLibSVM):

@@ -1,25 +1,25 @@
 """LinearSVC on fastml's compiled dual coordinate descent (liblinear's algorithm)."""
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from fastml._cy._svm_linear_cd import dual_cd_svc
 from fastml.utils._sklearn import (
     Interval,
+    LinearClassifierMixin,
+    SparseCoefMixin,
     StrOptions,
     _check_sample_weight,
     _fit_context,
     check_random_state,
     validate_data,
 )
-from numbers import Integral
 
 
 class LinearSVC(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):

@@ -5,11 +5,13 @@ import here means a new scikit-learn release is fixed in one file.
 """
 
 from sklearn.base import _fit_context
+from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils._param_validation import (
     Hidden,
     Interval,
     Options,
+    RealNotInt,
     StrOptions,
     validate_params,
 )
@@ -24,7 +26,10 @@ from sklearn.utils.validation import (
 __all__ = [
     "Hidden",
     "Interval",
+    "LinearClassifierMixin",
     "Options",
+    "RealNotInt",
+    "SparseCoefMixin",
     "StrOptions",
     "_check_sample_weight",
     "_fit_context",

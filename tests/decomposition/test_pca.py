@@ -9,10 +9,19 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_diabetes, load_digits, load_iris, load_wine
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from threadpoolctl import threadpool_limits
 
 from fastml.decomposition import PCA
 from fastml.decomposition._linalg import infer_dimension
 from fastml.utils._testing import sklearn_xfails
+
+
+@pytest.fixture(autouse=True)
+def _single_threaded_blas():
+    # these matrices are small: BLAS threads only add contention on shared cores
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
 
 DATASETS = {
     "iris": lambda: load_iris().data,

@@ -11,6 +11,7 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, loa
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from threadpoolctl import threadpool_limits
 
 from fastml.svm import SVC, SVR, LinearSVC
 from fastml.utils._testing import sklearn_xfails
@@ -30,6 +31,13 @@ def _sk(cls, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         return cls(**kw)
+
+
+@pytest.fixture(autouse=True)
+def _single_threaded_blas():
+    # these matrices are small: BLAS threads only add contention on shared cores
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 @pytest.mark.parametrize("dataset", ["iris", "breast_cancer", "digits"])
