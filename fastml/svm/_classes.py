@@ -86,7 +86,7 @@ class SVC(ClassifierMixin, BaseLibSVM):
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = SVC(kernel="rbf", C=1.0).fit(X, y)
     >>> clf.n_support_
-    array([ 7, 31, 32], dtype=int32)
+    array([ 7, 29, 24], dtype=int32)
     >>> clf.predict(X[:3])
     array([0, 0, 0])
     """
