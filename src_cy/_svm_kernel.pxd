@@ -14,13 +14,8 @@ cdef enum:
     K_RBF = 2
     K_SIGMOID = 3
     K_PRECOMPUTED = 4
-    # rows per task when a column is split over threads: small enough to
-    # balance, large enough that the OpenMP fork is amortised
-    KERNEL_CHUNK = 2048
-    # a column goes parallel only above this many multiply-adds: SMO computes
-    # columns one at a time, and a fork/join per small column costs more than
-    # it saves (badly so on a loaded machine)
-    PARALLEL_MIN_WORK = 1 << 21
+    # fewest rows per task when a column is split over threads
+    MIN_CHUNK = 256
 
 
 cdef inline double _powi(double base, int times) noexcept nogil:
@@ -64,19 +59,25 @@ cdef inline void _kernel_block(int kind, const double* X, const double* sq, int 
 cdef inline void _kernel_column(int kind, const double* X, const double* sq, int d,
                                 const double* x_i, double sq_i, int start, int end,
                                 double gamma, double coef0, int degree,
-                                double* out, int n_threads) noexcept nogil:
+                                double* out, int n_threads,
+                                double parallel_min_work) noexcept nogil:
     """out[j - start] = K(x_i, X[j]) for j in [start, end), split over threads.
 
-    Each task writes a disjoint slice of ``out``; the caller holds BLAS to one
-    thread so GEMV inside prange does not oversubscribe.
+    A column goes parallel only above ``parallel_min_work`` multiply-adds:
+    SMO computes columns one at a time, and a fork/join per small column costs
+    more than it saves (badly so on a loaded machine). Each task writes a
+    disjoint slice of ``out``; the caller holds BLAS to one thread so GEMV
+    inside prange does not oversubscribe.
     """
-    cdef int c, lo, hi
-    cdef int n_chunks = (end - start + KERNEL_CHUNK - 1) // KERNEL_CHUNK
-    if n_threads <= 1 or n_chunks <= 1 or <double> (end - start) * (d + 16) < PARALLEL_MIN_WORK:
+    cdef int c, lo, hi, chunk, n_chunks, m = end - start
+    if (n_threads <= 1 or m < 2 * MIN_CHUNK
+            or <double> m * (d + 16) < parallel_min_work):
         _kernel_block(kind, X, sq, d, x_i, sq_i, start, end, gamma, coef0, degree, out)
         return
+    chunk = max(<int> MIN_CHUNK, (m + 2 * n_threads - 1) // (2 * n_threads))
+    n_chunks = (m + chunk - 1) // chunk
     for c in prange(n_chunks, num_threads=n_threads, schedule="static"):
-        lo = start + c * KERNEL_CHUNK
-        hi = min(lo + KERNEL_CHUNK, end)
+        lo = start + c * chunk
+        hi = min(lo + chunk, end)
         _kernel_block(kind, X, sq, d, x_i, sq_i, lo, hi, gamma, coef0, degree,
                       out + (lo - start))

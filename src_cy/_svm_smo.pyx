@@ -210,13 +210,15 @@ cdef class _KernelRows:
     cdef const double* K
     cdef int* perm
     cdef int n, d, kind, degree, n_threads
-    cdef double gamma, coef0
+    cdef double gamma, coef0, parallel_min_work
     cdef object _keep
 
-    def __init__(self, X, int kind, double gamma, double coef0, int degree, int n_threads):
+    def __init__(self, X, int kind, double gamma, double coef0, int degree, int n_threads,
+                 double parallel_min_work):
         # X is our private, writable copy: shrinking swaps its rows in place
         self.kind, self.gamma, self.coef0, self.degree = kind, gamma, coef0, degree
         self.n_threads = n_threads
+        self.parallel_min_work = parallel_min_work
         cdef int i
         self.n = X.shape[0]
         perm = np.arange(self.n, dtype=np.intc)
@@ -264,7 +266,7 @@ cdef class _KernelRows:
             return
         _kernel_column(self.kind, self.X, self.sq, self.d, self.X + <Py_ssize_t> i * self.d,
                        self.sq[i], start, end, self.gamma, self.coef0, self.degree,
-                       out, self.n_threads)
+                       out, self.n_threads, self.parallel_min_work)
 
     cdef void swap(self, int i, int j) noexcept nogil:
         cdef int k
@@ -758,7 +760,7 @@ cdef _solve(_QMatrix Q, p, y, alpha, C, double eps, bint shrinking, long max_ite
 
 def svc_binary(X, y, C, int kind, double gamma, double coef0, int degree,
                double tol, bint shrinking, double cache_size, long max_iter,
-               int n_threads):
+               int n_threads, double parallel_min_work):
     """Solve one two-class C-SVC dual (libsvm's solve_c_svc).
 
     X : (l, d) float64 C-contiguous, copied here (shrinking permutes rows), or
@@ -767,7 +769,7 @@ def svc_binary(X, y, C, int kind, double gamma, double coef0, int degree,
     Returns (y_i * alpha_i, rho, fit_status, n_iter).
     """
     Xw = np.array(X, dtype=np.float64, order="C", copy=True)
-    kr = _KernelRows(Xw, kind, gamma, coef0, degree, n_threads)
+    kr = _KernelRows(Xw, kind, gamma, coef0, degree, n_threads, parallel_min_work)
     Q = _SVCQ(kr, y, cache_size)
     l = y.shape[0]
     alpha, rho, status, n_iter = _solve(Q, -np.ones(l), y, np.zeros(l), C, tol,
@@ -777,7 +779,7 @@ def svc_binary(X, y, C, int kind, double gamma, double coef0, int degree,
 
 def epsilon_svr(X, y, C, double epsilon, int kind, double gamma, double coef0,
                 int degree, double tol, bint shrinking, double cache_size,
-                long max_iter, int n_threads):
+                long max_iter, int n_threads, double parallel_min_work):
     """Solve the epsilon-SVR dual (libsvm's solve_epsilon_svr).
 
     Returns (alpha_i - alpha*_i, rho, fit_status, n_iter).
@@ -785,7 +787,7 @@ def epsilon_svr(X, y, C, double epsilon, int kind, double gamma, double coef0,
     l = y.shape[0]
     # a private copy: _KernelRows wants a writable buffer (SVR never swaps rows)
     Xw = np.array(X, dtype=np.float64, order="C", copy=True)
-    kr = _KernelRows(Xw, kind, gamma, coef0, degree, n_threads)
+    kr = _KernelRows(Xw, kind, gamma, coef0, degree, n_threads, parallel_min_work)
     Q = _SVRQ(kr, l, cache_size)
     p = np.concatenate([epsilon - y, epsilon + y])
     y2 = np.concatenate([np.ones(l), -np.ones(l)])

@@ -132,6 +132,20 @@ def test_svc_shrinking_and_tiny_cache_give_same_model(shrinking, cache_size):
     assert_allclose(ours.decision_function(X), ref.decision_function(X), atol=1e-3)
 
 
+@pytest.mark.parametrize("Est", [SVC, SVR])
+def test_threaded_kernel_columns_give_same_model(Est, monkeypatch):
+    # force every column through the prange path: results must not change
+    import fastml.svm._base as base
+
+    X, y = _data("breast_cancer")
+    serial = Est().fit(X, y)
+    monkeypatch.setattr(base, "PARALLEL_MIN_WORK", 0.0)
+    with threadpool_limits(limits=2, user_api="openmp"):
+        threaded = Est().fit(X, y)
+    assert_array_equal(threaded.support_, serial.support_)
+    assert_allclose(threaded.dual_coef_, serial.dual_coef_, rtol=1e-12, atol=1e-12)
+
+
 def test_svc_max_iter_warns_convergence():
     X, y = _data("breast_cancer")
     with pytest.warns(ConvergenceWarning, match="max_iter=5"):
