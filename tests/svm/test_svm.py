@@ -5,6 +5,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import sklearn.svm as sk_svm
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris
@@ -295,3 +297,42 @@ def test_linear_svc_bad_input_and_convergence():
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(4, 40),
+    d=st.integers(1, 6),
+    n_class=st.integers(2, 4),
+    kernel=st.sampled_from(["linear", "rbf", "poly"]),
+    C=st.floats(0.01, 100.0),
+    seed=st.integers(0, 2**31 - 1),
+    cache=st.sampled_from([0.001, 200.0]),
+)
+def test_svc_random_problems_match_sklearn(n, d, n_class, kernel, C, seed, cache):
+    # awkward shapes (d=1, n close to n_class, duplicated rows, tiny caches):
+    # the kernels run without bounds checks, so every shape must stay in range
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, d)
+    X[n // 2 :] = X[: n - n // 2] if seed % 3 == 0 else X[n // 2 :]
+    y = rng.randint(n_class, size=n)
+    y[:n_class] = np.arange(n_class)
+    kw = dict(kernel=kernel, C=C, cache_size=cache, decision_function_shape="ovo")
+    ours = SVC(**kw).fit(X, y)
+    ref = _sk(sk_svm.SVC, **kw).fit(X, y)
+    assert_array_equal(ours.support_, ref.support_)
+    scale = max(1.0, np.abs(ref.decision_function(X)).max())
+    assert_allclose(ours.decision_function(X), ref.decision_function(X), atol=1e-6 * scale)
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(3, 40), d=st.integers(1, 5), seed=st.integers(0, 2**31 - 1),
+       eps=st.floats(0.0, 1.0))
+def test_svr_random_problems_match_sklearn(n, d, seed, eps):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, d)
+    y = X @ rng.randn(d) + 0.1 * rng.randn(n)
+    ours = SVR(epsilon=eps, cache_size=0.001).fit(X, y)
+    ref = sk_svm.SVR(epsilon=eps).fit(X, y)
+    assert_array_equal(ours.support_, ref.support_)
+    assert_allclose(ours.predict(X), ref.predict(X), atol=1e-6)
