@@ -6,7 +6,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from scipy import linalg
-from scipy.sparse.linalg import svds
+from scipy.sparse.linalg import LinearOperator, svds
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 
@@ -163,15 +163,24 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return U
 
     def _fit(self, X):
-        if sp.issparse(X):
+        if sp.issparse(X) and self.svd_solver not in ("auto", "arpack", "covariance_eigh"):
             raise TypeError(
-                "fastml's PCA does not support sparse input; use TruncatedSVD or "
-                "densify X."
+                'PCA only support sparse inputs with the "arpack" and'
+                f' "covariance_eigh" solvers, while "{self.svd_solver}" was passed. See'
+                " TruncatedSVD for a possible alternative."
             )
         X = validate_data(
-            self, X, dtype=[np.float64, np.float32], force_writeable=True, ensure_2d=True, copy=False
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            force_writeable=True,
+            accept_sparse=("csr", "csc"),
+            ensure_2d=True,
+            copy=False,
         )
         solver = self.svd_solver
+        if solver == "auto" and sp.issparse(X):
+            solver = "arpack"
         n_samples, n_features = X.shape
         if self.n_components is None:
             n_components = min(X.shape) - (solver == "arpack")
@@ -203,7 +212,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 f"min(n_samples, n_features)={min(n_samples, n_features)} with "
                 f"svd_solver={solver!r}"
             )
-        self.mean_ = X.mean(axis=0)
+        self.mean_ = np.asarray(X.mean(axis=0)).ravel()
         if solver == "full":
             Xc = X.copy() if self.copy else X
             Xc -= self.mean_
@@ -214,7 +223,10 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             x_is_centered = False
             # X.T @ X is one pass over X; centring is a rank-one correction on
             # the small (n_features, n_features) matrix, so X is never copied.
-            C = threaded_gram(X, _openmp_effective_n_threads())
+            if sp.issparse(X):
+                C = (X.T @ X).toarray()
+            else:
+                C = threaded_gram(X, _openmp_effective_n_threads())
             C -= n_samples * np.outer(self.mean_, self.mean_)
             C /= n_samples - 1
             eigenvals, eigenvecs = linalg.eigh(C, check_finite=False)
@@ -262,10 +274,18 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 f"svd_solver='{solver}'"
             )
         random_state = check_random_state(self.random_state)
-        self.mean_ = X.mean(axis=0)
-        Xc = X.copy() if self.copy else X
-        Xc -= self.mean_
-        x_is_centered = not self.copy
+        total_var = None
+        if sp.issparse(X):
+            self.mean_ = np.asarray(X.mean(axis=0)).ravel()
+            sq_mean = np.asarray(X.multiply(X).mean(axis=0)).ravel()
+            total_var = (sq_mean - self.mean_**2).sum() * n_samples / (n_samples - 1)
+            Xc = _implicit_column_offset(X, self.mean_)
+            x_is_centered = False
+        else:
+            self.mean_ = X.mean(axis=0)
+            Xc = X.copy() if self.copy else X
+            Xc -= self.mean_
+            x_is_centered = not self.copy
         if solver == "arpack":
             # scikit-learn's _init_arpack_v0 draws v0 this way
             v0 = random_state.uniform(-1, 1, size=min(X.shape))
@@ -287,8 +307,8 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.components_ = Vt
         self.n_components_ = n_components
         self.explained_variance_ = S**2 / (n_samples - 1)
-        # total variance without squaring a copy of X in place
-        total_var = np.einsum("ij,ij->", Xc, Xc) / (n_samples - 1)
+        if total_var is None:  # without squaring a copy of X in place
+            total_var = np.einsum("ij,ij->", Xc, Xc) / (n_samples - 1)
         self.explained_variance_ratio_ = self.explained_variance_ / total_var
         self.singular_values_ = S.copy()
         if n_components < min(n_features, n_samples):
@@ -300,7 +320,10 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return U, S, X, x_is_centered
 
     def _transform(self, X, x_is_centered=False):
-        Xt = threaded_matmul(X, self.components_.T, _openmp_effective_n_threads())
+        if sp.issparse(X):
+            Xt = np.asarray(X @ self.components_.T)
+        else:
+            Xt = threaded_matmul(X, self.components_.T, _openmp_effective_n_threads())
         if not x_is_centered:
             Xt -= self.mean_ @ self.components_.T
         if self.whiten:
@@ -321,7 +344,9 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X_new : ndarray of shape (n_samples, n_components)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], accept_sparse=("csr", "csc"), reset=False
+        )
         return self._transform(X)
 
     def inverse_transform(self, X):
@@ -422,4 +447,18 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = self.svd_solver in ("auto", "arpack", "covariance_eigh")
         return tags
+
+
+def _implicit_column_offset(X, offset):
+    """The linear operator X - 1 offset^T, never forming the dense centred X."""
+    XT = X.T
+    return LinearOperator(
+        matvec=lambda v: X @ v - offset @ v,
+        matmat=lambda V: X @ V - offset @ V,
+        rmatvec=lambda v: XT @ v - offset * v.sum(),
+        rmatmat=lambda V: XT @ V - offset.T[:, None] * V.sum(axis=0)[None, :],
+        dtype=X.dtype,
+        shape=X.shape,
+    )

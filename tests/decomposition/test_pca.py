@@ -137,8 +137,29 @@ def test_pca_bad_input():
 
 
 @parametrize_with_checks(
-    [PCA(), PCA(2, svd_solver="randomized", random_state=0), PCA(0.9, whiten=True)],
+    [
+        PCA(),
+        PCA(2, svd_solver="randomized", random_state=0),
+        PCA(0.9, whiten=True, svd_solver="full"),
+        PCA(2, svd_solver="covariance_eigh"),
+    ],
     expected_failed_checks=sklearn_xfails,
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("solver", ["arpack", "covariance_eigh", "auto"])
+def test_pca_sparse_matches_sklearn(fmt, solver):
+    import scipy.sparse as sp
+
+    X = load_digits().data[:400]
+    Xs = sp.csr_array(X) if fmt == "csr" else sp.csc_array(X)
+    kw = dict(n_components=5, svd_solver=solver, random_state=0)
+    ours, ref = PCA(**kw).fit(Xs), sk_decomposition.PCA(**kw).fit(Xs)
+    _compare(ours, ref, X, atol=1e-8)
+    assert_allclose(ours.transform(Xs), ours.transform(X), atol=1e-8)
+    assert_allclose(ours.fit_transform(Xs), ref.fit_transform(Xs), atol=1e-6)
+    with pytest.raises(TypeError, match="sparse"):
+        PCA(2, svd_solver="randomized").fit(Xs)
