@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
+from fastml._cy._svm_l1r_cd import l1r_l2_svc
 from fastml._cy._svm_linear_cd import dual_cd_svc
 from fastml.utils._sklearn import (
     Interval,
@@ -30,12 +31,12 @@ class LinearSVC(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
     intercept is learned as the weight of a constant feature
     ``intercept_scaling`` (so it is regularised, as in liblinear).
 
-    fastml implements ``penalty='l2'`` with ``loss`` 'squared_hinge' or
-    'hinge' and ``multi_class='ovr'``. For ``penalty='l2'`` the primal
-    problem is strictly convex, so ``dual=False`` (scikit-learn's primal
-    trust-region solver) has the same solution; fastml reaches it through
-    the dual as well. ``penalty='l1'`` and ``multi_class='crammer_singer'``
-    raise NotImplementedError.
+    ``penalty='l1'`` (with squared hinge, ``dual=False``) uses liblinear's
+    primal coordinate descent with Newton steps and line search (Yuan et al.
+    2010), also compiled. For ``penalty='l2'`` the primal problem is strictly
+    convex, so ``dual=False`` (scikit-learn's primal trust-region solver) has
+    the same solution; fastml reaches it through the dual. ``multi_class=
+    'crammer_singer'`` raises NotImplementedError.
 
     Parameters
     ----------
@@ -133,7 +134,6 @@ class LinearSVC(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
                     "and loss='squared_hinge' are not supported when dual=True, "
                     "Parameters: penalty='l1', loss='squared_hinge', dual=True"
                 )
-            raise NotImplementedError("fastml's LinearSVC implements penalty='l2' only.")
         if self.loss == "hinge" and self.dual is False:
             raise ValueError(
                 "Unsupported set of arguments: The combination of penalty='l2' "
@@ -190,6 +190,9 @@ class LinearSVC(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
             C = np.maximum(C, np.finfo(np.float64).tiny)
             keep = sample_weight > 0
             Xs, ys, Cs = (X, ys, C) if keep.all() else (X[keep], ys[keep], C[keep])
+            if self.penalty == "l1":
+                n_iter.append(self._fit_l1(Xs, ys, Cs, bias, seed, raw[row]))
+                continue
             n_iter.append(
                 dual_cd_svc(
                     Xs, ys, Cs, bias, self.loss == "squared_hinge", float(self.tol),
@@ -206,6 +209,17 @@ class LinearSVC(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
         self.coef_ = raw[:, :-1].copy()
         self.intercept_ = bias * raw[:, -1] if self.fit_intercept else 0.0
         return self
+
+    def _fit_l1(self, X, y, C, bias, seed, w):
+        # liblinear's primal L1 solver works on columns of y_i * [x_i, bias]
+        n_cols = X.shape[1] + 1
+        YX = np.empty((X.shape[0], n_cols), order="F")
+        np.multiply(X, y[:, None], out=YX[:, :-1])
+        YX[:, -1] = bias * y
+        return l1r_l2_svc(
+            YX, C, float(self.tol), int(self.max_iter), seed, w,
+            np.empty(n_cols, dtype=np.intc), np.empty(X.shape[0]), np.empty(n_cols),
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

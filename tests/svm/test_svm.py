@@ -259,6 +259,21 @@ def test_linear_svc_matches_sklearn(dataset, loss):
     assert ours.coef_.shape == ref.coef_.shape
 
 
+@pytest.mark.parametrize("dataset", ["iris", "breast_cancer"])
+@pytest.mark.parametrize("C", [0.1, 1.0])
+def test_linear_svc_l1_matches_sklearn(dataset, C):
+    # L1 penalty: the same sparsity pattern and weights at a tight tolerance
+    X, y = _data(dataset)
+    X = StandardScaler().fit_transform(X)
+    kw = dict(penalty="l1", dual=False, C=C, tol=1e-8, max_iter=5000, random_state=0)
+    ours = LinearSVC(**kw).fit(X, y)
+    ref = sk_svm.LinearSVC(**kw).fit(X, y)
+    assert_array_equal(ours.coef_ == 0, ref.coef_ == 0)
+    assert_allclose(ours.coef_, ref.coef_, atol=1e-4)
+    assert_allclose(ours.intercept_, ref.intercept_, atol=1e-4)
+    assert_array_equal(ours.predict(X), ref.predict(X))
+
+
 def test_linear_svc_defaults_and_weights():
     X, y = _data("breast_cancer")
     sw = np.random.RandomState(0).uniform(0.5, 2.0, size=y.size)
@@ -282,7 +297,9 @@ def test_linear_svc_bad_input_and_convergence():
     with pytest.raises(ValueError, match="Unsupported set of arguments"):
         LinearSVC(loss="hinge", dual=False).fit(X, y)
     with pytest.raises(NotImplementedError):
-        LinearSVC(penalty="l1", dual=False).fit(X, y)
+        LinearSVC(multi_class="crammer_singer").fit(X, y)
+    with pytest.raises(ValueError, match="Unsupported set of arguments"):
+        LinearSVC(penalty="l1", dual=True).fit(X, y)
     with pytest.raises(NotFittedError):
         LinearSVC().predict(X)
     with pytest.warns(ConvergenceWarning, match="Liblinear failed to converge"):
@@ -292,7 +309,14 @@ def test_linear_svc_bad_input_and_convergence():
 
 
 @parametrize_with_checks(
-    [SVC(), SVR(), SVC(kernel="linear"), SVC(kernel="precomputed"), LinearSVC()],
+    [
+        SVC(),
+        SVR(),
+        SVC(kernel="linear"),
+        SVC(kernel="precomputed"),
+        LinearSVC(),
+        LinearSVC(penalty="l1", dual=False),
+    ],
     expected_failed_checks=sklearn_xfails,
 )
 def test_sklearn_compatible(estimator, check):
