@@ -7,6 +7,7 @@ import here means a new scikit-learn release is fixed in one file.
 from sklearn.base import _fit_context
 from sklearn.metrics._pairwise_distances_reduction import ArgKmin
 from sklearn.metrics.pairwise import _VALID_METRICS
+from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils._param_validation import (
     Hidden,
@@ -52,8 +53,10 @@ __all__ = [
     "unique_labels",
     "Hidden",
     "Interval",
+    "LinearClassifierMixin",
     "Options",
     "RealNotInt",
+    "SparseCoefMixin",
     "StrOptions",
     "_check_sample_weight",
     "_fit_context",
