@@ -1,0 +1,1 @@
+"""Keras-style neural-network layers (NCHW arrays, like torch) on Numba kernels."""
