@@ -218,6 +218,17 @@ class Sequential:
         for cb in callbacks:
             cb.set_model(self)
             cb.on_train_begin()
+        # tiny gradients legitimately underflow to zero; only overflow/NaN matter
+        with np.errstate(under="ignore"):
+            self._epochs(X, y, epochs, batch_size, validation_data, callbacks, verbose, shuffle,
+                         history)
+        for cb in callbacks:
+            cb.on_train_end()
+        self.history = history
+        return history
+
+    def _epochs(self, X, y, epochs, batch_size, validation_data, callbacks, verbose, shuffle,
+                history):
         n = len(X)
         steps = -(-n // batch_size)
         for epoch in range(epochs):
@@ -245,10 +256,6 @@ class Sequential:
                 cb.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        for cb in callbacks:
-            cb.on_train_end()
-        self.history = history
-        return history
 
     def predict(self, X, batch_size=32, verbose=0):
         """Outputs of the network in inference mode, computed batch by batch."""
