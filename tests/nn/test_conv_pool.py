@@ -114,6 +114,23 @@ def test_pool_backward_is_the_adjoint(pool, stride, padding):
     assert_allclose(dx, expected)
 
 
+@settings(max_examples=40, deadline=None)
+@given(h=st.integers(1, 7), w=st.integers(1, 7), k=st.integers(1, 3), s=st.integers(1, 3),
+       padding=st.sampled_from(["valid", "same", 1]))
+def test_pool_any_geometry(h, w, k, s, padding):
+    """Windows clipped by "same" / explicit padding never read outside the image."""
+    if padding == 1 and k < 2:
+        return
+    pads, out = _ops.resolve_padding(padding, (h, w), (k, k), (s, s), (1, 1))
+    if min(out) < 1:
+        return
+    x = np.random.default_rng(8).standard_normal((2, 2, h, w))
+    assert_allclose(_ops.max_pool2d(x, (k, k), (s, s), pads),
+                    pool2d_ref(x, (k, k), (s, s), pads, "max"))
+    assert_allclose(_ops.avg_pool2d(x, (k, k), (s, s), pads),
+                    pool2d_ref(x, (k, k), (s, s), pads, "avg"))
+
+
 def _torch():
     return pytest.importorskip("torch")
 

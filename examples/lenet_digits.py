@@ -1,0 +1,59 @@
+"""LeNet-5 on scikit-learn's 8x8 digits with fastml.nn (Keras-style API, NCHW arrays).
+
+Run:  python examples/lenet_digits.py
+Reaches >= 97% test accuracy (a stratified 25% hold-out) in ~30 epochs of a few
+tenths of a second each; the first run also pays Numba's one-off compile
+(cached on disk for later runs).
+
+The LeNet-5 recipe scaled to 8x8 inputs: two convolution + max-pool blocks
+(6 then 16 filters, 3x3 "same" convolutions so that 8x8 -> 4x4 -> 2x2), then
+the 120 - 84 - 10 dense head. Early stopping watches a validation split carved
+out of the training set (never the test set) and restores the best weights.
+"""
+
+import time
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+from fastml.nn import Adam, Conv2D, Dense, EarlyStopping, Flatten, MaxPool2D, Sequential
+
+
+def lenet5(random_state=0):
+    return Sequential([
+        Conv2D(6, 3, padding="same", activation="relu"),
+        MaxPool2D(2),
+        Conv2D(16, 3, padding="same", activation="relu"),
+        MaxPool2D(2),
+        Flatten(),
+        Dense(120, activation="relu"),
+        Dense(84, activation="relu"),
+        Dense(10, activation="softmax"),
+    ], random_state=random_state)
+
+
+def load_data():
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)  # NCHW, pixels in [0, 1]
+    return train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+
+
+def train(epochs=40, verbose=1, random_state=0):
+    X_train, X_test, y_train, y_test = load_data()
+    X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train, test_size=0.15,
+                                                  random_state=0, stratify=y_train)
+    model = lenet5(random_state)
+    model.compile(Adam(0.001), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X_fit, y_fit, epochs=epochs, batch_size=16, validation_data=(X_val, y_val),
+              callbacks=[EarlyStopping("val_loss", patience=8, restore_best_weights=True)],
+              verbose=verbose)
+    loss, acc = model.evaluate(X_test, y_test)
+    return model, acc
+
+
+if __name__ == "__main__":
+    t0 = time.perf_counter()
+    model, acc = train()
+    print(model.summary())
+    print(f"test accuracy {acc:.4f} in {time.perf_counter() - t0:.1f} s")
