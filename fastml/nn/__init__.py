@@ -31,13 +31,20 @@ from fastml.nn._losses import (
     SparseCategoricalCrossentropy,
 )
 from fastml.nn._optimizers import SGD, Adam, RMSprop
-from fastml.nn._sequential import Callback, EarlyStopping, History, Sequential, load_model
+from fastml.nn._sequential import (
+    Callback,
+    EarlyStopping,
+    History,
+    LearningRateScheduler,
+    Sequential,
+    load_model,
+)
 from fastml.nn.boxes import iou, non_max_suppression
 
 __all__ = [
     "Activation", "Adam", "AvgPool2D", "BatchNormalization", "BinaryCrossentropy", "Callback",
     "CategoricalCrossentropy", "Conv2D", "Dense", "Dropout", "EarlyStopping", "Flatten",
-    "GlobalAvgPool2D", "History", "Huber", "Layer", "MaxPool2D", "MeanAbsoluteError",
+    "GlobalAvgPool2D", "History", "Huber", "Layer", "LearningRateScheduler", "MaxPool2D", "MeanAbsoluteError",
     "MeanSquaredError", "RMSprop", "RandomFlip", "RandomRotation", "RandomTranslation",
     "RandomZoom", "SGD", "Sequential", "SparseCategoricalCrossentropy", "boxes", "iou",
     "load_model", "non_max_suppression",

@@ -33,6 +33,9 @@ class Callback:
     def on_train_begin(self, logs=None):
         pass
 
+    def on_epoch_begin(self, epoch, logs=None):
+        pass
+
     def on_epoch_end(self, epoch, logs=None):
         pass
 
@@ -74,6 +77,17 @@ class EarlyStopping(Callback):
     def on_train_end(self, logs=None):
         if self.restore_best_weights and self.best_weights is not None:
             self.model.set_weights(self.best_weights)
+
+
+class LearningRateScheduler(Callback):
+    """Set the optimiser's learning rate to ``schedule(epoch, lr)`` before each epoch."""
+
+    def __init__(self, schedule):
+        self.schedule = schedule
+
+    def on_epoch_begin(self, epoch, logs=None):
+        opt = self.model.optimizer
+        opt.learning_rate = float(self.schedule(epoch, opt.learning_rate))
 
 
 class _Progress:
@@ -232,6 +246,8 @@ class Sequential:
         n = len(X)
         steps = -(-n // batch_size)
         for epoch in range(epochs):
+            for cb in callbacks:
+                cb.on_epoch_begin(epoch)
             order = self._rng.permutation(n) if shuffle else np.arange(n)
             bar = _Progress(epoch, epochs, steps) if verbose else None
             tot, seen, logs = 0.0, 0, {}
