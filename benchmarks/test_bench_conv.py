@@ -125,9 +125,9 @@ def test_lenet_epoch(benchmark, impl, request):
     torch = request.getfixturevalue("torch")
     nn = torch.nn
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(1, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                        nn.Conv2d(6, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                        nn.Flatten(), nn.Linear(64, 120), nn.ReLU(), nn.Linear(120, 84),
+    net = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(128, 120), nn.ReLU(), nn.Linear(120, 84),
                         nn.ReLU(), nn.Linear(84, 10))
     opt = torch.optim.Adam(net.parameters(), 1e-3)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
