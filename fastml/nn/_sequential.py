@@ -232,8 +232,9 @@ class Sequential:
         for cb in callbacks:
             cb.set_model(self)
             cb.on_train_begin()
-        # tiny gradients legitimately underflow to zero; only overflow/NaN matter
-        with np.errstate(under="ignore"):
+        # tiny gradients legitimately underflow to zero; overflow and NaN surface as
+        # a non-finite loss, which train_on_batch turns into a clear error
+        with np.errstate(under="ignore", over="ignore", invalid="ignore"):
             self._epochs(X, y, epochs, batch_size, validation_data, callbacks, verbose, shuffle,
                          history)
         for cb in callbacks:
