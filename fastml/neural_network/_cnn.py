@@ -71,10 +71,13 @@ class CNNClassifier(ClassifierMixin, BaseEstimator):
     Examples
     --------
     >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
     >>> from fastml.neural_network import CNNClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = CNNClassifier(input_shape=(1, 8, 8), max_iter=5, random_state=0)
-    >>> clf.fit(X[:500] / 16, y[:500]).score(X[500:600] / 16, y[500:600]) > 0.8
+    >>> X_train, X_test, y_train, y_test = train_test_split(X / 16, y, stratify=y,
+    ...                                                     random_state=0)
+    >>> clf = CNNClassifier(input_shape=(1, 8, 8), max_iter=8, random_state=0)
+    >>> clf.fit(X_train, y_train).score(X_test, y_test) > 0.9
     True
     """
 
