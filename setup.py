@@ -39,7 +39,7 @@ def _openmp_flags():
 
 def _extensions():
     omp_compile, omp_link = _openmp_flags()
-    compile_args = ["-O3"] + omp_compile if sys.platform != "win32" else ["/O2"] + omp_compile
+    compile_args = ["-O3", "-g0"] + omp_compile if sys.platform != "win32" else ["/O2"] + omp_compile
     exts = []
     for pyx in sorted(glob.glob(os.path.join("src_cy", "*.pyx"))):
         name = os.path.splitext(os.path.basename(pyx))[0]
@@ -69,10 +69,12 @@ directives = {
 }
 
 setup(
+    # compile extensions in parallel (CI has 2 cores)
+    options={"build_ext": {"parallel": int(os.environ.get("FASTML_BUILD_JOBS", "2"))}},
     ext_modules=cythonize(
         _extensions(),
         include_path=[_mirror_pxd(), os.path.join(HERE, "src_cy")],
         compiler_directives=directives,
-        nthreads=int(os.environ.get("FASTML_BUILD_JOBS", "0")) or None,
+        nthreads=int(os.environ.get("FASTML_BUILD_JOBS", "2")),
     ),
 )
