@@ -1,0 +1,148 @@
+"""Array-level convolution and pooling: geometry, allocation, then the Numba kernels.
+
+These functions trust their inputs (the layers validate); they resolve
+padding, allocate outputs and set the kernel thread count.
+"""
+
+import numba
+import numpy as np
+
+from fastml._nb import conv as _conv
+from fastml._nb import pool as _pool
+from fastml.utils._sklearn import _openmp_effective_n_threads
+
+
+def _set_threads():
+    """Honour OMP_NUM_THREADS / threadpoolctl, as the Cython kernels do."""
+    n = max(1, min(_openmp_effective_n_threads(), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(n)
+    return n
+
+
+def _pair(v, name):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(f"{name} must be an int or a pair, got {v!r}")
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
+def _extent(k, d):
+    return (k - 1) * d + 1
+
+
+def resolve_padding(padding, in_hw, kernel, stride, dilation):
+    """(pad_top, pad_bottom, pad_left, pad_right) and the output (OH, OW).
+
+    ``"valid"``: no padding; ``"same"``: Keras/TensorFlow's rule, output
+    ceil(in / stride), extra padding at the bottom/right; an int or a pair
+    (ph, pw): symmetric explicit padding, as torch.
+    """
+    pads = []
+    outs = []
+    for size, k, s, d, axis in zip(in_hw, kernel, stride, dilation, (0, 1)):
+        ext = _extent(k, d)
+        if isinstance(padding, str):
+            if padding == "valid":
+                lo = hi = 0
+            else:  # "same"
+                out = -(-size // s)
+                total = max((out - 1) * s + ext - size, 0)
+                lo, hi = total // 2, total - total // 2
+        else:
+            lo = hi = _pair(padding, "padding")[axis]
+        pads += [lo, hi]
+        outs.append((size + lo + hi - ext) // s + 1)
+    return tuple(pads), tuple(outs)
+
+
+def _writeable(a, dtype):
+    # Numba types read-only arrays separately: a copy avoids a second compile.
+    a = np.ascontiguousarray(a, dtype=dtype)
+    return a if a.flags.writeable else a.copy()
+
+
+def conv2d(x, w, b, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
+    """Forward 2-D convolution; ``padding`` is (top, bottom, left, right)."""
+    dtype = x.dtype
+    x, w, b = _writeable(x, dtype), _writeable(w, dtype), _writeable(b, dtype)
+    n, _, h, wd = x.shape
+    pt, pb, pl, pr = padding
+    oh = (h + pt + pb - _extent(w.shape[2], dilation[0])) // stride[0] + 1
+    ow = (wd + pl + pr - _extent(w.shape[3], dilation[1])) // stride[1] + 1
+    out = np.empty((n, w.shape[0], oh, ow), dtype=dtype)
+    _set_threads()
+    _conv.conv2d_forward(x, w, b, out, (stride[0], stride[1], pt, pl, dilation[0], dilation[1]))
+    return out
+
+
+def conv2d_backward(x, w, dy, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
+                    need_dx=True):
+    """Gradients (dx, dw, db) of sum(dy * conv2d(x, w, b))."""
+    dtype = x.dtype
+    x, w, dy = _writeable(x, dtype), _writeable(w, dtype), _writeable(dy, dtype)
+    pt, _, pl, _ = padding
+    geom = (stride[0], stride[1], pt, pl, dilation[0], dilation[1])
+    n_threads = _set_threads()
+    n_chunks = max(1, min(x.shape[0], n_threads))
+    dw_parts = np.empty((n_chunks,) + w.shape, dtype=dtype)
+    db_parts = np.empty((n_chunks, w.shape[0]), dtype=dtype)
+    _conv.conv2d_backward_weight(x, dy, dw_parts, db_parts, geom)
+    dw, db = dw_parts.sum(axis=0), db_parts.sum(axis=0)
+    dx = None
+    if need_dx:
+        dx = np.empty_like(x)
+        if stride == (1, 1) or tuple(stride) == (1, 1):
+            # the transposed convolution with stride 1 is a convolution of dy
+            # with the kernel flipped in space and transposed in channels
+            kh, kw = w.shape[2], w.shape[3]
+            wt = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+            tgeom = (1, 1, _extent(kh, dilation[0]) - 1 - pt,
+                     _extent(kw, dilation[1]) - 1 - pl, dilation[0], dilation[1])
+            _conv.conv2d_forward(dy, wt, np.zeros(wt.shape[0], dtype), dx, tgeom)
+        else:
+            _conv.conv2d_backward_input_strided(dy, w, dx, geom)
+    return dx, dw, db
+
+
+def max_pool2d(x, pool, stride, padding):
+    x = _writeable(x, x.dtype)
+    out = np.empty(_pool_shape(x, pool, stride, padding), dtype=x.dtype)
+    _set_threads()
+    _pool.max_pool2d_forward(x, out, _pool_geom(pool, stride, padding))
+    return out
+
+
+def max_pool2d_backward(x, out, dy, pool, stride, padding):
+    dx = np.empty_like(x)
+    _set_threads()
+    _pool.max_pool2d_backward(x, out, _writeable(dy, x.dtype), dx,
+                              _pool_geom(pool, stride, padding))
+    return dx
+
+
+def avg_pool2d(x, pool, stride, padding, include_pad=False):
+    x = _writeable(x, x.dtype)
+    out = np.empty(_pool_shape(x, pool, stride, padding), dtype=x.dtype)
+    _set_threads()
+    _pool.avg_pool2d_forward(x, out, _pool_geom(pool, stride, padding), include_pad)
+    return out
+
+
+def avg_pool2d_backward(x_shape, dy, pool, stride, padding, include_pad=False):
+    dy = _writeable(dy, dy.dtype)
+    dx = np.empty(x_shape, dtype=dy.dtype)
+    _set_threads()
+    _pool.avg_pool2d_backward(dy, dx, _pool_geom(pool, stride, padding), include_pad)
+    return dx
+
+
+def _pool_geom(pool, stride, padding):
+    return (pool[0], pool[1], stride[0], stride[1], padding[0], padding[2])
+
+
+def _pool_shape(x, pool, stride, padding):
+    pt, pb, pl, pr = padding
+    oh = (x.shape[2] + pt + pb - pool[0]) // stride[0] + 1
+    ow = (x.shape[3] + pl + pr - pool[1]) // stride[1] + 1
+    return (x.shape[0], x.shape[1], oh, ow)

@@ -1,0 +1,170 @@
+"""Conv and pooling kernels against the NumPy reference (and torch when importable)."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from fastml.nn import _ops
+
+from ._reference import conv2d_ref, pool2d_ref
+
+STRIDES = [(1, 1), (2, 1), (2, 3)]
+PADDINGS = [(0, 0, 0, 0), (1, 1, 1, 1), (2, 1, 0, 3)]
+DILATIONS = [(1, 1), (2, 1)]
+KERNELS = [(3, 3), (1, 2), (5, 4)]
+
+
+def _data(rng, dtype, shape_x, shape_w):
+    x = rng.standard_normal(shape_x).astype(dtype)
+    w = rng.standard_normal(shape_w).astype(dtype)
+    b = rng.standard_normal(shape_w[0]).astype(dtype)
+    return x, w, b
+
+
+@pytest.mark.parametrize("stride, padding, dilation, kernel",
+                         list(itertools.product(STRIDES, PADDINGS, DILATIONS, KERNELS)))
+def test_conv2d_matches_reference_float32(stride, padding, dilation, kernel):
+    rng = np.random.default_rng(0)
+    x, w, b = _data(rng, np.float32, (2, 3, 11, 12), (6, 3) + kernel)
+    y = _ops.conv2d(x, w, b, stride, padding, dilation)
+    ref = conv2d_ref(x, w, b, stride, padding, dilation)
+    assert y.dtype == np.float32 and y.shape == ref.shape
+    # outputs are O(5): an absolute 1e-5 on unit-scale values, relative here
+    assert_allclose(y, ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("stride, padding, dilation",
+                         list(itertools.product(STRIDES, PADDINGS, DILATIONS)))
+def test_conv2d_backward_is_the_adjoint(stride, padding, dilation):
+    """<dy, conv(x + e)> - <dy, conv(x)> = <dx, e>, and likewise for w and b, exactly
+    (the reference is linear), in float64."""
+    rng = np.random.default_rng(1)
+    x, w, b = _data(rng, np.float64, (3, 2, 9, 10), (5, 2, 3, 2))
+    y = conv2d_ref(x, w, b, stride, padding, dilation)
+    dy = rng.standard_normal(y.shape)
+    dx, dw, db = _ops.conv2d_backward(x, w, dy, stride, padding, dilation)
+    ex, ew = rng.standard_normal(x.shape), rng.standard_normal(w.shape)
+    zero_b = np.zeros_like(b)
+    assert_allclose((dy * conv2d_ref(ex, w, zero_b, stride, padding, dilation)).sum(),
+                    (dx * ex).sum(), rtol=1e-10)
+    assert_allclose((dy * conv2d_ref(x, ew, zero_b, stride, padding, dilation)).sum(),
+                    (dw * ew).sum(), rtol=1e-10)
+    assert_allclose(db, dy.sum(axis=(0, 2, 3)), rtol=1e-10)
+
+
+def test_conv2d_float64_and_odd_channel_counts():
+    rng = np.random.default_rng(2)
+    for o in (1, 3, 5, 9):
+        x, w, b = _data(rng, np.float64, (2, 4, 7, 6), (o, 4, 3, 3))
+        assert_allclose(_ops.conv2d(x, w, b, (1, 1), (1, 1, 1, 1)),
+                        conv2d_ref(x, w, b, (1, 1), (1, 1, 1, 1)), rtol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(h=st.integers(1, 9), w=st.integers(1, 9), k=st.integers(1, 4), s=st.integers(1, 3),
+       d=st.integers(1, 2), p=st.integers(0, 2))
+def test_conv2d_any_geometry(h, w, k, s, d, p):
+    """Every geometry with a kernel that fits the padded input is computed in bounds."""
+    if (k - 1) * d + 1 > min(h, w) + 2 * p:
+        return
+    rng = np.random.default_rng(3)
+    x, wt, b = _data(rng, np.float64, (2, 2, h, w), (3, 2, k, k))
+    pad = (p, p, p, p)
+    assert_allclose(_ops.conv2d(x, wt, b, (s, s), pad, (d, d)),
+                    conv2d_ref(x, wt, b, (s, s), pad, (d, d)), rtol=1e-10, atol=1e-12)
+
+
+POOLS = [((2, 2), (2, 2), (0, 0, 0, 0)), ((3, 3), (2, 2), (1, 1, 1, 1)),
+         ((2, 3), (1, 2), (0, 1, 1, 0)), ((3, 2), (3, 1), (1, 0, 0, 1))]
+
+
+@pytest.mark.parametrize("pool, stride, padding", POOLS)
+@pytest.mark.parametrize("kind, include_pad", [("max", False), ("avg", False), ("avg", True)])
+def test_pool_matches_reference_float32(pool, stride, padding, kind, include_pad):
+    x = np.random.default_rng(4).standard_normal((2, 3, 9, 10)).astype(np.float32)
+    if kind == "max":
+        y = _ops.max_pool2d(x, pool, stride, padding)
+    else:
+        y = _ops.avg_pool2d(x, pool, stride, padding, include_pad)
+    assert y.dtype == np.float32
+    assert_allclose(y, pool2d_ref(x, pool, stride, padding, kind, include_pad), atol=1e-6)
+
+
+@pytest.mark.parametrize("pool, stride, padding", POOLS)
+def test_pool_backward_is_the_adjoint(pool, stride, padding):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 2, 8, 9))
+    y = _ops.avg_pool2d(x, pool, stride, padding)
+    dy = rng.standard_normal(y.shape)
+    e = rng.standard_normal(x.shape)
+    dx = _ops.avg_pool2d_backward(x.shape, dy, pool, stride, padding)
+    assert_allclose((dy * pool2d_ref(e, pool, stride, padding, "avg")).sum(), (dx * e).sum())
+    # max pool: the gradient goes to each window's arg-max
+    y = _ops.max_pool2d(x, pool, stride, padding)
+    dx = _ops.max_pool2d_backward(x, y, dy, pool, stride, padding)
+    expected = np.zeros_like(x)
+    ref = pool2d_ref(x, pool, stride, padding, "max")
+    for n, c, i, j in np.ndindex(ref.shape):
+        r, q = np.argwhere(x[n, c] == ref[n, c, i, j])[0]
+        expected[n, c, r, q] += dy[n, c, i, j]
+    assert_allclose(dx, expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(h=st.integers(1, 7), w=st.integers(1, 7), k=st.integers(1, 3), s=st.integers(1, 3),
+       padding=st.sampled_from(["valid", "same", 1]))
+def test_pool_any_geometry(h, w, k, s, padding):
+    """Windows clipped by "same" / explicit padding never read outside the image."""
+    if padding == 1 and k < 2:
+        return
+    pads, out = _ops.resolve_padding(padding, (h, w), (k, k), (s, s), (1, 1))
+    if min(out) < 1:
+        return
+    x = np.random.default_rng(8).standard_normal((2, 2, h, w))
+    assert_allclose(_ops.max_pool2d(x, (k, k), (s, s), pads),
+                    pool2d_ref(x, (k, k), (s, s), pads, "max"))
+    assert_allclose(_ops.avg_pool2d(x, (k, k), (s, s), pads),
+                    pool2d_ref(x, (k, k), (s, s), pads, "avg"))
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("stride, padding, dilation",
+                         list(itertools.product(STRIDES, [(0, 0, 0, 0), (1, 1, 1, 1)], DILATIONS)))
+def test_conv2d_matches_torch(stride, padding, dilation):
+    torch = _torch()
+    rng = np.random.default_rng(6)
+    x, w, b = _data(rng, np.float32, (4, 3, 12, 11), (8, 3, 3, 3))
+    xt = torch.tensor(x, requires_grad=True)
+    wt = torch.tensor(w, requires_grad=True)
+    bt = torch.tensor(b, requires_grad=True)
+    yt = torch.nn.functional.conv2d(xt, wt, bt, stride, padding[::2], dilation)
+    y = _ops.conv2d(x, w, b, stride, padding, dilation)
+    assert_allclose(y, yt.detach().numpy(), rtol=1e-5, atol=1e-5)
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    yt.backward(torch.tensor(dy))
+    dx, dw, db = _ops.conv2d_backward(x, w, dy, stride, padding, dilation)
+    assert_allclose(dx, xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+    assert_allclose(dw, wt.grad.numpy(), rtol=1e-4, atol=1e-3)
+    assert_allclose(db, bt.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("pool, stride, pad", [(2, 2, 0), (3, 2, 1), (3, 1, 1)])
+def test_pool_matches_torch(pool, stride, pad):
+    torch = _torch()
+    x = np.random.default_rng(7).standard_normal((2, 3, 10, 9)).astype(np.float32)
+    xt = torch.tensor(x)
+    padding = (pad,) * 4
+    assert_allclose(_ops.max_pool2d(x, (pool, pool), (stride, stride), padding),
+                    torch.nn.functional.max_pool2d(xt, pool, stride, pad).numpy())
+    for include in (False, True):
+        assert_allclose(_ops.avg_pool2d(x, (pool, pool), (stride, stride), padding, include),
+                        torch.nn.functional.avg_pool2d(xt, pool, stride, pad,
+                                                       count_include_pad=include).numpy(),
+                        rtol=1e-6, atol=1e-6)
