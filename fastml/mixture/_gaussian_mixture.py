@@ -7,8 +7,8 @@ initial parameters, EM converges to the same parameters. Every step is a
 matrix product or a Cholesky factorization handed to BLAS/LAPACK, so there is
 no compiled kernel of our own here: the E-step evaluates all components'
 whitened residuals per component with one GEMM each, as scikit-learn does.
-Initialisation ``init_params="kmeans"`` labels samples with scikit-learn's
-KMeans (fastml's KMeans is not available on this branch).
+Initialisation ``init_params="kmeans"`` labels samples with fastml's compiled
+KMeans, which makes the same random draws as scikit-learn's.
 """
 
 import math
@@ -19,10 +19,11 @@ import numpy as np
 from scipy import linalg
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, DensityMixin
-from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
 from sklearn.utils.extmath import row_norms
+
+from fastml.cluster import KMeans, kmeans_plusplus
 from threadpoolctl import threadpool_limits
 
 from fastml.utils._sklearn import (
