@@ -13,6 +13,7 @@ from cython cimport floating
 cdef enum:
     TILE = 256      # rows of X and of Y per tile: a 256x256 float64 tile is 512 KiB
     FEAT_BLOCK = 256  # features per upcast block, so scratch is bounded whatever n_features
+    COL_TILE = 2048   # max columns of an in-place float64 GEMM tile: TILE x COL_TILE is 4 MiB
 
 cpdef enum Metric:
     EUCLIDEAN = 0    # squared euclidean by GEMM, cancellation-prone entries recomputed

@@ -6,10 +6,8 @@ from cython cimport floating
 from cython.parallel cimport parallel, prange
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 
-from fastml._cy._blas cimport BLAS_Order, BLAS_Trans, _gemm
 from fastml._cy._pairwise_common cimport (
-    TILE, Metric, EUCLIDEAN, COSINE, _cosine_finish, _distance_tile,
-    _euclidean_finish, _scratch_size)
+    COL_TILE, TILE, Metric, EUCLIDEAN, COSINE, _distance_tile, _scratch_size)
 
 ctypedef fused out_t:
     float
@@ -27,53 +25,47 @@ def pairwise_dense(Metric metric,
                    int n_threads):
     """out[i, j] = distance of `metric` between X[i] and Y[j].
 
-    Tiles of TILE x TILE are computed in float64 by one thread each; with
-    float64 output a tile is computed in place in `out` (one cache-resident
-    pass after its GEMM), otherwise in per-thread scratch then cast.
+    Tiles are computed in float64 by one thread each (the caller limits BLAS
+    to one thread). float64 EUCLIDEAN/COSINE tiles are computed in place in
+    `out`: a GEMM writes the tile, then the norms, clamp and square roots are
+    applied while it is still in cache, so the output is streamed to memory
+    once (a GEMM followed by a separate pass would stream it three times).
+    Those tiles are TILE rows by up to COL_TILE columns: wide enough that
+    the BLAS packing of Y per call is amortised, small enough to stay in
+    cache. Other cases use TILE x TILE tiles in per-thread scratch.
     Preconditions (checked by the caller): both C-contiguous, same n_features
     >= 1, n_x, n_y >= 1, XX/YY sized n_x/n_y when the metric uses them.
     """
     cdef:
         Py_ssize_t n_x = X.shape[0], n_y = Y.shape[0], d = X.shape[1]
-        Py_ssize_t t, i, j, i0, j0, nx, ny, ldd, nbx, nby
+        Py_ssize_t t, i, j, i0, j0, nx, ny, ldd, nbx, nby, rows, cols
         bint uses_norms = metric == EUCLIDEAN or metric == COSINE
         bint zero_diag = same and uses_norms  # exact metrics give 0 by themselves
+        bint in_place = floating is double and uses_norms  # no scratch needed
         double *scratch
         double *tile
         double *D
 
-    if floating is double and out_t is double and uses_norms:
-        # float64 needs no upcast: one multithreaded GEMM straight into the
-        # output (the caller leaves BLAS its threads), then one parallel pass
-        # over row chunks adds the norms. This runs at the speed of X @ Y.T.
-        with nogil:
-            _gemm(BLAS_Order.RowMajor, BLAS_Trans.NoTrans, BLAS_Trans.Trans,
-                  n_x, n_y, d, -2.0 if metric == EUCLIDEAN else 1.0,
-                  &X[0, 0], d, &Y[0, 0], d, 0.0, &out[0, 0], n_y)
-            nbx = (n_x + TILE - 1) // TILE
-            for t in prange(nbx, schedule="static", num_threads=n_threads):
-                i0 = t * TILE
-                nx = min(<Py_ssize_t> TILE, n_x - i0)
-                if metric == EUCLIDEAN:
-                    _euclidean_finish(&X[i0, 0], nx, &Y[0, 0], n_y, d, &XX[i0], &YY[0],
-                                      &out[i0, 0], n_y, not squared)
-                else:
-                    _cosine_finish(nx, n_y, &XX[i0], &YY[0], &out[i0, 0], n_y)
-                if zero_diag:
-                    for i in range(i0, min(i0 + nx, n_y)):
-                        out[i, i] = 0.0
-        return
-
-    nbx = (n_x + TILE - 1) // TILE
-    nby = (n_y + TILE - 1) // TILE
+    rows = cols = TILE
+    if in_place:
+        nby = (n_y + COL_TILE - 1) // COL_TILE
+        cols = (n_y + nby - 1) // nby
+        # about 16 row tiles on small inputs, so that threads share them; the
+        # shape must not depend on n_threads (GEMM rounding depends on it)
+        rows = min(<Py_ssize_t> TILE, max(<Py_ssize_t> 32, (n_x + 127) // 128 * 8))
+    nbx = (n_x + rows - 1) // rows
+    nby = (n_y + cols - 1) // cols
     with nogil, parallel(num_threads=n_threads):
-        scratch = <double *> PyMem_RawMalloc((TILE * TILE + _scratch_size(d)) * sizeof(double))
-        tile = scratch + _scratch_size(d)
-        for t in prange(nbx * nby, schedule="static"):
-            i0 = (t // nby) * TILE
-            j0 = (t % nby) * TILE
-            nx = min(<Py_ssize_t> TILE, n_x - i0)
-            ny = min(<Py_ssize_t> TILE, n_y - j0)
+        scratch = tile = NULL
+        if not in_place:
+            scratch = <double *> PyMem_RawMalloc(
+                (TILE * TILE + _scratch_size(d)) * sizeof(double))
+            tile = scratch + _scratch_size(d)
+        for t in prange(nbx * nby, schedule="dynamic"):
+            i0 = (t // nby) * rows
+            j0 = (t % nby) * cols
+            nx = min(rows, n_x - i0)
+            ny = min(cols, n_y - j0)
             if out_t is double:
                 D, ldd = &out[i0, j0], n_y
             else:

@@ -84,7 +84,7 @@ def _dense_distances(metric, X, Y, *, XX=None, YY=None, squared=False, n_threads
     gemm_based = metric in (Metric.EUCLIDEAN, Metric.COSINE)
     out_dtype = X.dtype if gemm_based else np.float64
     out = np.empty((X.shape[0], Y.shape[0]), dtype=out_dtype)
-    if gemm_based and X.dtype == np.float32:  # float64: one GEMM, BLAS threads kept
+    if gemm_based:  # every tile runs its own GEMM inside the OpenMP threads
         with _single_threaded_blas():
             _pairwise_dense.pairwise_dense(metric, X, Y, XX, YY, out, squared, same, n_threads)
     else:
