@@ -132,19 +132,26 @@ def _grid_labels(X, eps, min_samples, metric, p, sample_weight, n_threads):
     side = np.maximum(coord_radius * (1 + _CELL_SLACK) / scale,
                       extent[axes] / _MAX_CELLS_PER_AXIS)
     offsets = _cell_offsets(side, coord_radius, metric, p)
-    cell = np.floor((Xd[:, axes] - mins[axes]) / side).astype(np.int64)
-    shape = cell.max(axis=0) + 1
+    # Linear cell keys built one axis at a time: every temporary is one
+    # column, so peak memory stays a few n-vectors (this is the 2-D case's
+    # main allocation besides the sorted copy of X).
+    shape = np.floor(extent[axes] / side).astype(np.int64) + 1
     key = np.zeros(n, dtype=np.int64)
     for k in range(m):
+        col = Xd[:, axes[k]] - mins[axes[k]]
+        col /= side[k]
+        np.floor(col, out=col)
         key *= shape[k]
-        key += cell[:, k]
+        key += col.astype(np.int64)
+        del col
     order = np.argsort(key, kind="stable")
     key = key[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     cell_start = np.append(starts, n).astype(np.intp)
     keys = np.ascontiguousarray(key[starts])
-    coords = np.ascontiguousarray(cell[order[starts]])
-    del key, cell
+    del key
+    coords = np.ascontiguousarray(
+        np.stack(np.unravel_index(keys, shape), axis=1), dtype=np.int64)
 
     Xs = np.ascontiguousarray(Xd[order])
     del Xd
@@ -168,16 +175,25 @@ def _grid_labels(X, eps, min_samples, metric, p, sample_weight, n_threads):
     _dbscan_grid.grid_core(*grid, compact, weight, cell_weight, nonnegative,
                            float(min_samples), metric, p, radius, box_radius,
                            is_core, n_threads)
+    # n-vectors are freed as soon as unused: at 2-D their count is the peak
+    del weight, cell_weight
+    position = np.empty(n, dtype=np.intp)
+    for s in range(0, n, 1 << 16):  # inverse permutation without an n-long arange
+        position[order[s:s + (1 << 16)]] = np.arange(s, min(s + (1 << 16), n))
+    del order
     parent = np.arange(n, dtype=np.intp)
     _dbscan_grid.grid_union(*grid, compact, is_core, metric, p, radius,
                             box_radius, parent, n_threads)
-    position = np.empty(n, dtype=np.intp)
-    position[order] = np.arange(n, dtype=np.intp)
     labels = np.empty(n, dtype=np.intp)
     _dbscan_inner.number_clusters(is_core, parent, position, labels)
+    del parent
     _dbscan_grid.grid_border(*grid, is_core, metric, p, radius, box_radius,
                              labels, n_threads)
-    return labels[position], is_core[position].astype(bool)
+    del grid, Xs
+    # back to the caller's order, reusing the sorted buffers' memory
+    labels_out = labels[position]
+    del labels
+    return labels_out, is_core[position].view(bool)
 
 
 def _csr_labels(neighborhoods, n, min_samples, sample_weight):
@@ -437,7 +453,8 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         self.core_sample_indices_ = np.flatnonzero(is_core)
         self.labels_ = labels
         if len(self.core_sample_indices_):
-            self.components_ = X[self.core_sample_indices_].copy()
+            # fancy indexing already copies
+            self.components_ = X[self.core_sample_indices_]
         else:
             self.components_ = np.empty((0, X.shape[1]))
         return self
