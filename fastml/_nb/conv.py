@@ -38,6 +38,13 @@ BLOCK = 4  # output channels per register block; callers pad O to a multiple
 
 
 @njit(cache=True)
+def _aligned(length):
+    """Row length of a scratch array: a multiple of 16 elements, so that every
+    row starts on a cache line and vector loads/stores do not straddle two."""
+    return (length + 15) // 16 * 16
+
+
+@njit(cache=True)
 def _layout(geom, kh, kw, oh, ow, height, width):
     """Rows and pitch of one phase plane, and whether the image itself can serve."""
     sh, sw, pt, pl, dh, dw = geom
@@ -110,18 +117,36 @@ def _source(x, n, geom, hq, wq, direct, buf):
 
 
 @njit(cache=True)
+def _copy(d, s):
+    """d[:] = s[:] (equal lengths) as one loop LLVM vectorises; slicing beats a numba
+    slice assignment, which takes a generic strided path."""
+    for j in range(d.shape[0]):
+        d[j] = s[j]
+
+
+@njit(cache=True)
 def _widen(dy, n, g, wq):
     """g[o, i*wq + j] = dy[n, o, i, j] with zeros in the wide columns j >= OW; rows >= O zero."""
     n_out, oh, ow = dy.shape[1], dy.shape[2], dy.shape[3]
+    length = (oh - 1) * wq + ow
     for o in range(g.shape[0]):
         row = g[o]
         if o >= n_out:
             row[:] = 0
             continue
-        for i in range(oh):
-            row[i * wq : i * wq + ow] = dy[n, o, i]
-            if i < oh - 1:
-                row[i * wq + ow : (i + 1) * wq] = 0
+        flat = dy[n, o].reshape(oh * ow)
+        if wq <= 2 * ow:
+            # whole wide rows (a long, vectorised copy that reads ahead into the
+            # next dy row), then zero the wide columns
+            for i in range(oh - 1):
+                _copy(row[i * wq : (i + 1) * wq], flat[i * ow : i * ow + wq])
+                for j in range(i * wq + ow, (i + 1) * wq):
+                    row[j] = 0
+            _copy(row[(oh - 1) * wq : length], flat[(oh - 1) * ow :])
+        else:
+            row[:length] = 0
+            for i in range(oh):
+                _copy(row[i * wq : i * wq + ow], flat[i * ow : (i + 1) * ow])
 
 
 @njit(cache=True, fastmath={"contract"})
@@ -173,15 +198,11 @@ def _narrow(a, dst, oh, ow, pitch):
     if pitch <= 2 * ow:
         # copy whole wide rows (a long, vectorised loop); the next row overwrites the tail
         for i in range(oh - 1):
-            d, s = dst[i * ow : i * ow + pitch], a[i * pitch : (i + 1) * pitch]
-            for j in range(pitch):
-                d[j] = s[j]
-        d, s = dst[(oh - 1) * ow :], a[(oh - 1) * pitch : (oh - 1) * pitch + ow]
-        for j in range(ow):
-            d[j] = s[j]
+            _copy(dst[i * ow : i * ow + pitch], a[i * pitch : (i + 1) * pitch])
+        _copy(dst[(oh - 1) * ow :], a[(oh - 1) * pitch : (oh - 1) * pitch + ow])
     else:
         for i in range(oh):
-            dst[i * ow : (i + 1) * ow] = a[i * pitch : i * pitch + ow]
+            _copy(dst[i * ow : (i + 1) * ow], a[i * pitch : i * pitch + ow])
 
 
 @njit(parallel=True, cache=True)
@@ -203,7 +224,7 @@ def conv2d_forward(x, wb, bb, out, geom):
     for n in prange(n_img):  # a task owns one image: no shared writes
         buf = np.empty((n_buf, hq, wq), dtype=x.dtype)
         src = _source(x, n, geom, hq, wq, direct, buf)
-        acc = np.empty((4, length), dtype=x.dtype)
+        acc = np.empty((4, _aligned(length)), dtype=x.dtype)
         for o in range(0, n_blk, 4):
             t = 0
             while t + 3 <= n_taps:
@@ -234,7 +255,7 @@ def conv2d_backward_input(dy, wb, dx, geom):
     length = (oh - 1) * wq + ow
     n_buf = 0 if direct else n_ch * geom[0] * geom[1]
     for n in prange(n_img):
-        g = np.empty((n_blk, length), dtype=dy.dtype)
+        g = np.empty((n_blk, _aligned(length)), dtype=dy.dtype)
         _widen(dy, n, g, wq)
         buf = np.zeros((n_buf, hq, wq), dtype=dy.dtype)
         if direct:
@@ -279,7 +300,7 @@ def conv2d_backward_weight(x, dy, dw_parts, db_parts, geom):
         gw[:] = 0
         gb[:] = 0
         buf = np.empty((n_buf, hq, wq), dtype=x.dtype)
-        g = np.empty((n_blk, length), dtype=x.dtype)
+        g = np.empty((n_blk, _aligned(length)), dtype=x.dtype)
         zero = np.zeros(1, dtype=x.dtype)[0]  # accumulate in the input's precision
         for n in range(chunk * n_img // n_chunks, (chunk + 1) * n_img // n_chunks):
             src = _source(x, n, geom, hq, wq, direct, buf)
