@@ -76,25 +76,35 @@ def csr_border(const Py_ssize_t[::1] indptr, const Py_ssize_t[::1] indices,
 
 
 def number_clusters(const uint8_t[::1] is_core, Py_ssize_t[::1] parent,
-                    const Py_ssize_t[::1] position, Py_ssize_t[::1] labels):
+                    const Py_ssize_t[::1] position):
     """Label core samples by component, numbered by smallest original index.
 
-    Sample ``i`` (original index) lives at ``position[i]`` in ``is_core``,
-    ``parent`` and ``labels``. ``parent`` is reused as the root -> label map
-    (roots are positions of core samples, so every entry is rewritten before
-    it is read). Non-core entries of ``labels`` are set to -1.
+    Sample ``i`` (original index) lives at ``position[i]`` in ``is_core`` and
+    ``parent``. The labels are written over ``parent`` (non-core: -1), so no
+    second n-long array is needed (it is the peak of a 2-D fit). While
+    numbering, a root's slot holds ``-(label + 2)``: negative, hence never
+    mistaken for a position. Returns the number of clusters.
     """
     cdef Py_ssize_t i, pos, root, n = is_core.shape[0], n_clusters = 0
     with nogil:
+        # every core sample points straight at its root (roots: parent == self)
         for pos in range(n):
-            labels[pos] = -1
+            if is_core[pos]:
+                parent[pos] = fastml_uf_find(&parent[0], pos)
         for i in range(n):
             pos = position[i]
             if not is_core[pos]:
                 continue
-            root = fastml_uf_find(&parent[0], pos)
-            if labels[root] < 0:
-                labels[root] = n_clusters
+            root = parent[pos]
+            if root >= 0 and parent[root] >= 0:  # root not numbered yet
+                parent[root] = -(n_clusters + 2)
                 n_clusters = n_clusters + 1
-            labels[pos] = labels[root]
+        # roots are negative now and are only read below
+        for pos in range(n):
+            if not is_core[pos]:
+                parent[pos] = -1
+            elif parent[pos] >= 0:
+                parent[pos] = parent[parent[pos]]
+        for pos in range(n):
+            parent[pos] = -parent[pos] - 2
     return n_clusters

@@ -184,8 +184,8 @@ def _grid_labels(X, eps, min_samples, metric, p, sample_weight, n_threads):
     parent = np.arange(n, dtype=np.intp)
     _dbscan_grid.grid_union(*grid, compact, is_core, metric, p, radius,
                             box_radius, parent, n_threads)
-    labels = np.empty(n, dtype=np.intp)
-    _dbscan_inner.number_clusters(is_core, parent, position, labels)
+    _dbscan_inner.number_clusters(is_core, parent, position)
+    labels = parent  # overwritten in place
     del parent
     _dbscan_grid.grid_border(*grid, is_core, metric, p, radius, box_radius,
                              labels, n_threads)
@@ -211,8 +211,8 @@ def _csr_labels(neighborhoods, n, min_samples, sample_weight):
     parent = np.arange(n, dtype=np.intp)
     for rows, indptr, indices in neighborhoods(np.flatnonzero(is_core)):
         _dbscan_inner.csr_union(indptr, indices, rows, is_core, parent)
-    labels = np.empty(n, dtype=np.intp)
-    _dbscan_inner.number_clusters(is_core, parent, all_rows, labels)
+    _dbscan_inner.number_clusters(is_core, parent, all_rows)
+    labels = parent  # overwritten in place
     for rows, indptr, indices in neighborhoods(np.flatnonzero(is_core == 0)):
         _dbscan_inner.csr_border(indptr, indices, rows, is_core, labels)
     return labels, is_core.astype(bool)
