@@ -10,7 +10,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from threadpoolctl import threadpool_limits
 
 from .._cy import _logistic_loss, _saga
 from ..utils._sklearn import (
@@ -19,6 +18,7 @@ from ..utils._sklearn import (
     StrOptions,
     _check_sample_weight,
     _fit_context,
+    _get_threadpool_controller,
     _openmp_effective_n_threads,
     check_is_fitted,
     check_random_state,
@@ -270,7 +270,8 @@ class LogisticRegression(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         if self.verbose:  # scipy >= 1.15 deprecates iprint; pass it only when asked
             options["iprint"] = [-1, 50, 1, 100, 101][
                 np.searchsorted(np.array([0, 1, 2, 3]), self.verbose)]
-        with threadpool_limits(limits=1, user_api="blas"):
+        # scipy's L-BFGS-B calls BLAS on vectors of n_dof: threads only cost there
+        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
             res = optimize.minimize(
                 loss_gradient, W0.ravel(), method="L-BFGS-B", jac=True,
                 options=options,
