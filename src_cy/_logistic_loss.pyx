@@ -6,8 +6,8 @@
 # scikit-learn evaluates raw = X @ w (one pass over X), the pointwise
 # loss/gradient, then X.T @ g (a second pass). Here each row x_i is read once:
 # its dot products, loss, gradient and g_i x_i contribution are computed while
-# it sits in L1, in parallel over row chunks with per-thread gradient slabs
-# summed in thread order (deterministic for a fixed n_threads). No BLAS inside
+# it sits in L1, in parallel over row blocks with per-block gradient slabs
+# summed in block order (deterministic whatever the number of threads). No BLAS inside
 # the OpenMP region (a per-row dot is too short for a BLAS call to pay).
 
 from libc.math cimport exp, log, log1p
@@ -17,7 +17,8 @@ import numpy as np
 
 
 cdef enum:
-    CHUNK = 256  # rows per task (a task's share of the work, not a cache block)
+    CHUNK = 256       # fewest rows per block: less is not worth a task
+    MAX_BLOCKS = 64   # blocks per evaluation: bounds the per-block slabs' memory
 
 
 cdef inline double _binomial(double y, double raw, double* grad) noexcept nogil:
@@ -121,24 +122,30 @@ def loss_gradient(
     """
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t n_classes = W.shape[0], n_coef = W.shape[0] * W.shape[1]
-    cdef Py_ssize_t n_chunks = (n + CHUNK - 1) // CHUNK
-    cdef Py_ssize_t c, t, q
+    cdef Py_ssize_t n_blocks = min(MAX_BLOCKS, (n + CHUNK - 1) // CHUNK)
+    cdef Py_ssize_t rows = (n + n_blocks - 1) // n_blocks
+    cdef Py_ssize_t b, q
     cdef double loss = 0
-    cdef double[:, ::1] slabs = np.zeros((n_threads, n_coef), dtype=np.float64)
+    # one gradient slab and loss per block, reduced in block order below: the
+    # result does not depend on n_threads nor on which thread ran which block
+    cdef double[:, ::1] slabs = np.zeros((n_blocks, n_coef), dtype=np.float64)
+    cdef double[::1] losses = np.empty(n_blocks, dtype=np.float64)
     cdef double[:, ::1] scratch = np.empty((n_threads, 2 * n_classes), dtype=np.float64)
     cdef int tid
     # a thread per ~2M multiply-adds at most: waking threads for less costs more
-    n_threads = max(1, min(n_threads, n_chunks, 1 + n * n_coef // 2000000))
+    n_threads = max(1, min(n_threads, n_blocks, 1 + n * n_coef // 2000000))
     with nogil, parallel(num_threads=n_threads):
         tid = threadid()
-        for c in prange(n_chunks, schedule="static"):
-            loss += _rows(X, y, sw, W, c * CHUNK, min((c + 1) * CHUNK, n),
-                          fit_intercept, &slabs[tid, 0], &scratch[tid, 0],
-                          &scratch[tid, n_classes])
+        # dynamic: on a shared machine a descheduled thread does not hold the rest up
+        for b in prange(n_blocks, schedule="dynamic"):
+            losses[b] = _rows(X, y, sw, W, b * rows, min((b + 1) * rows, n),
+                              fit_intercept, &slabs[b, 0], &scratch[tid, 0],
+                              &scratch[tid, n_classes])
     cdef double* out = &grad[0, 0]
     for q in range(n_coef):
         out[q] = 0
-    for t in range(n_threads):
+    for b in range(n_blocks):
+        loss += losses[b]
         for q in range(n_coef):
-            out[q] += slabs[t, q]
+            out[q] += slabs[b, q]
     return loss
