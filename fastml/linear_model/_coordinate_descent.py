@@ -305,11 +305,6 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimat
 
         return sparse.csr_array(np.atleast_2d(self.coef_))
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags
-
 
 class Lasso(ElasticNet):
     """Linear model with an L1 prior (the Lasso), as :class:`sklearn.linear_model.Lasso`.
