@@ -28,23 +28,12 @@ from fastml._cy._blas cimport _gemm, ColMajor, RowMajor, Trans, NoTrans
 # dsyrk has no fused wrapper in _blas.pyx (not ours to edit): called directly
 from scipy.linalg.cython_blas cimport dsyrk
 
-ctypedef unsigned int uint32_t
+from fastml._cy._rand cimport _rand_r, RAND_R_MAX, uint32_t
+
 ctypedef unsigned char uint8_t
 
 cdef enum:
-    RAND_R_MAX = 2147483647
     ROW_CHUNK = 256          # rows per task in prepare_fortran / gram_stats (stays in L2)
-
-
-cdef inline uint32_t _rand_r(uint32_t* seed) noexcept nogil:
-    # scikit-learn's our_rand_r (32-bit XorShift), so random selection
-    # visits coordinates in the same order for the same random_state.
-    if seed[0] == 0:
-        seed[0] = 1
-    seed[0] ^= <uint32_t>(seed[0] << 13)
-    seed[0] ^= <uint32_t>(seed[0] >> 17)
-    seed[0] ^= <uint32_t>(seed[0] << 5)
-    return seed[0] % (<uint32_t>RAND_R_MAX + 1)
 
 
 cdef inline floating fmax(floating x, floating y) noexcept nogil:
