@@ -64,6 +64,22 @@ cdef inline floating vmax(int n, const floating* a) noexcept nogil:
     return m
 
 
+cdef inline unsigned int _pick(unsigned int f_iter, bint random, uint32_t* rand_state,
+                               unsigned int n_active, bint screening,
+                               const uint32_t* active_set) noexcept nogil:
+    """The coordinate to update at step f_iter of a sweep (cyclic or random)."""
+    cdef unsigned int j = _rand_r(rand_state) % n_active if random else f_iter
+    return active_set[j] if screening else j
+
+
+cdef inline floating _prox(floating tmp, floating alpha, floating denom,
+                           bint positive) noexcept nogil:
+    """The coordinate's minimiser: tmp soft-thresholded at alpha, over denom."""
+    if positive and tmp < 0:
+        return 0
+    return fsign(tmp) * fmax(fabs(tmp) - alpha, 0) / denom
+
+
 message_conv = (
     "Objective did not converge. You might want to increase "
     "the number of iterations, check the scale of the "
@@ -391,12 +407,8 @@ def enet_coordinate_descent(
             w_max = 0.0
             d_w_max = 0.0
             for f_iter in range(n_active):
-                if random:
-                    j = _rand_r(rand_r_state) % n_active
-                else:
-                    j = f_iter
-                if do_screening:
-                    j = active_set[j]
+                j = _pick(f_iter, random, rand_r_state, n_active, do_screening,
+                          &active_set[0])
                 if norm2_cols_X[j] == 0.0:
                     continue
                 w_j = w[j]
@@ -407,11 +419,7 @@ def enet_coordinate_descent(
                 tmp = _dot_axpy(n_samples, pending, &X[0, prev if prev >= 0 else j],
                                 &X[0, j], &R[0]) + w_j * norm2_cols_X[j]
                 pending = 0
-                if positive and tmp < 0:
-                    w[j] = 0.0
-                else:
-                    w[j] = (fsign(tmp) * fmax(fabs(tmp) - alpha, 0)
-                            / (norm2_cols_X[j] + beta))
+                w[j] = _prox(tmp, alpha, norm2_cols_X[j] + beta, positive)
                 if w[j] != w_j:
                     pending = w_j - w[j]
                     prev = j
@@ -528,20 +536,13 @@ def enet_coordinate_descent_gram(
             w_max = 0.0
             d_w_max = 0.0
             for f_iter in range(n_active):
-                if random:
-                    j = _rand_r(rand_r_state) % n_active
-                else:
-                    j = f_iter
-                if do_screening:
-                    j = active_set[j]
+                j = _pick(f_iter, random, rand_r_state, n_active, do_screening,
+                          &active_set[0])
                 if diag[j] == 0.0:
                     continue
                 w_j = w[j]
                 tmp = q[j] - Qw[j] + w_j * diag[j]
-                if positive and tmp < 0:
-                    w[j] = 0.0
-                else:
-                    w[j] = fsign(tmp) * fmax(fabs(tmp) - alpha, 0) / (diag[j] + beta)
+                w[j] = _prox(tmp, alpha, diag[j] + beta, positive)
                 if w[j] != w_j:
                     _axpy(n_features, w[j] - w_j, &Q[j, 0], 1, &Qw[0], 1)
                 d_w_j = fabs(w[j] - w_j)
