@@ -150,8 +150,8 @@ def test_fused_kernel_matches_numpy(n_classes, global_random_seed):
 def test_fused_kernel_does_not_depend_on_thread_count(n_classes):
     # per-block gradient slabs reduced in block order: bit-identical results
     rng = np.random.RandomState(0)
-    # large enough for the kernel to use up to 3 threads (one per 2M multiply-adds)
-    for n, p in [(3000, 1), (200000, 19)] if n_classes == 1 else [(3000, 2), (100000, 9)]:
+    # large enough for the kernel to use 2 threads (one per 2M multiply-adds)
+    for n, p in [(3000, 1), (110000, 19)] if n_classes == 1 else [(3000, 2), (60000, 9)]:
         X = rng.normal(size=(n, p))
         y = rng.randint(0, max(2, n_classes), n).astype(float)
         W = rng.normal(size=(n_classes, p + 1))
