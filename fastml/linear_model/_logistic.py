@@ -70,7 +70,7 @@ class LogisticRegression(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
 
     * ``solver="lbfgs"`` (default; l2 or no penalty): scipy's L-BFGS-B with
       scikit-learn's options, on a compiled loss+gradient that reads each
-      chunk of X once (scikit-learn reads X twice per evaluation), in parallel.
+      row of X once (scikit-learn reads X twice per evaluation), in parallel.
       Same objective, same optimiser, so the same iterates up to rounding.
     * ``solver="saga"`` (any penalty, required for l1 / elasticnet): compiled
       dense SAGA with scikit-learn's step size and stopping rule.
