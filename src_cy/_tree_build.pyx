@@ -59,6 +59,10 @@ CRITERIA = {"gini": GINI, "entropy": ENTROPY, "log_loss": ENTROPY,
             "squared_error": SQUARED_ERROR, "friedman_mse": SQUARED_ERROR,
             "absolute_error": ABSOLUTE_ERROR}
 SPLITTERS = {"best": BEST, "random": RANDOM, "hist": HIST}
+cdef intp_t _FULL_MIN = -1
+def _set_full_min(intp_t v):
+    global _FULL_MIN
+    _FULL_MIN = v
 
 
 cdef struct SplitRecord:
@@ -127,11 +131,6 @@ cdef int _cmp_yrank(const void* a, const void* b) noexcept nogil:
     if u.y > v.y:
         return 1
     return (u.pos > v.pos) - (u.pos < v.pos)
-
-
-cdef int _cmp_u64(const void* a, const void* b) noexcept nogil:
-    cdef uint64_t u = (<const uint64_t*> a)[0], v = (<const uint64_t*> b)[0]
-    return (u > v) - (u < v)
 
 
 cdef inline void _fen_reset(Fenwick* t, intp_t size) noexcept nogil:
@@ -317,7 +316,12 @@ cdef class TreeBuilder:
         intp_t n_free
         float64_t* gw
         float64_t* gy
-        uint64_t* keys
+        float64_t* lh  # local histograms: one row per visited feature
+        uint8_t* lcodes  # a node's codes of one feature
+        const float64_t** vrow  # visit j's histogram row, its first / last bin
+        intp_t* vlo
+        intp_t* vhi
+        intp_t full_min  # nodes from this size on keep every feature's histogram
         intp_t cur_start, cur_end
         # output nodes
         intp_t node_count, capacity, value_stride
@@ -363,7 +367,11 @@ cdef class TreeBuilder:
         self.free_slots = NULL
         self.n_slots = 0
         self.gw = NULL
-        self.keys = NULL
+        self.lh = NULL
+        self.lcodes = NULL
+        self.vrow = NULL
+        self.vlo = NULL
+        self.vhi = NULL
         self.gy = NULL
         self.left = NULL
         self.right = NULL
@@ -408,7 +416,11 @@ cdef class TreeBuilder:
         free(self.right_ae)
         free(self.medians)
         free(self.gw)
-        free(self.keys)
+        free(self.lh)
+        free(self.lcodes)
+        free(self.vrow)
+        free(self.vlo)
+        free(self.vhi)
         free(self.gy)
         free(self.left)
         free(self.right)
@@ -533,7 +545,12 @@ cdef class TreeBuilder:
             self.hist_size = d * self.max_bins * self.S
             self.gw = <float64_t*> malloc(max(self.n_samples, 1) * sizeof(float64_t))
             self.gy = <float64_t*> malloc(max(self.n_samples, 1) * self.n_outputs * sizeof(float64_t))
-            self.keys = <uint64_t*> malloc(max(self.n_samples, 1) * sizeof(uint64_t))
+            self.lcodes = <uint8_t*> malloc(max(self.n_samples, 1))
+            self.lh = <float64_t*> malloc(self.hist_size * sizeof(float64_t))
+            self.vrow = <const float64_t**> malloc(d * sizeof(float64_t*))
+            self.vlo = <intp_t*> malloc(d * sizeof(intp_t))
+            self.vhi = <intp_t*> malloc(d * sizeof(intp_t))
+            self.full_min = _FULL_MIN if _FULL_MIN >= 0 else HIST_MIN_SAMPLES
         self.node_count = 0
         self.capacity = 0
         self.max_depth_seen = -1
@@ -851,7 +868,7 @@ cdef class TreeBuilder:
 
     # ------------------------------------------------------------- feature draws
     cdef intp_t _draw_features(self, intp_t start, intp_t end, intp_t* n_constant,
-                               float64_t* hist) noexcept nogil:
+                               const float64_t* hist) noexcept nogil:
         """sklearn's Fisher-Yates feature draw; the non-constant ones go to self.visit.
 
         Needs an O(1)-ish constant check, so it serves "best" (presorted) and
@@ -881,7 +898,7 @@ cdef class TreeBuilder:
                 constant = (self.svals[f * self.n_samples + end - 1]
                             <= self.svals[f * self.n_samples + start] + FEATURE_THRESHOLD)
             else:
-                constant = self._hist_constant(hist, f)
+                constant = self._hist_visit(hist, f, nv)
             if constant:
                 features[f_j] = features[n_total_constants]
                 features[n_total_constants] = f
@@ -1182,51 +1199,79 @@ cdef class TreeBuilder:
                 else:
                     self.gy[p * self.n_outputs + k] = self.yr[i * self.n_outputs + k]
 
+    cdef inline void _hist_add(self, float64_t* Hf, intp_t code, intp_t p) noexcept nogil:
+        """Add the node's p-th gathered sample to bin `code` of histogram row Hf."""
+        cdef intp_t k, no = self.n_outputs
+        cdef float64_t* h = Hf + code * self.S
+        cdef float64_t wi = self.gw[p], y, sq = 0.0
+        h[0] += 1.0
+        h[1] += wi
+        if self.is_clf:
+            for k in range(no):
+                h[2 + k * self.max_n_classes + <intp_t> self.gy[p * no + k]] += wi
+        else:
+            for k in range(no):
+                y = self.gy[p * no + k]
+                h[2 + k] += wi * y
+                sq += wi * y * y
+            h[2 + no] += sq
+
     cdef void _hist_feature(self, float64_t* H, intp_t f, intp_t start, intp_t n) noexcept nogil:
-        cdef intp_t p, k, S = self.S, no = self.n_outputs, M = self.max_n_classes
+        cdef intp_t p
         cdef const uint8_t* xb = self.Xbt + f * self.n_total
-        cdef float64_t* Hf = H + f * self.max_bins * S
-        cdef float64_t* h
-        cdef float64_t wi, y, sq
+        cdef float64_t* Hf = H + f * self.max_bins * self.S
         cdef const int32_t* smp = self.samples + start
         for p in range(n):
-            h = Hf + xb[smp[p]] * S
-            wi = self.gw[p]
-            h[0] += 1.0
-            h[1] += wi
-            if self.is_clf:
-                for k in range(no):
-                    h[2 + k * M + <intp_t> self.gy[p * no + k]] += wi
-            else:
-                sq = 0.0
-                for k in range(no):
-                    y = self.gy[p * no + k]
-                    h[2 + k] += wi * y
-                    sq += wi * y * y
-                h[2 + no] += sq
+            self._hist_add(Hf, xb[smp[p]], p)
 
-    cdef bint _hist_constant(self, const float64_t* H, intp_t f) noexcept nogil:
-        cdef intp_t b, seen = 0, p
-        cdef const float64_t* Hf = H + f * self.max_bins * self.S
+    cdef bint _hist_visit(self, const float64_t* H, intp_t f, intp_t j) noexcept nogil:
+        """Point visit j at feature f's histogram in the node; True if f is constant.
+
+        A node with the full histogram H reads f's row there. Otherwise f's
+        histogram is filled from the node's codes into local row j, over just
+        the range of codes present (small nodes span few bins), so a node
+        costs O(n_node) per drawn feature however many features X has.
+        """
+        cdef intp_t b, p, S = self.S, n = self.cur_end - self.cur_start, lo = -1, hi = -1
+        cdef const float64_t* Hf
+        cdef float64_t* h
         cdef const uint8_t* xb = self.Xbt + f * self.n_total
-        cdef uint8_t c0
-        if H == NULL:  # small node: compare its codes
-            c0 = xb[self.samples[self.cur_start]]
-            for p in range(self.cur_start + 1, self.cur_end):
-                if xb[self.samples[p]] != c0:
-                    return False
-            return True
-        for b in range(self.n_bins[f]):
-            if Hf[b * self.S] > 0.0:
-                seen += 1
-                if seen > 1:
-                    return False
-        return True
+        cdef const int32_t* smp = self.samples + self.cur_start
+        cdef uint8_t c, cmin, cmax
+        if H != NULL:
+            Hf = H + f * self.max_bins * S
+            for b in range(self.n_bins[f]):
+                if Hf[b * S] > 0.0:
+                    if lo < 0:
+                        lo = b
+                    hi = b
+            self.vrow[j] = Hf
+        else:
+            cmin = cmax = xb[smp[0]]
+            for p in range(n):
+                c = xb[smp[p]]
+                self.lcodes[p] = c
+                cmin = c if c < cmin else cmin
+                cmax = c if c > cmax else cmax
+            lo, hi = cmin, cmax
+            if lo < hi:
+                h = self.lh + j * self.max_bins * S
+                memset(h + lo * S, 0, (hi - lo + 1) * S * sizeof(float64_t))
+                for p in range(n):
+                    self._hist_add(h, self.lcodes[p], p)
+                self.vrow[j] = h
+        self.vlo[j] = lo
+        self.vhi[j] = hi
+        return lo == hi
 
-    cdef void _scan_hist(self, const float64_t* H, intp_t j, intp_t start,
-                         intp_t end, float64_t w_node) noexcept nogil:
+    cdef void _scan_hist(self, intp_t j, intp_t start, intp_t end,
+                         float64_t w_node) noexcept nogil:
         cdef intp_t f = self.visit[j], b, k, S = self.S, n_node = end - start
-        cdef const float64_t* Hf = H + f * self.max_bins * S
+        cdef const float64_t* Hf = self.vrow[j]
+        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
+        # one bin per distinct value: split at the exact splitter's midpoint
+        # between the values present on either side (known at the next bin)
+        cdef bint midpoints = vals[0] == vals[0], pending = False
         cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
         cdef float64_t* sr = sl + self.n_stat
         cdef float64_t wl = 0.0, wr, proxy, nl = 0.0
@@ -1236,16 +1281,17 @@ cdef class TreeBuilder:
         rec.feature = f
         rec.pos = end
         rec.proxy = -INFINITY
-        for b in range(self.n_bins[f] - 1):
+        for b in range(self.vlo[j], self.vhi[j]):
             if Hf[b * S] == 0.0:
                 continue
+            if pending:
+                rec.threshold = vals[rec.bin] / 2.0 + vals[b] / 2.0
+                pending = False
             nl += Hf[b * S]
             wl += Hf[b * S + 1]
             for k in range(self.n_stat):
                 sl[k] += Hf[b * S + 2 + k]
             n_left = <intp_t> nl
-            if n_left >= n_node:
-                break
             if n_left < self.min_samples_leaf or n_node - n_left < self.min_samples_leaf:
                 continue
             wr = w_node - wl
@@ -1256,7 +1302,11 @@ cdef class TreeBuilder:
                 rec.proxy = proxy
                 rec.pos = start + n_left
                 rec.bin = b
-                rec.threshold = self.bin_thr[f * self.max_bins + b]
+                pending = midpoints
+                if not midpoints:
+                    rec.threshold = self.bin_thr[f * self.max_bins + b]
+        if pending:
+            rec.threshold = vals[rec.bin] / 2.0 + vals[self.vhi[j]] / 2.0
 
     cdef intp_t _partition_bins(self, intp_t f, intp_t start, intp_t end,
                                 intp_t bin) noexcept nogil:
@@ -1273,80 +1323,22 @@ cdef class TreeBuilder:
                 self.samples[pe] = tmp
         return pe
 
-    cdef void _scan_codes(self, intp_t j, intp_t start, intp_t end,
-                          float64_t w_node) noexcept nogil:
-        """A small node's split on feature visit[j] from its sorted codes
-        (the candidates and sums of a histogram scan, without the histogram)."""
-        cdef intp_t f = self.visit[j], n = end - start, t, p, k, code, nxt
-        cdef intp_t no = self.n_outputs, M = self.max_n_classes
-        cdef const uint8_t* xb = self.Xbt + f * self.n_total
-        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
-        cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
-        cdef float64_t* sr = sl + self.n_stat
-        cdef float64_t wl = 0.0, wr, wi, proxy
-        cdef SplitRecord* rec = &self.frecs[j]
-        for p in range(n):
-            self.keys[p] = ((<uint64_t> xb[self.samples[start + p]]) << 32) | <uint64_t> p
-        qsort(self.keys, n, sizeof(uint64_t), _cmp_u64)
-        memset(sl, 0, self.n_stat * sizeof(float64_t))
-        rec.feature = f
-        rec.pos = end
-        rec.proxy = -INFINITY
-        for t in range(n - 1):
-            p = <intp_t> (self.keys[t] & <uint64_t> 4294967295U)
-            code = <intp_t> (self.keys[t] >> 32)
-            wi = self.gw[p]
-            wl += wi
-            if self.is_clf:
-                for k in range(no):
-                    sl[k * M + <intp_t> self.gy[p * no + k]] += wi
-            else:
-                for k in range(no):
-                    sl[k] += wi * self.gy[p * no + k]
-            nxt = <intp_t> (self.keys[t + 1] >> 32)
-            if nxt == code:
-                continue
-            if t + 1 < self.min_samples_leaf or n - t - 1 < self.min_samples_leaf:
-                continue
-            wr = w_node - wl
-            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
-                continue
-            proxy = self._proxy(sl, sr, wl, wr)
-            if proxy > rec.proxy:
-                rec.proxy = proxy
-                rec.pos = start + t + 1
-                rec.bin = code
-                if vals[code] == vals[code]:
-                    rec.threshold = vals[code] / 2.0 + vals[nxt] / 2.0
-                else:
-                    rec.threshold = self.bin_thr[f * self.max_bins + code]
-
     cdef void _split_hist(self, const float64_t* H, intp_t start, intp_t end,
                           float64_t w_node, float64_t impurity,
                           intp_t* n_constant, SplitRecord* best) noexcept nogil:
         self.cur_start = start
         self.cur_end = end
-        cdef intp_t nv = self._draw_features(start, end, n_constant, <float64_t*> H), j
-        if H == NULL:
+        if H == NULL:  # local histograms read the node's weights and targets
             self._gather(start, end)
-            for j in range(nv):
-                self._scan_codes(j, start, end, w_node)
-        elif nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
+        cdef intp_t nv = self._draw_features(start, end, n_constant, H), j
+        if nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
             for j in prange(nv, num_threads=self.n_threads, schedule="dynamic"):
-                self._scan_hist(H, j, start, end, w_node)
+                self._scan_hist(j, start, end, w_node)
         else:
             for j in range(nv):
-                self._scan_hist(H, j, start, end, w_node)
+                self._scan_hist(j, start, end, w_node)
         self._pick(nv, best)
-        cdef intp_t f = best.feature, b = best.bin, b2 = b + 1
-        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
         if best.pos < end:
-            if H != NULL and vals[b] == vals[b]:
-                # One bin per distinct value: the exact splitter's midpoint
-                # between the values present in the node on either side.
-                while H[(f * self.max_bins + b2) * self.S] == 0.0:
-                    b2 += 1
-                best.threshold = vals[b] / 2.0 + vals[b2] / 2.0
             self._partition_bins(best.feature, start, end, best.bin)
             self._children(self.samples, start, end, w_node, impurity, best)
 
@@ -1473,7 +1465,7 @@ cdef class TreeBuilder:
         cdef float64_t w_node, impurity
         cdef bint is_leaf, first = True, need_l, need_r
         hist = -1
-        if self.splitter == HIST and self.n_samples >= HIST_MIN_SAMPLES:
+        if self.splitter == HIST and self.n_samples >= self.full_min:
             hist = self._slot_get()
             self._build_hist(self.slots[hist], 0, self.n_samples)
         stack[0] = StackRecord(0, self.n_samples, 0, TREE_UNDEFINED, 0, INFINITY, 0, hist)
@@ -1491,7 +1483,7 @@ cdef class TreeBuilder:
             n_const = rec.n_constant_features
             split.pos = end
             if not is_leaf:
-                if self.splitter == HIST and rec.hist < 0 and end - start >= HIST_MIN_SAMPLES:
+                if self.splitter == HIST and rec.hist < 0 and end - start >= self.full_min:
                     rec.hist = self._slot_get()
                     self._build_hist(self.slots[rec.hist], start, end)
                 self._node_split(start, end, w_node, impurity, &n_const, rec.hist, &split)
@@ -1508,9 +1500,9 @@ cdef class TreeBuilder:
             self.missing_go_to_left[node_id] = (split.pos - start) > (end - split.pos)
             hl = hr = -1
             if self.splitter == HIST:
-                need_l = (split.pos - start >= HIST_MIN_SAMPLES and not self._trivial_leaf(
+                need_l = (split.pos - start >= self.full_min and not self._trivial_leaf(
                     depth + 1, split.pos - start, split.weight_left, split.impurity_left))
-                need_r = (end - split.pos >= HIST_MIN_SAMPLES and not self._trivial_leaf(
+                need_r = (end - split.pos >= self.full_min and not self._trivial_leaf(
                     depth + 1, end - split.pos, split.weight_right, split.impurity_right))
                 hl = self._child_hists(rec.hist, start, split.pos, end, need_l, need_r, &hr)
             if top + 2 > cap:
@@ -1535,7 +1527,7 @@ cdef class TreeBuilder:
         is_leaf = self._trivial_leaf(depth, end - start, w_node, impurity)
         split.pos = end
         if not is_leaf:
-            if self.splitter == HIST and end - start >= HIST_MIN_SAMPLES:
+            if self.splitter == HIST and end - start >= self.full_min:
                 hist = self._slot_get()
                 self._build_hist(self.slots[hist], start, end)
             self._node_split(start, end, w_node, impurity, &n_const, hist, &split)
