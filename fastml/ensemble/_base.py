@@ -277,11 +277,16 @@ class _TreeData:
             if splitter == "best":
                 self.order = np.argsort(self.X.T, axis=1, kind="stable").astype(np.int32)
 
-    def fit(self, tree, y, sample_weight):
-        """Grow ``tree`` (its ``splitter`` is set here) on the shared data."""
-        tree.set_params(splitter=self.splitter)
+    def fit(self, tree, y, sample_weight, classes=None):
+        """Grow ``tree`` (its ``splitter`` is set here) on the shared data.
+
+        ``classes``: per output, the classes when ``y`` already holds their
+        indices (a classifier ensemble encodes y once, not once per tree).
+        """
+        tree.splitter = self.splitter  # a valid option: no need for set_params
         return tree._fit(self.X, y, sample_weight=sample_weight, check_input=False,
-                         binned=self.binned, order=self.order, n_threads=self.n_threads)
+                         binned=self.binned, order=self.order, n_threads=self.n_threads,
+                         classes=classes)
 
     def apply(self, tree):
         return _apply(tree, self.X, 1 if self.n_threads is None else self.n_threads)
