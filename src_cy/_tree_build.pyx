@@ -14,9 +14,13 @@
 #     The features a node visits are known before any is scanned (the
 #     constant check is O(1) on sorted data), so large nodes scan them in
 #     parallel and reduce in visiting order.
-#   * "hist": X is pre-binned (uint8); a node's per-feature histograms of
-#     class weights / target sums are scanned instead of samples, and the
-#     larger child's histogram is the parent's minus the smaller child's.
+#   * "hist": X is pre-binned (uint8, feature-major); a node's per-feature
+#     histograms of class weights / target sums are scanned instead of
+#     sorted samples. When most features are drawn at every node, large
+#     nodes keep all features' histograms and the larger child's is the
+#     parent's minus the smaller child's; otherwise (and in small nodes) a
+#     node fills histograms for just the features it draws, over the range
+#     of codes present, so a node costs O(n_node) per drawn feature.
 cimport cython
 from cython.parallel cimport prange
 from libc.float cimport DBL_EPSILON
@@ -51,18 +55,15 @@ cdef enum:
     # OpenMP region costs more than it saves there.
     PARALLEL_MIN_SAMPLES = 8192
     PACKED_MAX_ENTRIES = 1 << 25  # n_samples * n_features
-    # "hist": smaller nodes sort their codes instead of filling histograms
-    # (clearing, subtracting and scanning n_features * 255 bins would cost more)
-    HIST_MIN_SAMPLES = 256
+    # "hist": smaller nodes fill local histograms of their drawn features
+    # (clearing, subtracting and scanning n_features * 255 bins would cost
+    # more; measured on make_classification(50000, 20), docs/tree.md)
+    HIST_MIN_SAMPLES = 1024
 
 CRITERIA = {"gini": GINI, "entropy": ENTROPY, "log_loss": ENTROPY,
             "squared_error": SQUARED_ERROR, "friedman_mse": SQUARED_ERROR,
             "absolute_error": ABSOLUTE_ERROR}
 SPLITTERS = {"best": BEST, "random": RANDOM, "hist": HIST}
-cdef intp_t _FULL_MIN = -1
-def _set_full_min(intp_t v):
-    global _FULL_MIN
-    _FULL_MIN = v
 
 
 cdef struct SplitRecord:
@@ -317,7 +318,6 @@ cdef class TreeBuilder:
         float64_t* gw
         float64_t* gy
         float64_t* lh  # local histograms: one row per visited feature
-        uint8_t* lcodes  # a node's codes of one feature
         const float64_t** vrow  # visit j's histogram row, its first / last bin
         intp_t* vlo
         intp_t* vhi
@@ -368,7 +368,6 @@ cdef class TreeBuilder:
         self.n_slots = 0
         self.gw = NULL
         self.lh = NULL
-        self.lcodes = NULL
         self.vrow = NULL
         self.vlo = NULL
         self.vhi = NULL
@@ -417,7 +416,6 @@ cdef class TreeBuilder:
         free(self.medians)
         free(self.gw)
         free(self.lh)
-        free(self.lcodes)
         free(self.vrow)
         free(self.vlo)
         free(self.vhi)
@@ -545,12 +543,15 @@ cdef class TreeBuilder:
             self.hist_size = d * self.max_bins * self.S
             self.gw = <float64_t*> malloc(max(self.n_samples, 1) * sizeof(float64_t))
             self.gy = <float64_t*> malloc(max(self.n_samples, 1) * self.n_outputs * sizeof(float64_t))
-            self.lcodes = <uint8_t*> malloc(max(self.n_samples, 1))
-            self.lh = <float64_t*> malloc(self.hist_size * sizeof(float64_t))
+            self.lh = <float64_t*> calloc(self.hist_size, sizeof(float64_t))
             self.vrow = <const float64_t**> malloc(d * sizeof(float64_t*))
             self.vlo = <intp_t*> malloc(d * sizeof(intp_t))
             self.vhi = <intp_t*> malloc(d * sizeof(intp_t))
-            self.full_min = _FULL_MIN if _FULL_MIN >= 0 else HIST_MIN_SAMPLES
+            # Full histograms cost n_features bins per sample of the smaller
+            # child (the larger is a subtraction); local ones cost the drawn
+            # features per sample of the node: the cheaper when few are drawn.
+            self.full_min = (HIST_MIN_SAMPLES if 2 * max_features > d
+                             else self.n_samples + 1)
         self.node_count = 0
         self.capacity = 0
         self.max_depth_seen = -1
@@ -633,7 +634,16 @@ cdef class TreeBuilder:
                                  float64_t wl, float64_t wr) noexcept nogil:
         """sklearn's proxy_impurity_improvement; sr is scratch for the right sums."""
         cdef intp_t k, j, M = self.max_n_classes
-        cdef float64_t pl = 0.0, pr = 0.0, r
+        cdef float64_t pl = 0.0, pr = 0.0, r, c
+        if self.crit == GINI and self.n_outputs == 1:
+            # the general formula's float operations, in its order, inlined
+            # (the hot path of classification forests)
+            for j in range(M):
+                c = sl[j]
+                pl += c * c
+                r = self.total[j] - c
+                pr += r * r
+            return -wr * (1.0 - pr / (wr * wr)) - wl * (1.0 - pl / (wl * wl))
         if self.is_clf:
             for k in range(self.n_outputs):
                 for j in range(self.n_classes[k]):
@@ -673,11 +683,14 @@ cdef class TreeBuilder:
         cdef const int32_t* smp = self._node_samples()
         cdef intp_t p, i
         cdef float64_t wn = 0.0, wi
+        cdef bint gather = self.splitter == HIST  # in the same pass
         memset(self.total, 0, self.n_stat * sizeof(float64_t))
         self.sq_total = 0.0
         for p in range(start, end):
             i = smp[p]
             wi = self.w[i]
+            if gather:
+                self._gather_one(p - start, i)
             self._add_sample(self.total, i, wi)
             self.sq_total += self._sq(i, wi)
             wn += wi
@@ -1189,15 +1202,18 @@ cdef class TreeBuilder:
 
     cdef void _gather(self, intp_t start, intp_t end) noexcept nogil:
         # The node's weights and targets, contiguously, for all features.
-        cdef intp_t p, i, k, n = end - start
-        for p in range(n):
-            i = self.samples[start + p]
-            self.gw[p] = self.w[i]
-            for k in range(self.n_outputs):
-                if self.is_clf:
-                    self.gy[p * self.n_outputs + k] = self.yc[i * self.n_outputs + k]
-                else:
-                    self.gy[p * self.n_outputs + k] = self.yr[i * self.n_outputs + k]
+        cdef intp_t p
+        for p in range(end - start):
+            self._gather_one(p, self.samples[start + p])
+
+    cdef inline void _gather_one(self, intp_t p, intp_t i) noexcept nogil:
+        cdef intp_t k, no = self.n_outputs
+        self.gw[p] = self.w[i]
+        for k in range(no):
+            if self.is_clf:
+                self.gy[p * no + k] = self.yc[i * no + k]
+            else:
+                self.gy[p * no + k] = self.yr[i * no + k]
 
     cdef inline void _hist_add(self, float64_t* Hf, intp_t code, intp_t p) noexcept nogil:
         """Add the node's p-th gathered sample to bin `code` of histogram row Hf."""
@@ -1228,9 +1244,11 @@ cdef class TreeBuilder:
         """Point visit j at feature f's histogram in the node; True if f is constant.
 
         A node with the full histogram H reads f's row there. Otherwise f's
-        histogram is filled from the node's codes into local row j, over just
-        the range of codes present (small nodes span few bins), so a node
-        costs O(n_node) per drawn feature however many features X has.
+        histogram is filled from the node's codes (and the weights / targets
+        _node_reset gathered) into local row j, so a node costs O(n_node) per
+        drawn feature however many features X has. Local rows are all zero
+        between uses: only the range of codes present is cleared after a scan
+        (small nodes span few bins).
         """
         cdef intp_t b, p, S = self.S, n = self.cur_end - self.cur_start, lo = -1, hi = -1
         cdef const float64_t* Hf
@@ -1247,19 +1265,17 @@ cdef class TreeBuilder:
                     hi = b
             self.vrow[j] = Hf
         else:
+            h = self.lh + j * self.max_bins * S
             cmin = cmax = xb[smp[0]]
             for p in range(n):
                 c = xb[smp[p]]
-                self.lcodes[p] = c
+                self._hist_add(h, c, p)
                 cmin = c if c < cmin else cmin
                 cmax = c if c > cmax else cmax
             lo, hi = cmin, cmax
-            if lo < hi:
-                h = self.lh + j * self.max_bins * S
-                memset(h + lo * S, 0, (hi - lo + 1) * S * sizeof(float64_t))
-                for p in range(n):
-                    self._hist_add(h, self.lcodes[p], p)
-                self.vrow[j] = h
+            if lo == hi:
+                memset(h + lo * S, 0, S * sizeof(float64_t))
+            self.vrow[j] = h
         self.vlo[j] = lo
         self.vhi[j] = hi
         return lo == hi
@@ -1307,6 +1323,9 @@ cdef class TreeBuilder:
                     rec.threshold = self.bin_thr[f * self.max_bins + b]
         if pending:
             rec.threshold = vals[rec.bin] / 2.0 + vals[self.vhi[j]] / 2.0
+        if Hf == self.lh + j * self.max_bins * S:  # a local row: zero it again
+            memset(<float64_t*> Hf + self.vlo[j] * S, 0,
+                   (self.vhi[j] - self.vlo[j] + 1) * S * sizeof(float64_t))
 
     cdef intp_t _partition_bins(self, intp_t f, intp_t start, intp_t end,
                                 intp_t bin) noexcept nogil:
@@ -1328,8 +1347,6 @@ cdef class TreeBuilder:
                           intp_t* n_constant, SplitRecord* best) noexcept nogil:
         self.cur_start = start
         self.cur_end = end
-        if H == NULL:  # local histograms read the node's weights and targets
-            self._gather(start, end)
         cdef intp_t nv = self._draw_features(start, end, n_constant, H), j
         if nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
             for j in prange(nv, num_threads=self.n_threads, schedule="dynamic"):
