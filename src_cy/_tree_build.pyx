@@ -35,6 +35,10 @@ from fastml._cy._tree_common cimport (
     TREE_LEAF, TREE_UNDEFINED, float32_t, float64_t, intp_t, rand_int, rand_uniform,
 )
 
+cdef extern from *:
+    int __builtin_ctzll(unsigned long long) nogil
+    int __builtin_popcountll(unsigned long long) nogil
+
 cdef float32_t FEATURE_THRESHOLD = 1e-7
 cdef float64_t EPSILON = DBL_EPSILON
 cdef float64_t LN2 = ln(2.0)
@@ -318,9 +322,8 @@ cdef class TreeBuilder:
         float64_t* gw
         float64_t* gy
         float64_t* lh  # local histograms: one row per visited feature
-        const float64_t** vrow  # visit j's histogram row, its first / last bin
-        intp_t* vlo
-        intp_t* vhi
+        const float64_t** vrow  # visit j's histogram row and bitmap of bins present
+        uint64_t* vbits
         intp_t full_min  # nodes from this size on keep every feature's histogram
         intp_t cur_start, cur_end
         # output nodes
@@ -369,8 +372,7 @@ cdef class TreeBuilder:
         self.gw = NULL
         self.lh = NULL
         self.vrow = NULL
-        self.vlo = NULL
-        self.vhi = NULL
+        self.vbits = NULL
         self.gy = NULL
         self.left = NULL
         self.right = NULL
@@ -417,8 +419,7 @@ cdef class TreeBuilder:
         free(self.gw)
         free(self.lh)
         free(self.vrow)
-        free(self.vlo)
-        free(self.vhi)
+        free(self.vbits)
         free(self.gy)
         free(self.left)
         free(self.right)
@@ -546,8 +547,7 @@ cdef class TreeBuilder:
             self.lh = <float64_t*> calloc(self.hist_size, sizeof(float64_t))
             self.tmp_idx = <int32_t*> malloc(max(self.n_samples, 1) * sizeof(int32_t))
             self.vrow = <const float64_t**> malloc(d * sizeof(float64_t*))
-            self.vlo = <intp_t*> malloc(d * sizeof(intp_t))
-            self.vhi = <intp_t*> malloc(d * sizeof(intp_t))
+            self.vbits = <uint64_t*> malloc(4 * d * sizeof(uint64_t))
             # Full histograms cost n_features bins per sample of the smaller
             # child (the larger is a subtraction); local ones cost the drawn
             # features per sample of the node: the cheaper when few are drawn.
@@ -1247,43 +1247,55 @@ cdef class TreeBuilder:
         A node with the full histogram H reads f's row there. Otherwise f's
         histogram is filled from the node's codes (and the weights / targets
         _node_reset gathered) into local row j, so a node costs O(n_node) per
-        drawn feature however many features X has. Local rows are all zero
-        between uses: only the range of codes present is cleared after a scan
-        (small nodes span few bins).
+        drawn feature however many features X has. A bitmap of the bins
+        present lets the scan and the clean-up touch only those (small nodes
+        fill few of the 255 bins); local rows are all zero between uses.
         """
-        cdef intp_t b, p, S = self.S, n = self.cur_end - self.cur_start, lo = -1, hi = -1
+        cdef intp_t b, p, S = self.S, n = self.cur_end - self.cur_start
+        cdef uint64_t* bits = self.vbits + 4 * j
         cdef const float64_t* Hf
         cdef float64_t* h
         cdef const uint8_t* xb = self.Xbt + f * self.n_total
         cdef const int32_t* smp = self.samples + self.cur_start
-        cdef uint8_t c, cmin, cmax
+        cdef uint8_t c
+        bits[0] = bits[1] = bits[2] = bits[3] = 0
         if H != NULL:
             Hf = H + f * self.max_bins * S
             for b in range(self.n_bins[f]):
                 if Hf[b * S] > 0.0:
-                    if lo < 0:
-                        lo = b
-                    hi = b
+                    bits[b >> 6] |= (<uint64_t> 1) << (b & 63)
             self.vrow[j] = Hf
         else:
             h = self.lh + j * self.max_bins * S
-            cmin = cmax = xb[smp[0]]
             for p in range(n):
                 c = xb[smp[p]]
                 self._hist_add(h, c, p)
-                cmin = c if c < cmin else cmin
-                cmax = c if c > cmax else cmax
-            lo, hi = cmin, cmax
-            if lo == hi:
-                memset(h + lo * S, 0, S * sizeof(float64_t))
+                bits[c >> 6] |= (<uint64_t> 1) << (c & 63)
             self.vrow[j] = h
-        self.vlo[j] = lo
-        self.vhi[j] = hi
-        return lo == hi
+        if (__builtin_popcountll(bits[0]) + __builtin_popcountll(bits[1])
+                + __builtin_popcountll(bits[2]) + __builtin_popcountll(bits[3])) > 1:
+            return False
+        if H == NULL:
+            self._clear_local(j)
+        return True
+
+    cdef void _clear_local(self, intp_t j) noexcept nogil:
+        """Zero the bins present in local row j (a full histogram's row is kept)."""
+        cdef intp_t w, b, S = self.S
+        cdef uint64_t m
+        cdef float64_t* h = self.lh + j * self.max_bins * S
+        if self.vrow[j] != h:
+            return
+        for w in range(4):
+            m = self.vbits[4 * j + w]
+            while m:
+                b = 64 * w + __builtin_ctzll(m)
+                m &= m - 1
+                memset(h + b * S, 0, S * sizeof(float64_t))
 
     cdef void _scan_hist(self, intp_t j, intp_t start, intp_t end,
                          float64_t w_node) noexcept nogil:
-        cdef intp_t f = self.visit[j], b, k, S = self.S, n_node = end - start
+        cdef intp_t f = self.visit[j], b, k, w, S = self.S, n_node = end - start
         cdef const float64_t* Hf = self.vrow[j]
         cdef const float32_t* vals = self.bin_vals + f * self.max_bins
         # one bin per distinct value: split at the exact splitter's midpoint
@@ -1294,39 +1306,40 @@ cdef class TreeBuilder:
         cdef float64_t wl = 0.0, wr, proxy, nl = 0.0
         cdef SplitRecord* rec = &self.frecs[j]
         cdef intp_t n_left
+        cdef uint64_t m
         memset(sl, 0, self.n_stat * sizeof(float64_t))
         rec.feature = f
         rec.pos = end
         rec.proxy = -INFINITY
-        for b in range(self.vlo[j], self.vhi[j]):
-            if Hf[b * S] == 0.0:
-                continue
-            if pending:
-                rec.threshold = vals[rec.bin] / 2.0 + vals[b] / 2.0
-                pending = False
-            nl += Hf[b * S]
-            wl += Hf[b * S + 1]
-            for k in range(self.n_stat):
-                sl[k] += Hf[b * S + 2 + k]
-            n_left = <intp_t> nl
-            if n_left < self.min_samples_leaf or n_node - n_left < self.min_samples_leaf:
-                continue
-            wr = w_node - wl
-            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
-                continue
-            proxy = self._proxy(sl, sr, wl, wr)
-            if proxy > rec.proxy:
-                rec.proxy = proxy
-                rec.pos = start + n_left
-                rec.bin = b
-                pending = midpoints
-                if not midpoints:
-                    rec.threshold = self.bin_thr[f * self.max_bins + b]
-        if pending:
-            rec.threshold = vals[rec.bin] / 2.0 + vals[self.vhi[j]] / 2.0
-        if Hf == self.lh + j * self.max_bins * S:  # a local row: zero it again
-            memset(<float64_t*> Hf + self.vlo[j] * S, 0,
-                   (self.vhi[j] - self.vlo[j] + 1) * S * sizeof(float64_t))
+        for w in range(4):  # the bins present, in order
+            m = self.vbits[4 * j + w]
+            while m:
+                b = 64 * w + __builtin_ctzll(m)
+                m &= m - 1
+                if pending:
+                    rec.threshold = vals[rec.bin] / 2.0 + vals[b] / 2.0
+                    pending = False
+                nl += Hf[b * S]
+                n_left = <intp_t> nl
+                if n_left >= n_node:  # the last bin: no split after it
+                    break
+                wl += Hf[b * S + 1]
+                for k in range(self.n_stat):
+                    sl[k] += Hf[b * S + 2 + k]
+                if n_left < self.min_samples_leaf or n_node - n_left < self.min_samples_leaf:
+                    continue
+                wr = w_node - wl
+                if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
+                    continue
+                proxy = self._proxy(sl, sr, wl, wr)
+                if proxy > rec.proxy:
+                    rec.proxy = proxy
+                    rec.pos = start + n_left
+                    rec.bin = b
+                    pending = midpoints
+                    if not midpoints:
+                        rec.threshold = self.bin_thr[f * self.max_bins + b]
+        self._clear_local(j)
 
     cdef intp_t _partition_bins(self, intp_t f, intp_t start, intp_t end,
                                 intp_t bin) noexcept nogil:
