@@ -324,6 +324,7 @@ cdef class TreeBuilder:
         float64_t* lh  # local histograms: one row per visited feature
         const float64_t** vrow  # visit j's histogram row and bitmap of bins present
         uint64_t* vbits
+        float64_t* vthr  # "random": visit j's threshold
         intp_t full_min  # nodes from this size on keep every feature's histogram
         intp_t cur_start, cur_end
         # output nodes
@@ -373,6 +374,7 @@ cdef class TreeBuilder:
         self.lh = NULL
         self.vrow = NULL
         self.vbits = NULL
+        self.vthr = NULL
         self.gy = NULL
         self.left = NULL
         self.right = NULL
@@ -420,6 +422,7 @@ cdef class TreeBuilder:
         free(self.lh)
         free(self.vrow)
         free(self.vbits)
+        free(self.vthr)
         free(self.gy)
         free(self.left)
         free(self.right)
@@ -521,6 +524,7 @@ cdef class TreeBuilder:
         self.features = <intp_t*> malloc(d * sizeof(intp_t))
         self.constant_features = <intp_t*> malloc(d * sizeof(intp_t))
         self.visit = <intp_t*> malloc(d * sizeof(intp_t))
+        self.vthr = <float64_t*> malloc(d * sizeof(float64_t))
         self.frecs = <SplitRecord*> malloc(d * sizeof(SplitRecord))
         self.scratch = <float64_t*> malloc(d * 2 * self.n_stat * sizeof(float64_t))
         self.total = <float64_t*> malloc(self.n_stat * sizeof(float64_t))
@@ -885,8 +889,9 @@ cdef class TreeBuilder:
                                const float64_t* hist) noexcept nogil:
         """sklearn's Fisher-Yates feature draw; the non-constant ones go to self.visit.
 
-        Needs an O(1)-ish constant check, so it serves "best" (presorted) and
-        "hist" (histograms). Returns how many features to scan.
+        The constant check is O(1) on presorted data ("best"), reads the
+        histograms ("hist"), or scans the node's range and draws the threshold
+        ("random"). Returns how many features to scan.
         """
         cdef intp_t* features = self.features
         cdef intp_t f_i = self.n_features, f_j, f, tmp, nv = 0
@@ -911,6 +916,8 @@ cdef class TreeBuilder:
             if self.splitter == BEST:
                 constant = (self.svals[f * self.n_samples + end - 1]
                             <= self.svals[f * self.n_samples + start] + FEATURE_THRESHOLD)
+            elif self.splitter == RANDOM:
+                constant = self._random_visit(f, nv, start, end)
             else:
                 constant = self._hist_visit(hist, f, nv)
             if constant:
@@ -1097,54 +1104,38 @@ cdef class TreeBuilder:
                 self.samples[pe] = tmp
         return pe
 
+    cdef bint _random_visit(self, intp_t f, intp_t j, intp_t start, intp_t end) noexcept nogil:
+        """sklearn's random splitter at a drawn feature: constant if its range in
+        the node is within FEATURE_THRESHOLD, else draw visit j's threshold
+        (right away, so the RNG stream is sklearn's)."""
+        cdef intp_t p
+        cdef const float32_t* xf = self.Xt + f * self.n_total
+        cdef float32_t vmin = xf[self.samples[start]], vmax = vmin, x
+        cdef float64_t thr
+        for p in range(start + 1, end):
+            x = xf[self.samples[p]]
+            if x < vmin:
+                vmin = x
+            elif x > vmax:
+                vmax = x
+        if vmax <= vmin + FEATURE_THRESHOLD:
+            return True
+        thr = rand_uniform(vmin, vmax, &self.rand_state)
+        self.vthr[j] = vmin if thr == vmax else thr
+        return False
+
     cdef void _split_random(self, intp_t start, intp_t end, float64_t w_node,
                             float64_t impurity, intp_t* n_constant,
                             SplitRecord* best) noexcept nogil:
-        cdef intp_t* features = self.features
-        cdef intp_t f_i = self.n_features, f_j, f, tmp, p, i, pos
-        cdef intp_t n_visited = 0, n_found = 0, n_drawn = 0
-        cdef intp_t n_known = n_constant[0]
-        cdef intp_t n_total_constants = n_known, current = -1
-        cdef float32_t vmin, vmax, x
-        cdef const float32_t* xf
-        cdef float64_t thr, wl, wr, wi, proxy
+        cdef intp_t nv = self._draw_features(start, end, n_constant, NULL), j, f, p, pos
+        cdef float64_t thr, wl, wr, proxy
         cdef float64_t* sl = self.scratch
         cdef float64_t* sr = self.scratch + self.n_stat
-        while (f_i > n_total_constants and
-               (n_visited < self.max_features or
-                n_visited <= n_found + n_drawn)):
-            n_visited += 1
-            f_j = rand_int(n_drawn, f_i - n_found, &self.rand_state)
-            if f_j < n_known:
-                tmp = features[n_drawn]
-                features[n_drawn] = features[f_j]
-                features[f_j] = tmp
-                n_drawn += 1
-                continue
-            f_j += n_found
-            f = features[f_j]
-            current = f
-            xf = self.Xt + f * self.n_total
-            vmin = xf[self.samples[start]]
-            vmax = vmin
-            for p in range(start + 1, end):
-                x = xf[self.samples[p]]
-                if x < vmin:
-                    vmin = x
-                elif x > vmax:
-                    vmax = x
-            if vmax <= vmin + FEATURE_THRESHOLD:
-                features[f_j] = features[n_total_constants]
-                features[n_total_constants] = f
-                n_found += 1
-                n_total_constants += 1
-                continue
-            f_i -= 1
-            features[f_j] = features[f_i]
-            features[f_i] = f
-            thr = rand_uniform(vmin, vmax, &self.rand_state)
-            if thr == vmax:
-                thr = vmin
+        # Each visited feature partitions the node in turn, as in sklearn, so
+        # the samples' order (and the sums' rounding) is sklearn's.
+        for j in range(nv):
+            f = self.visit[j]
+            thr = self.vthr[j]
             pos = self._partition_threshold(f, start, end, thr)
             if pos - start < self.min_samples_leaf or end - pos < self.min_samples_leaf:
                 continue
@@ -1166,10 +1157,10 @@ cdef class TreeBuilder:
                 best.pos = pos
                 best.threshold = thr
         if best.pos < end:
-            if current != best.feature:
+            # sklearn re-partitions unless the last feature drawn is the best
+            if self.last_sorted != best.feature:
                 self._partition_threshold(best.feature, start, end, best.threshold)
             self._children(self.samples, start, end, w_node, impurity, best)
-        self._end_draws(n_known, n_found, n_total_constants, n_constant)
 
     # ----------------------------------------------------------------- "hist"
     cdef intp_t _slot_get(self) noexcept nogil:

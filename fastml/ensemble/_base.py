@@ -31,7 +31,9 @@ from fastml.utils._sklearn import (
     _openmp_effective_n_threads,
     _print_elapsed_time,
     _routing_enabled,
+    check_is_fitted,
     check_random_state,
+    validate_data,
 )
 
 MAX_INT = np.iinfo(np.int32).max
@@ -246,6 +248,26 @@ def _tree_threads(n_samples):
     if n_samples < _PARALLEL_TREE_MIN_SAMPLES:
         return 1
     return _openmp_effective_n_threads()
+
+
+class _TreeEnsembleMixin:
+    """What forests and gradient boosting share: float32 X for the compiled
+    traversal, and impurity-based importances averaged over the trees."""
+
+    def _validate_X_predict(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=np.float32, order="C", reset=False)
+
+
+def _mean_importances(trees, n_features, normalize):
+    """Impurity-based importances: the mean over the non-trivial ``trees`` of
+    each tree's (``normalize``d or raw) importances, normalised to sum to 1."""
+    imps = [t.tree_.compute_feature_importances(normalize=normalize) for t in trees
+            if t.tree_.node_count > 1]
+    if not imps:
+        return np.zeros(n_features, dtype=np.float64)
+    mean = np.mean(imps, axis=0, dtype=np.float64)
+    return mean / np.sum(mean)
 
 
 def _apply(tree, X, n_threads):

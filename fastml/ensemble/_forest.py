@@ -33,9 +33,11 @@ from fastml.ensemble._base import (
     _apply,
     _default_tree,
     _get_n_samples_bootstrap,
+    _mean_importances,
     _partition_estimators,
     _tree_threads,
     _TreeData,
+    _TreeEnsembleMixin,
 )
 from fastml.utils._sklearn import (
     Interval,
@@ -106,7 +108,7 @@ def _accumulate(tree, X, out, lock):
         out += v
 
 
-class BaseForest(MultiOutputMixin, BaseEnsemble, metaclass=ABCMeta):
+class BaseForest(MultiOutputMixin, _TreeEnsembleMixin, BaseEnsemble, metaclass=ABCMeta):
     """Base class for forests of trees."""
 
     _parameter_constraints: dict = {
@@ -326,20 +328,11 @@ class BaseForest(MultiOutputMixin, BaseEnsemble, metaclass=ABCMeta):
     def _validate_y_class_weight(self, y, sample_weight):
         return y, None
 
-    def _validate_X_predict(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float32, order="C", reset=False)
-
     @property
     def feature_importances_(self):
         """Impurity-based feature importances (mean over the non-trivial trees, normalised)."""
         check_is_fitted(self)
-        importances = [t.tree_.compute_feature_importances() for t in self.estimators_
-                       if t.tree_.node_count > 1]
-        if not importances:
-            return np.zeros(self.n_features_in_, dtype=np.float64)
-        mean = np.mean(importances, axis=0, dtype=np.float64)
-        return mean / np.sum(mean)
+        return _mean_importances(self.estimators_, self.n_features_in_, normalize=True)
 
     def _get_estimators_indices(self):
         for tree in self.estimators_:
