@@ -1627,39 +1627,24 @@ cdef class TreeBuilder:
                 self._build_best_first()
         cdef intp_t m = self.node_count
         return dict(
-            children_left=_copy_intp(self.left, m),
-            children_right=_copy_intp(self.right, m),
-            feature=_copy_intp(self.feature, m),
-            threshold=_copy_f64(self.threshold, m).ravel(),
-            impurity=_copy_f64(self.impurity, m).ravel(),
-            n_node_samples=_copy_intp(self.n_node_samples, m),
-            weighted_n_node_samples=_copy_f64(self.weighted_n_node_samples, m).ravel(),
-            missing_go_to_left=_copy_u8(self.missing_go_to_left, m),
-            value=_copy_f64(self.value, m * self.value_stride).reshape(
+            children_left=_copy(self.left, m, np.intp),
+            children_right=_copy(self.right, m, np.intp),
+            feature=_copy(self.feature, m, np.intp),
+            threshold=_copy(self.threshold, m, np.float64),
+            impurity=_copy(self.impurity, m, np.float64),
+            n_node_samples=_copy(self.n_node_samples, m, np.intp),
+            weighted_n_node_samples=_copy(self.weighted_n_node_samples, m, np.float64),
+            missing_go_to_left=_copy(self.missing_go_to_left, m, np.uint8),
+            value=_copy(self.value, m * self.value_stride, np.float64).reshape(
                 m, self.n_outputs, self.max_n_classes),
             max_depth=self.max_depth_seen,
         )
 
 
-cdef object _copy_intp(const intp_t* src, intp_t m):
-    out = np.empty(m, dtype=np.intp)
-    cdef intp_t[::1] o = out
+cdef object _copy(const void* src, intp_t m, object dtype):
+    """A new 1-D array of m items of dtype, copied from src."""
+    out = np.empty(m, dtype=dtype)
+    cdef uint8_t[::1] o = out.view(np.uint8)
     if m > 0:
-        memcpy(&o[0], src, m * sizeof(intp_t))
-    return out
-
-
-cdef object _copy_f64(const float64_t* src, intp_t m):
-    out = np.empty(m, dtype=np.float64)
-    cdef float64_t[::1] o = out
-    if m > 0:
-        memcpy(&o[0], src, m * sizeof(float64_t))
-    return out
-
-
-cdef object _copy_u8(const uint8_t* src, intp_t m):
-    out = np.empty(m, dtype=np.uint8)
-    cdef uint8_t[::1] o = out
-    if m > 0:
-        memcpy(&o[0], src, m)
+        memcpy(&o[0], src, o.shape[0])
     return out
