@@ -31,6 +31,7 @@ from fastml.ensemble._base import (
     BaseEnsemble,
     _default_tree,
     _get_n_samples_bootstrap,
+    _n_new_estimators,
     _partition_estimators,
 )
 from fastml.utils._sklearn import (
@@ -273,14 +274,8 @@ class BaseBagging(BaseEnsemble, metaclass=ABCMeta):
             self.estimators_ = []
             self.estimators_features_ = []
 
-        n_more = self.n_estimators - len(self.estimators_)
-        if n_more < 0:
-            raise ValueError(
-                f"n_estimators={self.n_estimators} must be larger or equal to "
-                f"len(estimators_)={len(self.estimators_)} when warm_start==True"
-            )
+        n_more = _n_new_estimators(self)
         if n_more == 0:
-            warn("Warm-start fitting without increasing n_estimators does not fit new trees.")
             return self
 
         n_jobs, n_per_job, starts = _partition_estimators(n_more, self.n_jobs)

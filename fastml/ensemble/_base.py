@@ -138,8 +138,10 @@ class _BaseHeterogeneousEnsemble(MetaEstimatorMixin, _BaseComposition, metaclass
     def __init__(self, estimators):
         self.estimators = estimators
 
-    def _validate_estimators(self):
-        if len(self.estimators) == 0 or not all(
+    def _validate_estimators(self, lenient=False):
+        """(names, estimators), checked; ``lenient`` (stacking, as sklearn's)
+        only asks for a non-empty list and accepts estimators of any kind."""
+        if len(self.estimators) == 0 or not lenient and not all(
             isinstance(item, (tuple, list)) and isinstance(item[0], str)
             for item in self.estimators
         ):
@@ -153,6 +155,8 @@ class _BaseHeterogeneousEnsemble(MetaEstimatorMixin, _BaseComposition, metaclass
             raise ValueError(
                 "All estimators are dropped. At least one is required to be an estimator."
             )
+        if lenient:
+            return names, estimators
         is_type = is_classifier if is_classifier(self) else is_regressor
         for est in estimators:
             if est != "drop" and not is_type(est):
@@ -180,6 +184,20 @@ class _BaseHeterogeneousEnsemble(MetaEstimatorMixin, _BaseComposition, metaclass
         except Exception:  # malformed `estimators`: fit will say what is wrong
             pass
         return tags
+
+
+def _n_new_estimators(ensemble):
+    """How many estimators a (warm-started) fit adds to ``ensemble.estimators_``;
+    scikit-learn's error when that is negative, its warning when zero."""
+    n_more = ensemble.n_estimators - len(ensemble.estimators_)
+    if n_more < 0:
+        raise ValueError(
+            f"n_estimators={ensemble.n_estimators} must be larger or equal to "
+            f"len(estimators_)={len(ensemble.estimators_)} when warm_start==True"
+        )
+    if n_more == 0:
+        warn("Warm-start fitting without increasing n_estimators does not fit new trees.")
+    return n_more
 
 
 def _get_n_samples_bootstrap(n_samples, max_samples, sample_weight):

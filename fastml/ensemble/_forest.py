@@ -34,6 +34,7 @@ from fastml.ensemble._base import (
     _default_tree,
     _get_n_samples_bootstrap,
     _mean_importances,
+    _n_new_estimators,
     _partition_estimators,
     _tree_threads,
     _TreeData,
@@ -250,15 +251,8 @@ class BaseForest(MultiOutputMixin, _TreeEnsembleMixin, BaseEnsemble, metaclass=A
         random_state = check_random_state(self.random_state)
         if not self.warm_start or not hasattr(self, "estimators_"):
             self.estimators_ = []
-        n_more = self.n_estimators - len(self.estimators_)
-        if n_more < 0:
-            raise ValueError(
-                f"n_estimators={self.n_estimators} must be larger or equal to "
-                f"len(estimators_)={len(self.estimators_)} when warm_start==True"
-            )
-        if n_more == 0:
-            warn("Warm-start fitting without increasing n_estimators does not fit new trees.")
-        else:
+        n_more = _n_new_estimators(self)
+        if n_more > 0:
             if self.warm_start and len(self.estimators_) > 0:
                 # skip the seeds already used, so warm starting equals one big fit
                 random_state.randint(MAX_INT, size=len(self.estimators_))
