@@ -321,6 +321,7 @@ cdef class TreeBuilder:
         intp_t n_free
         float64_t* gw
         float64_t* gy
+        int32_t* gofs
         float64_t* lh  # local histograms: one row per visited feature
         const float64_t** vrow  # visit j's histogram row and bitmap of bins present
         uint64_t* vbits
@@ -376,6 +377,7 @@ cdef class TreeBuilder:
         self.vbits = NULL
         self.vthr = NULL
         self.gy = NULL
+        self.gofs = NULL
         self.left = NULL
         self.right = NULL
         self.feature = NULL
@@ -424,6 +426,7 @@ cdef class TreeBuilder:
         free(self.vbits)
         free(self.vthr)
         free(self.gy)
+        free(self.gofs)
         free(self.left)
         free(self.right)
         free(self.feature)
@@ -548,6 +551,7 @@ cdef class TreeBuilder:
             self.hist_size = d * self.max_bins * self.S
             self.gw = <float64_t*> malloc(max(self.n_samples, 1) * sizeof(float64_t))
             self.gy = <float64_t*> malloc(max(self.n_samples, 1) * self.n_outputs * sizeof(float64_t))
+            self.gofs = <int32_t*> malloc(max(self.n_samples, 1) * self.n_outputs * sizeof(int32_t))
             self.lh = <float64_t*> calloc(self.hist_size, sizeof(float64_t))
             self.tmp_idx = <int32_t*> malloc(max(self.n_samples, 1) * sizeof(int32_t))
             self.vrow = <const float64_t**> malloc(d * sizeof(float64_t*))
@@ -1202,8 +1206,8 @@ cdef class TreeBuilder:
         cdef intp_t k, no = self.n_outputs
         self.gw[p] = self.w[i]
         for k in range(no):
-            if self.is_clf:
-                self.gy[p * no + k] = self.yc[i * no + k]
+            if self.is_clf:  # the sample's offset in a histogram bin
+                self.gofs[p * no + k] = 2 + k * self.max_n_classes + self.yc[i * no + k]
             else:
                 self.gy[p * no + k] = self.yr[i * no + k]
 
@@ -1216,7 +1220,7 @@ cdef class TreeBuilder:
         h[1] += wi
         if self.is_clf:
             for k in range(no):
-                h[2 + k * self.max_n_classes + <intp_t> self.gy[p * no + k]] += wi
+                h[self.gofs[p * no + k]] += wi
         else:
             for k in range(no):
                 y = self.gy[p * no + k]
