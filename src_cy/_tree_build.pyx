@@ -664,6 +664,14 @@ cdef class TreeBuilder:
             pr += r * r
         return pl / wl + pr / wr
 
+    cdef inline float64_t _candidate_proxy(self, const float64_t* sl, float64_t* sr,
+                                           float64_t wl, float64_t w_node) noexcept nogil:
+        """A candidate's proxy, or -inf when a child weighs < min_weight_leaf."""
+        cdef float64_t wr = w_node - wl
+        if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
+            return -INFINITY
+        return self._proxy(sl, sr, wl, wr)
+
     cdef inline void _add_sample(self, float64_t* s, intp_t i, float64_t wi) noexcept nogil:
         cdef intp_t k
         if self.is_clf:
@@ -961,7 +969,7 @@ cdef class TreeBuilder:
         cdef const float32_t* v = self.svals + f * n
         cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
         cdef float64_t* sr = sl + self.n_stat
-        cdef float64_t wl = 0.0, wr, proxy
+        cdef float64_t wl = 0.0, proxy
         cdef SplitRecord* rec = &self.frecs[j]
         cdef intp_t pos = start
         memset(sl, 0, self.n_stat * sizeof(float64_t))
@@ -979,10 +987,7 @@ cdef class TreeBuilder:
                                     end, &pos, q, w_node)
             else:
                 self._update(sl, &wl, idx, end, &pos, q, w_node)
-            wr = w_node - wl
-            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
-                continue
-            proxy = self._proxy(sl, sr, wl, wr)
+            proxy = self._candidate_proxy(sl, sr, wl, w_node)
             if proxy > rec.proxy:
                 rec.proxy = proxy
                 rec.pos = q
@@ -1298,7 +1303,7 @@ cdef class TreeBuilder:
         cdef bint midpoints = vals[0] == vals[0], pending = False
         cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
         cdef float64_t* sr = sl + self.n_stat
-        cdef float64_t wl = 0.0, wr, proxy, nl = 0.0
+        cdef float64_t wl = 0.0, proxy, nl = 0.0
         cdef SplitRecord* rec = &self.frecs[j]
         cdef intp_t n_left
         cdef uint64_t m
@@ -1323,10 +1328,7 @@ cdef class TreeBuilder:
                     sl[k] += Hf[b * S + 2 + k]
                 if n_left < self.min_samples_leaf or n_node - n_left < self.min_samples_leaf:
                     continue
-                wr = w_node - wl
-                if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
-                    continue
-                proxy = self._proxy(sl, sr, wl, wr)
+                proxy = self._candidate_proxy(sl, sr, wl, w_node)
                 if proxy > rec.proxy:
                     rec.proxy = proxy
                     rec.pos = start + n_left
