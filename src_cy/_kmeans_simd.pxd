@@ -146,6 +146,81 @@ cdef extern from *:
     FM_DEFINE_BLOCK_S(4)
     FM_DEFINE_BLOCK_S(1)
 
+    /* Scores ||c||^2 - 2 x.c (same arithmetic as the blocks above) of the
+       m rows X[idx[r]] against all kpad centers, written to out[r * kpad + j]:
+       the pruned passes recompute only the rows their bounds cannot settle,
+       gathered by index, and need the best and second-best score. */
+    #define FM_DEFINE_SCORES_D(R)                                                 \\
+    FM_AVX2_FMA static inline void fm_scores##R##_d(                              \\
+            const double *X, const int *idx, int d, const double *CT,             \\
+            const double *cn, int kpad, double *out) {                            \\
+        const double *xr[R];                                                      \\
+        for (int r = 0; r < R; r++) xr[r] = X + (size_t)idx[r] * d;               \\
+        for (int jb = 0; jb < kpad; jb += 8) {                                    \\
+            __m256d a0[R], a1[R];                                                 \\
+            for (int r = 0; r < R; r++) {                                         \\
+                a0[r] = _mm256_setzero_pd(); a1[r] = _mm256_setzero_pd(); }       \\
+            const double *c = CT + jb;                                            \\
+            for (int f = 0; f < d; f++, c += kpad) {                              \\
+                __m256d c0 = _mm256_loadu_pd(c), c1 = _mm256_loadu_pd(c + 4);     \\
+                for (int r = 0; r < R; r++) {                                     \\
+                    __m256d xb = _mm256_broadcast_sd(xr[r] + f);                  \\
+                    a0[r] = _mm256_fmadd_pd(xb, c0, a0[r]);                       \\
+                    a1[r] = _mm256_fmadd_pd(xb, c1, a1[r]);                       \\
+                }                                                                 \\
+            }                                                                     \\
+            __m256d n0 = _mm256_loadu_pd(cn + jb), n1 = _mm256_loadu_pd(cn + jb + 4); \\
+            for (int r = 0; r < R; r++) {                                         \\
+                _mm256_storeu_pd(out + (size_t)r * kpad + jb, _mm256_add_pd(n0, a0[r]));     \\
+                _mm256_storeu_pd(out + (size_t)r * kpad + jb + 4, _mm256_add_pd(n1, a1[r])); \\
+            }                                                                     \\
+        }                                                                         \\
+    }
+    #define FM_DEFINE_SCORES_S(R)                                                 \\
+    FM_AVX2_FMA static inline void fm_scores##R##_s(                              \\
+            const float *X, const int *idx, int d, const float *CT,               \\
+            const float *cn, int kpad, float *out) {                              \\
+        const float *xr[R];                                                       \\
+        for (int r = 0; r < R; r++) xr[r] = X + (size_t)idx[r] * d;               \\
+        for (int jb = 0; jb < kpad; jb += 16) {                                   \\
+            __m256 a0[R], a1[R];                                                  \\
+            for (int r = 0; r < R; r++) {                                         \\
+                a0[r] = _mm256_setzero_ps(); a1[r] = _mm256_setzero_ps(); }       \\
+            const float *c = CT + jb;                                             \\
+            for (int f = 0; f < d; f++, c += kpad) {                              \\
+                __m256 c0 = _mm256_loadu_ps(c), c1 = _mm256_loadu_ps(c + 8);      \\
+                for (int r = 0; r < R; r++) {                                     \\
+                    __m256 xb = _mm256_broadcast_ss(xr[r] + f);                   \\
+                    a0[r] = _mm256_fmadd_ps(xb, c0, a0[r]);                       \\
+                    a1[r] = _mm256_fmadd_ps(xb, c1, a1[r]);                       \\
+                }                                                                 \\
+            }                                                                     \\
+            __m256 n0 = _mm256_loadu_ps(cn + jb), n1 = _mm256_loadu_ps(cn + jb + 8); \\
+            for (int r = 0; r < R; r++) {                                         \\
+                _mm256_storeu_ps(out + (size_t)r * kpad + jb, _mm256_add_ps(n0, a0[r]));     \\
+                _mm256_storeu_ps(out + (size_t)r * kpad + jb + 8, _mm256_add_ps(n1, a1[r])); \\
+            }                                                                     \\
+        }                                                                         \\
+    }
+
+    FM_DEFINE_SCORES_D(4)
+    FM_DEFINE_SCORES_D(1)
+    FM_DEFINE_SCORES_S(4)
+    FM_DEFINE_SCORES_S(1)
+
+    FM_AVX2_FMA static void fm_scores_avx2_d(const double *X, const int *idx, int m, int d,
+            const double *CT, const double *cn, int kpad, double *out) {
+        int r = 0;
+        for (; r + 4 <= m; r += 4) fm_scores4_d(X, idx + r, d, CT, cn, kpad, out + (size_t)r * kpad);
+        for (; r < m; r++) fm_scores1_d(X, idx + r, d, CT, cn, kpad, out + (size_t)r * kpad);
+    }
+    FM_AVX2_FMA static void fm_scores_avx2_s(const float *X, const int *idx, int m, int d,
+            const float *CT, const float *cn, int kpad, float *out) {
+        int r = 0;
+        for (; r + 4 <= m; r += 4) fm_scores4_s(X, idx + r, d, CT, cn, kpad, out + (size_t)r * kpad);
+        for (; r < m; r++) fm_scores1_s(X, idx + r, d, CT, cn, kpad, out + (size_t)r * kpad);
+    }
+
     FM_AVX2_FMA static void fm_assign_avx2_d(const double *X, int n, int d,
             const double *CT, const double *cn, int kpad, int *labels) {
         int i = 0;
@@ -163,6 +238,10 @@ cdef extern from *:
                                  const double *cn, int kpad, int *labels) {}
     static void fm_assign_avx2_s(const float *X, int n, int d, const float *CT,
                                  const float *cn, int kpad, int *labels) {}
+    static void fm_scores_avx2_d(const double *X, const int *idx, int m, int d,
+            const double *CT, const double *cn, int kpad, double *out) {}
+    static void fm_scores_avx2_s(const float *X, const int *idx, int m, int d,
+            const float *CT, const float *cn, int kpad, float *out) {}
     #endif
     """
     int fm_cpu_has_avx2_fma() noexcept nogil
@@ -170,3 +249,7 @@ cdef extern from *:
                           const double *cn, int kpad, int *labels) noexcept nogil
     void fm_assign_avx2_s(const float *X, int n, int d, const float *CT,
                           const float *cn, int kpad, int *labels) noexcept nogil
+    void fm_scores_avx2_d(const double *X, const int *idx, int m, int d, const double *CT,
+                          const double *cn, int kpad, double *out) noexcept nogil
+    void fm_scores_avx2_s(const float *X, const int *idx, int m, int d, const float *CT,
+                          const float *cn, int kpad, float *out) noexcept nogil
