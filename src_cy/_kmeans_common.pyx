@@ -456,13 +456,11 @@ cdef void _apply_moves(
 
 
 def _half_distances(const floating[:, ::1] centers,  # IN
-                    double[:, ::1] half_dist,        # OUT (k, k)
                     double[::1] half_min):           # OUT (k,)
-    """Half distances between centers and to each center's closest other (float64)."""
+    """Half the distance of each center to its closest other center (float64)."""
     cdef int k = centers.shape[0], d = centers.shape[1], i, j, f
     cdef double s, diff
     for i in range(k):
-        half_dist[i, i] = 0
         half_min[i] = INFINITY
     for i in range(k):
         for j in range(i + 1, k):
@@ -471,8 +469,6 @@ def _half_distances(const floating[:, ::1] centers,  # IN
                 diff = <double> centers[i, f] - <double> centers[j, f]
                 s += diff * diff
             s = sqrt(s) / 2
-            half_dist[i, j] = s
-            half_dist[j, i] = s
             if s < half_min[i]:
                 half_min[i] = s
             if s < half_min[j]:
@@ -488,10 +484,10 @@ class _Iterates:
         self.weights = np.zeros(k)
         self.counts = np.zeros(k)
         # cum_shift[v, j]: how far center j moved from version 0 to version v
-        # (path length); cum_max[v]: the same for the largest move of each step
+        # (path length); cum_max[v, j]: the same for the largest move among
+        # the other centers, step by step
         self.cum_shift = np.zeros((max_iter + 2, k))
-        self.cum_max = np.zeros(max_iter + 2)
-        self.half_dist = np.zeros((k, k))
+        self.cum_max = np.zeros((max_iter + 2, k))
         self.half_min = np.zeros(k)
         self.slabs = np.zeros((n_threads, k * (d + 2)))
         self.changed = np.zeros(n_threads * PAD, dtype=np.intp)
@@ -503,22 +499,22 @@ class _Iterates:
         of the half distances and of the bound updates, all relative to the
         magnitudes involved.
         """
-        mag = scale + self.cum_shift[version].max() + self.cum_max[version]
+        mag = scale + self.cum_shift[version].max() + self.cum_max[version].max()
         return (16 + 2 * version) * np.finfo(np.float64).eps * mag
 
 
 def _record_shift(const floating[:, ::1] centers_old,  # IN
                   const floating[:, ::1] centers_new,  # IN
                   double[:, ::1] cum_shift,            # INOUT row version
-                  double[::1] cum_max,                 # INOUT
+                  double[:, ::1] cum_max,              # INOUT row version
                   int version):
     """Record the step's moves; return scikit-learn's squared center shift.
 
     The returned total uses scikit-learn's own formula and precision (it decides
     ``tol``); the recorded moves are float64 (they pad bounds).
     """
-    cdef int k = centers_old.shape[0], d = centers_old.shape[1], j, f
-    cdef double s, diff, largest = 0
+    cdef int k = centers_old.shape[0], d = centers_old.shape[1], j, f, top = 0
+    cdef double s, diff, first = 0, second = 0
     dtype = np.float32 if floating is float else np.float64
     center_shift = np.zeros(k, dtype=dtype)
     cdef floating[::1] shift = center_shift
@@ -530,9 +526,15 @@ def _record_shift(const floating[:, ::1] centers_old,  # IN
             s += diff * diff
         s = sqrt(s)
         cum_shift[version, j] = cum_shift[version - 1, j] + s
-        if s > largest:
-            largest = s
-    cum_max[version] = cum_max[version - 1] + largest
+        if s > first:
+            second = first
+            first = s
+            top = j
+        elif s > second:
+            second = s
+    # a sample of cluster j: its other centers moved at most this much
+    for j in range(k):
+        cum_max[version, j] = cum_max[version - 1, j] + (second if j == top else first)
     return (center_shift ** 2).sum()
 
 
@@ -622,7 +624,7 @@ def _kmeans_run(
     labels = np.full(n, -1, dtype=np.int32)
 
     for it in range(max_iter):
-        _half_distances(centers, st.half_dist, st.half_min)
+        _half_distances(centers, st.half_min)
         n_changed = estep(centers, labels, st, it, it == 0, True)
         _apply_moves(st.slabs, st.sums, st.weights, st.counts)
         _centers_from_sums(X, sample_weight, labels, st, centers, centers_new)
@@ -657,7 +659,7 @@ def _kmeans_run(
 
     if not strict_convergence:
         # rerun E-step so that predicted labels match cluster centers
-        _half_distances(centers, st.half_dist, st.half_min)
+        _half_distances(centers, st.half_min)
         estep(centers, labels, st, version, False, False)
 
     c_view, l_view = centers, labels
@@ -692,3 +694,8 @@ def _labels_pass(
                           &norms[0], packed.shape[1], dist_buf, &labels[start], simd)
         free(dist_buf)
     return np.asarray(labels)
+
+
+def _kpad_py(int n_clusters, bint is_float):
+    """n_clusters rounded up to the SIMD kernels' block (for the Python callers)."""
+    return _kpad(n_clusters, is_float)

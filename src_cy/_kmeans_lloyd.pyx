@@ -20,6 +20,23 @@ from fastml._cy._kmeans_common import (
 from fastml._cy._kmeans_simd cimport fm_scores_avx2_d, fm_scores_avx2_s
 
 
+cdef inline bint _settled(double low, double u, double err) noexcept nogil:
+    """No other center can win: d_other^2 - d_own^2 exceeds twice the score error."""
+    return low > u and (low - u) * (low + u) > 2.5 * err
+
+
+cdef inline double _distance_up(const floating* x, const floating* c,
+                                int n_features) noexcept nogil:
+    """An upper bound of ||x - c||, computed in float64."""
+    cdef int f
+    cdef double diff, s = 0
+    for f in range(n_features):
+        diff = <double> x[f] - <double> c[f]
+        s += diff * diff
+    # float64 rounding of d products and sums, and of the square root
+    return sqrt(s) * (1 + (n_features + 4) * 2.3e-16)
+
+
 cdef Py_ssize_t _lloyd_chunk(
         const floating[:, ::1] X,            # IN
         const floating[::1] sample_weight,   # IN
@@ -32,7 +49,7 @@ cdef Py_ssize_t _lloyd_chunk(
         floating[::1] upper,                 # INOUT >= d(x, own center)
         floating[::1] lower,                 # INOUT <= d(x, any other center)
         const double[:, ::1] cum_shift,      # IN
-        const double[::1] cum_max,           # IN
+        const double[:, ::1] cum_max,        # IN
         const double[::1] half_min,          # IN
         double err,                          # bound on the squared-distance error
         double slack,                        # bound on the bound-arithmetic error
@@ -67,12 +84,20 @@ cdef Py_ssize_t _lloyd_chunk(
             continue
         t = stamps[i]
         u = upper[i] + (cum_shift[version, a] - cum_shift[t, a]) + slack
-        low = max(lower[i] - (cum_max[version] - cum_max[t]), 2 * half_min[a] - u) - slack
+        low = lower[i] - (cum_max[version, a] - cum_max[t, a]) - slack
         # skip iff every other center's score exceeds the own one's even after
         # the worst rounding of the surrogate (err on each side)
-        if not (low > u and (low - u) * (low + u) > 2.5 * err):
-            idx[m] = i
-            m = m + 1
+        if _settled(max(low, 2 * half_min[a] - u - slack), u, err):
+            continue
+        # Hamerly's second test: the exact distance to the own center only
+        u = _distance_up(&X[i, 0], &centers[a, 0], n_features)
+        if _settled(max(low, 2 * half_min[a] - u - slack), u, err):
+            upper[i] = <floating> (u * up)
+            lower[i] = <floating> (low * down)
+            stamps[i] = version
+            continue
+        idx[m] = i
+        m = m + 1
     if m == 0:
         return 0
 
@@ -100,13 +125,11 @@ cdef Py_ssize_t _lloyd_chunk(
         label = 0
         second = INFINITY
         for j in range(1, n_clusters):
+            # branch-free: a sample's scores are in no useful order
             v = row[j]
-            if v < best:
-                second = best
-                best = v
-                label = j
-            elif v < second:
-                second = v
+            second = min(second, max(best, v))
+            label = j if v < best else label
+            best = min(best, v)
         x2 = x_sq[i]
         upper[i] = <floating> (sqrt(max(best + x2 + err, 0.0)) * up)
         lower[i] = <floating> (sqrt(max(second + x2 - err, 0.0)) * down)
@@ -133,7 +156,7 @@ def _lloyd_pass(
         floating[::1] upper,
         floating[::1] lower,
         const double[:, ::1] cum_shift,
-        const double[::1] cum_max,
+        const double[:, ::1] cum_max,
         const double[::1] half_min,
         double err,
         double slack,

@@ -221,6 +221,63 @@ cdef extern from *:
         for (; r < m; r++) fm_scores1_s(X, idx + r, d, CT, cn, kpad, out + (size_t)r * kpad);
     }
 
+    /* Euclidean distances of one row x to kpad centers (CT: centers
+       transposed, d x kpad), lane j computing exactly the scalar
+       _euclidean_dense_dense(x, c_j): per group of 4 features
+       ((p0 + p1) + p2) + p3 added to the running sum, then the tail one by
+       one, then a correctly rounded sqrt.  Compiled for AVX without FMA so
+       that no multiply-add is contracted: each distance is bit-identical to
+       the scalar one (and to scikit-learn's elkan). */
+    #define FM_AVX_NOFMA __attribute__((target("avx")))
+    FM_AVX_NOFMA static void fm_dist_row_avx_d(const double *x, int d,
+            const double *CT, int kpad, double *out) {
+        for (int jb = 0; jb < kpad; jb += 4) {
+            __m256d acc = _mm256_setzero_pd();
+            const double *c = CT + jb;
+            int f = 0;
+            for (; f + 4 <= d; f += 4) {
+                __m256d t0 = _mm256_sub_pd(_mm256_broadcast_sd(x + f), _mm256_loadu_pd(c + (size_t)f * kpad));
+                __m256d t1 = _mm256_sub_pd(_mm256_broadcast_sd(x + f + 1), _mm256_loadu_pd(c + (size_t)(f + 1) * kpad));
+                __m256d t2 = _mm256_sub_pd(_mm256_broadcast_sd(x + f + 2), _mm256_loadu_pd(c + (size_t)(f + 2) * kpad));
+                __m256d t3 = _mm256_sub_pd(_mm256_broadcast_sd(x + f + 3), _mm256_loadu_pd(c + (size_t)(f + 3) * kpad));
+                __m256d p = _mm256_mul_pd(t0, t0);
+                p = _mm256_add_pd(p, _mm256_mul_pd(t1, t1));
+                p = _mm256_add_pd(p, _mm256_mul_pd(t2, t2));
+                p = _mm256_add_pd(p, _mm256_mul_pd(t3, t3));
+                acc = _mm256_add_pd(acc, p);
+            }
+            for (; f < d; f++) {
+                __m256d t = _mm256_sub_pd(_mm256_broadcast_sd(x + f), _mm256_loadu_pd(c + (size_t)f * kpad));
+                acc = _mm256_add_pd(acc, _mm256_mul_pd(t, t));
+            }
+            _mm256_storeu_pd(out + jb, _mm256_sqrt_pd(acc));
+        }
+    }
+    FM_AVX_NOFMA static void fm_dist_row_avx_s(const float *x, int d,
+            const float *CT, int kpad, float *out) {
+        for (int jb = 0; jb < kpad; jb += 8) {
+            __m256 acc = _mm256_setzero_ps();
+            const float *c = CT + jb;
+            int f = 0;
+            for (; f + 4 <= d; f += 4) {
+                __m256 t0 = _mm256_sub_ps(_mm256_broadcast_ss(x + f), _mm256_loadu_ps(c + (size_t)f * kpad));
+                __m256 t1 = _mm256_sub_ps(_mm256_broadcast_ss(x + f + 1), _mm256_loadu_ps(c + (size_t)(f + 1) * kpad));
+                __m256 t2 = _mm256_sub_ps(_mm256_broadcast_ss(x + f + 2), _mm256_loadu_ps(c + (size_t)(f + 2) * kpad));
+                __m256 t3 = _mm256_sub_ps(_mm256_broadcast_ss(x + f + 3), _mm256_loadu_ps(c + (size_t)(f + 3) * kpad));
+                __m256 p = _mm256_mul_ps(t0, t0);
+                p = _mm256_add_ps(p, _mm256_mul_ps(t1, t1));
+                p = _mm256_add_ps(p, _mm256_mul_ps(t2, t2));
+                p = _mm256_add_ps(p, _mm256_mul_ps(t3, t3));
+                acc = _mm256_add_ps(acc, p);
+            }
+            for (; f < d; f++) {
+                __m256 t = _mm256_sub_ps(_mm256_broadcast_ss(x + f), _mm256_loadu_ps(c + (size_t)f * kpad));
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(t, t));
+            }
+            _mm256_storeu_ps(out + jb, _mm256_sqrt_ps(acc));
+        }
+    }
+
     FM_AVX2_FMA static void fm_assign_avx2_d(const double *X, int n, int d,
             const double *CT, const double *cn, int kpad, int *labels) {
         int i = 0;
@@ -238,6 +295,10 @@ cdef extern from *:
                                  const double *cn, int kpad, int *labels) {}
     static void fm_assign_avx2_s(const float *X, int n, int d, const float *CT,
                                  const float *cn, int kpad, int *labels) {}
+    static void fm_dist_row_avx_d(const double *x, int d, const double *CT, int kpad,
+                                  double *out) {}
+    static void fm_dist_row_avx_s(const float *x, int d, const float *CT, int kpad,
+                                  float *out) {}
     static void fm_scores_avx2_d(const double *X, const int *idx, int m, int d,
             const double *CT, const double *cn, int kpad, double *out) {}
     static void fm_scores_avx2_s(const float *X, const int *idx, int m, int d,
@@ -253,3 +314,7 @@ cdef extern from *:
                           const double *cn, int kpad, double *out) noexcept nogil
     void fm_scores_avx2_s(const float *X, const int *idx, int m, int d, const float *CT,
                           const float *cn, int kpad, float *out) noexcept nogil
+    void fm_dist_row_avx_d(const double *x, int d, const double *CT, int kpad,
+                           double *out) noexcept nogil
+    void fm_dist_row_avx_s(const float *x, int d, const float *CT, int kpad,
+                           float *out) noexcept nogil
