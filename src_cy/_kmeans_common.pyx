@@ -1,5 +1,6 @@
 # Numerics shared by fastml's k-means kernels: the chunk assignment (E-step),
-# the chunk accumulation (M-step), empty-cluster relocation, inertia.
+# the chunk accumulation (M-step), empty-cluster relocation, inertia, and the
+# run loop with exact pruning that both lloyd and elkan use (_kmeans_run).
 # Adapted from scikit-learn (sklearn/cluster/_k_means_common.pyx and
 # _k_means_lloyd.pyx, BSD-3-Clause, The scikit-learn developers).
 
@@ -386,7 +387,9 @@ def _distances_to_centers(
 # The M-step is incremental: only samples that change cluster move their
 # weighted row between the (float64) per-cluster sums.  After the last
 # iteration the sums are recomputed from scratch in scikit-learn's order, so
-# the returned centers are its centers.
+# the returned centers are its centers.  Mid-run, the running sums differ from
+# scikit-learn's fresh ones by rounding only (~1e-16 relative): a label could
+# differ only for a sample equidistant from two centers to that precision.
 # ---------------------------------------------------------------------------
 
 cdef void _move_sample(
