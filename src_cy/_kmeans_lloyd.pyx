@@ -17,7 +17,7 @@ from fastml._cy._kmeans_common cimport (
     _end_pass)
 from fastml._cy._kmeans_common import (
     _packed_centers, _n_threads_for, _kmeans_run, _labels_pass, _use_simd_py)
-from fastml._cy._kmeans_simd cimport fm_scores_avx2_d, fm_scores_avx2_s
+from fastml._cy._kmeans_simd cimport fm_best2_avx2_d, fm_best2_avx2_s
 
 
 cdef inline bint _settled(double low, double u, double err) noexcept nogil:
@@ -68,7 +68,10 @@ cdef Py_ssize_t _lloyd_chunk(
         int start,
         int end,
         int* idx,                            # scratch (CHUNK_SIZE,)
-        floating* scores,                    # scratch (CHUNK_SIZE, kstride)
+        floating* scores,                    # scratch (CHUNK_SIZE, kstride), BLAS path
+        int* lab,                            # scratch (CHUNK_SIZE,) first argmin
+        floating* b1,                        # scratch (CHUNK_SIZE,) its score
+        floating* b2,                        # scratch (CHUNK_SIZE,) runner-up score
         double* slab,                        # INOUT this thread's moves
         bint simd,
         bint full,
@@ -114,11 +117,11 @@ cdef Py_ssize_t _lloyd_chunk(
 
     if simd:
         if floating is double:
-            fm_scores_avx2_d(&X[0, 0], idx, m, n_features, &packed[0, 0], &norms[0],
-                             kstride, scores)
+            fm_best2_avx2_d(&X[0, 0], idx, m, n_features, &packed[0, 0], &norms[0],
+                            kstride, lab, b1, b2)
         else:
-            fm_scores_avx2_s(&X[0, 0], idx, m, n_features, &packed[0, 0], &norms[0],
-                             kstride, scores)
+            fm_best2_avx2_s(&X[0, 0], idx, m, n_features, &packed[0, 0], &norms[0],
+                            kstride, lab, b1, b2)
     else:
         # BLAS may round differently for another shape: score the whole chunk,
         # with scikit-learn's very call
@@ -127,20 +130,27 @@ cdef Py_ssize_t _lloyd_chunk(
             idx[r] = start + r
         _scores_blas(&X[start, 0], m, n_features, n_clusters, centers, &norms[0],
                      scores)
+        for r in range(m):
+            row = scores + r * kstride
+            # first argmin (scikit-learn's scan) and the runner-up score
+            best = row[0]
+            label = 0
+            second = INFINITY
+            for j in range(1, n_clusters):
+                # branch-free: a sample's scores are in no useful order
+                v = row[j]
+                second = min(second, max(best, v))
+                label = j if v < best else label
+                best = min(best, v)
+            lab[r] = label
+            b1[r] = best
+            b2[r] = second
 
     for r in range(m):
         i = idx[r]
-        row = scores + r * kstride
-        # first argmin (scikit-learn's scan) and the runner-up score
-        best = row[0]
-        label = 0
-        second = INFINITY
-        for j in range(1, n_clusters):
-            # branch-free: a sample's scores are in no useful order
-            v = row[j]
-            second = min(second, max(best, v))
-            label = j if v < best else label
-            best = min(best, v)
+        label = lab[r]
+        best = b1[r]
+        second = b2[r]
         x2 = x_sq[i]
         upper[i] = <floating> (sqrt(max(best + x2 + err, 0.0)) * up)
         lower[i] = <floating> (sqrt(max(second + x2 - err, 0.0)) * down)
@@ -187,22 +197,33 @@ def _lloyd_pass(
         int chunk_idx, start, end
         Py_ssize_t total
         int* idx
+        int* lab
         floating* scores
+        floating* b1
+        floating* b2
 
     with nogil:
         _begin_pass(slabs, changed, n_threads, update)
         with parallel(num_threads=n_threads):
             idx = <int*> malloc(CHUNK_SIZE * sizeof(int))
-            scores = <floating*> malloc(CHUNK_SIZE * kstride * sizeof(floating))
+            scores = NULL
+            if not simd:
+                scores = <floating*> malloc(CHUNK_SIZE * kstride * sizeof(floating))
+            lab = <int*> malloc(CHUNK_SIZE * sizeof(int))
+            b1 = <floating*> malloc(2 * CHUNK_SIZE * sizeof(floating))
+            b2 = b1 + CHUNK_SIZE
             for chunk_idx in prange(n_chunks, schedule='static'):
                 start = chunk_idx * CHUNK_SIZE
                 end = min(start + CHUNK_SIZE, n_samples)
                 changed[threadid() * PAD] += _lloyd_chunk(
                     X, sample_weight, x_sq, centers, packed, norms, labels, stamps,
                     upper, lower, cum_shift, cum_max, half_min, err, slack, version,
-                    start, end, idx, scores, &slabs[threadid(), 0], simd, full, update)
+                    start, end, idx, scores, lab, b1, b2, &slabs[threadid(), 0], simd, full,
+                    update)
             free(idx)
             free(scores)
+            free(lab)
+            free(b1)
         total = _end_pass(changed, n_threads)
     return total
 
