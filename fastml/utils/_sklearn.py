@@ -118,3 +118,10 @@ __all__ += ["_check_precomputed"]
 from sklearn.metrics.cluster._unsupervised import check_number_of_labels  # noqa: E402
 
 __all__ += ["check_number_of_labels"]
+
+# --- used by fastml.linear_model: one cached controller (building one per fit
+# scans the loaded libraries, ~5 ms) ---
+from sklearn.utils.parallel import _get_threadpool_controller  # noqa: E402
+from sklearn.utils.validation import _assert_all_finite  # noqa: E402
+
+__all__ += ["_assert_all_finite", "_get_threadpool_controller"]
