@@ -16,14 +16,13 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.metrics.pairwise import _VALID_METRICS
-from sklearn.neighbors import NearestNeighbors, sort_graph_by_row_values
 from sklearn.preprocessing import normalize
 
 from fastml._cy import _dbscan_grid, _dbscan_inner
+from fastml.utils import _sklearn
 from fastml.utils._sklearn import (
     Interval,
     StrOptions,
-    _check_precomputed,
     _check_sample_weight,
     _fit_context,
     _openmp_effective_n_threads,
@@ -272,6 +271,24 @@ def _nearest_neighbors_neighborhoods(nn, X, eps):
     return neighborhoods
 
 
+def _checked_nearest_neighbors(est):
+    """An unfitted NearestNeighbors for ``est``'s settings, after sklearn's own
+    algorithm/metric compatibility checks (its errors and warnings)."""
+    from sklearn.neighbors import NearestNeighbors  # imported only when needed
+
+    nn = NearestNeighbors(
+        radius=est.eps,
+        algorithm=est.algorithm,
+        leaf_size=est.leaf_size,
+        metric=est.metric,
+        metric_params=est.metric_params,
+        p=est.p,
+        n_jobs=est.n_jobs,
+    )
+    nn._check_algorithm_metric()
+    return nn
+
+
 class DBSCAN(ClusterMixin, BaseEstimator):
     """Perform DBSCAN clustering from vector array or distance matrix.
 
@@ -405,18 +422,14 @@ class DBSCAN(ClusterMixin, BaseEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         n = X.shape[0]
-        nn = NearestNeighbors(
-            radius=self.eps,
-            algorithm=self.algorithm,
-            leaf_size=self.leaf_size,
-            metric=self.metric,
-            metric_params=self.metric_params,
-            p=self.p,
-            n_jobs=self.n_jobs,
-        )
-        # sklearn's own algorithm/metric compatibility errors and warnings
-        nn._check_algorithm_metric()
         grid_metric = _grid_metric(self.metric, self.p, self.metric_params)
+        if (self.algorithm == "auto" and self.metric_params is None
+                and (grid_metric is not None or self.metric == "precomputed")):
+            # NearestNeighbors' checks cannot object to these settings; not
+            # importing sklearn.neighbors keeps ~7 MB off the peak RSS.
+            nn = None
+        else:
+            nn = _checked_nearest_neighbors(self)
 
         if self.metric == "precomputed":
             D = X
@@ -426,8 +439,10 @@ class DBSCAN(ClusterMixin, BaseEstimator):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", sparse.SparseEfficiencyWarning)
                     D.setdiag(D.diagonal())
+                from sklearn.neighbors import sort_graph_by_row_values
+
                 D = sort_graph_by_row_values(D, warn_when_not_sorted=False)
-            D = _check_precomputed(D)
+            D = _sklearn._check_precomputed(D)  # loads sklearn.neighbors
             if D.shape[0] != D.shape[1]:
                 raise ValueError(
                     "Precomputed matrix must be square."
@@ -445,6 +460,8 @@ class DBSCAN(ClusterMixin, BaseEstimator):
                 X, self.eps, self.min_samples, metric, p, sample_weight,
                 _openmp_effective_n_threads(self.n_jobs))
         else:
+            if nn is None:
+                nn = _checked_nearest_neighbors(self)
             nn.fit(X)
             labels, is_core = _csr_labels(
                 _nearest_neighbors_neighborhoods(nn, X, self.eps), n,
