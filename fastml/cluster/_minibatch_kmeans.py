@@ -388,13 +388,15 @@ class MiniBatchKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
         self._check_params_vs_input(X)
         random_state = check_random_state(self.random_state)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        # batches are drawn with probability proportional to the weights
-        # (scikit-learn's RandomState.choice raises ValueError likewise)
-        if np.any(sample_weight < 0) or not np.sum(sample_weight) > 0:
+        # batches are drawn with probabilities sample_weight / its sum: refuse
+        # what scikit-learn's RandomState.choice refuses (ValueError), upfront
+        with np.errstate(all="ignore"):
+            p = sample_weight / np.sum(sample_weight)
+        if not (np.all(np.isfinite(p)) and np.all(p >= 0)):
             raise ValueError(
                 "MiniBatchKMeans.fit draws mini-batches with probabilities "
-                "proportional to sample_weight: sample_weight must be "
-                "non-negative with a positive sum."
+                "sample_weight / sample_weight.sum(), which must be finite and "
+                "non-negative."
             )
         self._n_threads = _openmp_effective_n_threads()
         n_samples = X.shape[0]

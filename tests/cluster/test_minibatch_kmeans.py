@@ -198,7 +198,17 @@ def test_inference_matches_sklearn(dtype):
     assert ours.transform(X).dtype == dtype
 
 
-def test_feature_names():
+def test_get_feature_names_out_matches_sklearn():
+    X = _real("iris")
+    km = MiniBatchKMeans(3, random_state=0).fit(X)
+    assert km.n_features_in_ == 4
+    assert not hasattr(km, "feature_names_in_")
+    assert_array_equal(km.get_feature_names_out(),
+                       SkMBK(3, random_state=0).fit(X).get_feature_names_out())
+    assert_array_equal(km.get_feature_names_out(), [f"minibatchkmeans{i}" for i in range(3)])
+
+
+def test_feature_names_in_from_dataframe():
     pd = pytest.importorskip("pandas")
     X = pd.DataFrame(_real("iris"), columns=["a", "b", "c", "d"])
     km = MiniBatchKMeans(3, random_state=0).fit(X)
@@ -284,14 +294,24 @@ def test_bad_input_raises_like_sklearn(X):
         MiniBatchKMeans(3).partial_fit(X)
 
 
-@pytest.mark.parametrize("sw", [np.ones(5), -np.ones(150), np.zeros(150),
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")
+@pytest.mark.parametrize("sw", [np.ones(5), np.zeros(150), np.r_[np.ones(75), -np.ones(75)],
                                 np.r_[np.ones(149), -1], np.r_[np.ones(149), np.nan]])
 def test_bad_sample_weight_raises_like_sklearn(sw):
     X = _real("iris")
     with pytest.raises(ValueError):
         SkMBK(3).fit(X, sample_weight=sw)
-    with pytest.raises(ValueError, match="sample_weight|samples"):
+    with pytest.raises(ValueError, match="(?i)sample.?weight|samples"):
         MiniBatchKMeans(3).fit(X, sample_weight=sw)
+
+
+def test_all_negative_sample_weight_draws_like_sklearn():
+    """sample_weight / its sum is a valid distribution: sklearn fits, so do we."""
+    X = _real("iris")
+    sw = -np.random.RandomState(0).uniform(1, 2, size=len(X))
+    params = dict(n_clusters=3, batch_size=30, random_state=0)
+    ours = MiniBatchKMeans(**params).fit(X, sample_weight=sw)
+    _assert_same_fit(ours, SkMBK(**params).fit(X, sample_weight=sw), 1e-7)
 
 
 def test_predict_checks():
