@@ -107,3 +107,57 @@ def _minibatch_update_dense(
 
     free(order)
     free(offsets)
+
+
+def _sample_from_cdf(
+        const double[::1] cdf,               # IN nondecreasing, cdf[-1] == 1
+        const double[::1] u,                 # IN uniform draws in [0, 1)
+        Py_ssize_t[::1] out):                # OUT
+    """``out = cdf.searchsorted(u, side='right')``, found by galloping.
+
+    ``RandomState.choice(n, size, p=p)`` draws ``u`` uniform and returns
+    exactly this (with ``cdf = cumsum(p) / its last value``).  For near-uniform
+    weights the answer is close to ``u * n``: starting there and galloping
+    costs O(1) per draw instead of a cache-missing binary search over n; for
+    any weights it is exact (the first index whose cdf exceeds u).
+    """
+    cdef:
+        Py_ssize_t n = cdf.shape[0], i, j, lo, hi, mid, step
+        double v
+    with nogil:
+        for i in range(u.shape[0]):
+            v = u[i]
+            j = <Py_ssize_t> (v * n)
+            if j > n - 1:
+                j = n - 1
+            # bracket the answer in (lo, hi]: cdf[lo] <= v < cdf[hi]
+            if cdf[j] > v:
+                hi = j
+                step = 1
+                lo = j - step
+                while lo >= 0 and cdf[lo] > v:
+                    hi = lo
+                    step = step * 2
+                    lo = j - step
+                if lo < -1:
+                    lo = -1
+            else:
+                lo = j
+                step = 1
+                hi = j + step
+                while hi < n - 1 and cdf[hi] <= v:
+                    lo = hi
+                    step = step * 2
+                    hi = j + step
+                if hi > n - 1:
+                    hi = n - 1
+                if cdf[hi] <= v:  # past the end (not for v < 1 == cdf[n - 1])
+                    out[i] = n
+                    continue
+            while hi - lo > 1:
+                mid = lo + (hi - lo) // 2
+                if cdf[mid] > v:
+                    hi = mid
+                else:
+                    lo = mid
+            out[i] = hi

@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from fastml._cy._kmeans_common import _inertia_dense, _n_threads_for
 from fastml._cy._kmeans_lloyd import lloyd_labels
-from fastml._cy._kmeans_minibatch import _minibatch_update_dense
+from fastml._cy._kmeans_minibatch import _minibatch_update_dense, _sample_from_cdf
 from fastml.cluster._kmeans import KMeans, _check_dense, _kmeans_plusplus, _tolerance
 from fastml.utils._sklearn import (
     Interval,
@@ -32,6 +32,9 @@ from fastml.utils._sklearn import (
     check_random_state,
     validate_data,
 )
+
+
+_MIN_PARALLEL_SEEDING_ROWS = 32768
 
 
 def _labels_inertia(X, sample_weight, centers, n_threads):
@@ -287,8 +290,12 @@ class MiniBatchKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
             n_samples = X.shape[0]
 
         if isinstance(init, str) and init == "k-means++":
+            # the seeding makes two parallel passes per center over the init
+            # rows; on a few thousand rows (the default init_size) a fork/join
+            # costs more than it saves, and stalls for long on a busy machine
+            n_threads = self._n_threads if n_samples >= _MIN_PARALLEL_SEEDING_ROWS else 1
             centers, _ = _kmeans_plusplus(X, self.n_clusters, sample_weight, random_state,
-                                          None, self._n_threads)
+                                          None, n_threads)
         elif isinstance(init, str) and init == "random":
             seeds = random_state.choice(
                 n_samples,
@@ -438,12 +445,13 @@ class MiniBatchKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
             # the cdf once (not per step) keeps the same batches at O(batch) a step.
             cdf = np.asarray(sample_weight / sum_of_weights, dtype=np.float64).cumsum()
             cdf /= cdf[-1]
+            minibatch_indices = np.empty(self._batch_size, dtype=np.intp)
             # the sampling is weight-aware, so the batch gets unit weights
             unit_sample_weight = np.ones(self._batch_size, dtype=X.dtype)
 
             for i in range(n_steps):
-                minibatch_indices = cdf.searchsorted(
-                    random_state.random_sample(self._batch_size), side="right")
+                _sample_from_cdf(cdf, random_state.random_sample(self._batch_size),
+                                 minibatch_indices)
                 batch_inertia = _mini_batch_step(
                     X[minibatch_indices], unit_sample_weight, centers, centers_new,
                     self._counts, random_state, self._random_reassign(),

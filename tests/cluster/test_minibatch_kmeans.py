@@ -22,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
-from fastml._cy._kmeans_minibatch import _minibatch_update_dense
+from fastml._cy._kmeans_minibatch import _minibatch_update_dense, _sample_from_cdf
 from fastml.cluster import KMeans, MiniBatchKMeans
 from fastml.utils._testing import sklearn_xfails
 
@@ -361,6 +361,29 @@ def test_update_kernel_bit_identical_to_sklearn(n, d, k, seed, in_place, dtype):
         out[j] = (c_new, w)
     assert_array_equal(out[0][0], out[1][0])
     assert_array_equal(out[0][1], out[1][1])
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 500), seed=st.integers(0, 2**31 - 1),
+       kind=st.sampled_from(["uniform", "skewed", "zeros", "spikes"]))
+def test_sample_from_cdf_is_choice(n, seed, kind):
+    """The galloping sampler returns RandomState.choice's indices exactly."""
+    rng = np.random.RandomState(seed)
+    w = {"uniform": np.ones(n), "skewed": rng.exponential(size=n) ** 4,
+         "zeros": rng.randint(0, 2, size=n) * rng.uniform(size=n),
+         "spikes": np.where(rng.uniform(size=n) < 0.05, 1e6, 1e-6)}[kind]
+    if w.sum() == 0:
+        w[rng.randint(n)] = 1.0
+    p = w / w.sum()
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    u = np.r_[rng.random_sample(200), 0.0, np.nextafter(1.0, 0), cdf[:-1]]
+    out = np.empty(len(u), dtype=np.intp)
+    _sample_from_cdf(cdf, u, out)
+    assert_array_equal(out, cdf.searchsorted(u, side="right"))
+    # and the whole draw is RandomState.choice's
+    _sample_from_cdf(cdf, np.random.RandomState(seed).random_sample(64), out[:64])
+    assert_array_equal(out[:64], np.random.RandomState(seed).choice(n, 64, p=p))
 
 
 @settings(max_examples=15, deadline=None)
