@@ -16,7 +16,6 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import check_array
-from threadpoolctl import threadpool_limits
 
 from fastml._cy._kmeans_common import _inertia_dense, _n_threads_for
 from fastml._cy._kmeans_lloyd import lloyd_labels
@@ -27,6 +26,7 @@ from fastml.utils._sklearn import (
     StrOptions,
     _check_sample_weight,
     _fit_context,
+    _get_threadpool_controller,
     _is_arraylike_not_scalar,
     _openmp_effective_n_threads,
     check_random_state,
@@ -40,7 +40,7 @@ _MIN_PARALLEL_SEEDING_ROWS = 32768
 def _labels_inertia(X, sample_weight, centers, n_threads):
     """E-step: closest center of each sample and the weighted inertia.
 
-    Callers hold ``threadpool_limits(1, "blas")``: the kernels' BLAS
+    Callers limit BLAS to one thread: the kernels' BLAS
     fallback runs inside prange.
     """
     # a mini-batch is small: a fork/join would cost more than it saves
@@ -410,7 +410,7 @@ class MiniBatchKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
         init = self._validated_init(X)
 
         # the BLAS fallback of the lloyd kernels runs inside prange
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
             # validation set for the choice among the n_init initializations
             validation_indices = random_state.randint(0, n_samples, self._init_size)
             X_valid = X[validation_indices]
@@ -500,12 +500,12 @@ class MiniBatchKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
         """
         has_centers = hasattr(self, "cluster_centers_")
         X = self._validate_X(X, reset=not has_centers)
-        self._random_state = getattr(
-            self, "_random_state", check_random_state(self.random_state))
+        if not hasattr(self, "_random_state"):  # seeding a RandomState costs ~ms
+            self._random_state = check_random_state(self.random_state)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         self.n_steps_ = getattr(self, "n_steps_", 0)
 
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
             if not has_centers:
                 # first call (not fitted by fit or partial_fit yet)
                 self._check_params_vs_input(X)

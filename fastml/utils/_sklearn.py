@@ -118,3 +118,9 @@ __all__ += ["_check_precomputed"]
 from sklearn.metrics.cluster._unsupervised import check_number_of_labels  # noqa: E402
 
 __all__ += ["check_number_of_labels"]
+
+# MiniBatchKMeans: the cached threadpool controller (a fresh threadpool_limits
+# inspects the loaded libraries, ~ms: too slow once per partial_fit).
+from sklearn.utils.parallel import _get_threadpool_controller  # noqa: E402
+
+__all__ += ["_get_threadpool_controller"]
