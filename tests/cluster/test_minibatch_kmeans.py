@@ -230,6 +230,18 @@ def test_results_do_not_depend_on_n_threads():
     assert_allclose(one.inertia_, two.inertia_, rtol=1e-12)
 
 
+@pytest.mark.parametrize("params", [dict(init="random", tol=1e-2), dict(batch_size=10)])
+def test_verbose_output_matches_sklearn(params, capsys):
+    X = _real("iris")
+    params = dict(n_clusters=3, random_state=0, verbose=1, **params)
+    MiniBatchKMeans(**params).fit(X)
+    ours = capsys.readouterr().out
+    SkMBK(**params).fit(X)
+    ref = capsys.readouterr().out
+    assert "Minibatch step" in ours and "Converged" in ours
+    assert ours.replace("fastml", "").splitlines() == ref.splitlines()
+
+
 def test_is_not_a_kmeans_and_params_mirror_sklearn():
     assert not isinstance(MiniBatchKMeans(), KMeans)
     assert MiniBatchKMeans().get_params() == SkMBK().get_params()
