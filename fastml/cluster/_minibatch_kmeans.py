@@ -33,15 +33,15 @@ from fastml.utils._sklearn import (
     validate_data,
 )
 
-
+# below this many init rows the k-means++ seeding runs on one thread
 _MIN_PARALLEL_SEEDING_ROWS = 32768
 
 
 def _labels_inertia(X, sample_weight, centers, n_threads):
     """E-step: closest center of each sample and the weighted inertia.
 
-    Callers limit BLAS to one thread: the kernels' BLAS
-    fallback runs inside prange.
+    Callers limit BLAS to one thread: the kernels' BLAS fallback runs inside
+    prange.
     """
     # a mini-batch is small: a fork/join would cost more than it saves
     n_threads = _n_threads_for(X.shape[0], n_threads)
