@@ -75,6 +75,11 @@ def _best(fn, rounds=5):
 
 
 if __name__ == "__main__":
+    import os
+    import sys
+
+    # measure this checkout's fastml, not an installed copy
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     print("| case | fastml s | scikit-learn s | sklearnex s | sklearn / fastml | sklearnex / fastml |")
     print("|---|---|---|---|---|---|")
     for case, (data, make) in CASES.items():

@@ -9,7 +9,10 @@
 #     copy CD needs and returns the column squared norms, where scikit-learn
 #     makes three passes (F copy, centring, einsum norms);
 #   * the residual update of coordinate j and the dot product of the next
-#     coordinate are fused into one sweep over R (R is read once, not twice).
+#     coordinate are fused into one sweep over R (R is read once, not twice);
+#   * gram_stats: one parallel pass over the caller's X (no copy) gives the
+#     centred, weighted Gram matrix X'X, X'y and the means, for the Gram form
+#     of CD (the same coordinate updates and duality gap, in O(p^2) a sweep).
 
 from libc.math cimport fabs, sqrt
 from libc.stdlib cimport malloc, free
@@ -21,25 +24,16 @@ import warnings
 from sklearn.exceptions import ConvergenceWarning
 
 from fastml._cy._blas cimport _axpy, _dot, _asum, _gemv, _copy
-from fastml._cy._blas cimport ColMajor, Trans, NoTrans
+from fastml._cy._blas cimport _gemm, ColMajor, RowMajor, Trans, NoTrans
+# dsyrk has no fused wrapper in _blas.pyx (not ours to edit): called directly
+from scipy.linalg.cython_blas cimport dsyrk
 
-ctypedef unsigned int uint32_t
+from fastml._cy._rand cimport _rand_r, RAND_R_MAX, uint32_t
+
 ctypedef unsigned char uint8_t
 
 cdef enum:
-    RAND_R_MAX = 2147483647
-    ROW_CHUNK = 256          # rows per task in prepare_fortran (chunk stays in L2)
-
-
-cdef inline uint32_t _rand_r(uint32_t* seed) noexcept nogil:
-    # scikit-learn's our_rand_r (32-bit XorShift), so random selection
-    # visits coordinates in the same order for the same random_state.
-    if seed[0] == 0:
-        seed[0] = 1
-    seed[0] ^= <uint32_t>(seed[0] << 13)
-    seed[0] ^= <uint32_t>(seed[0] >> 17)
-    seed[0] ^= <uint32_t>(seed[0] << 5)
-    return seed[0] % (<uint32_t>RAND_R_MAX + 1)
+    ROW_CHUNK = 256          # rows per task in prepare_fortran / gram_stats (stays in L2)
 
 
 cdef inline floating fmax(floating x, floating y) noexcept nogil:
@@ -68,6 +62,22 @@ cdef inline floating vmax(int n, const floating* a) noexcept nogil:
         if a[i] > m:
             m = a[i]
     return m
+
+
+cdef inline unsigned int _pick(unsigned int f_iter, bint random, uint32_t* rand_state,
+                               unsigned int n_active, bint screening,
+                               const uint32_t* active_set) noexcept nogil:
+    """The coordinate to update at step f_iter of a sweep (cyclic or random)."""
+    cdef unsigned int j = _rand_r(rand_state) % n_active if random else f_iter
+    return active_set[j] if screening else j
+
+
+cdef inline floating _prox(floating tmp, floating alpha, floating denom,
+                           bint positive) noexcept nogil:
+    """The coordinate's minimiser: tmp soft-thresholded at alpha, over denom."""
+    if positive and tmp < 0:
+        return 0
+    return fsign(tmp) * fmax(fabs(tmp) - alpha, 0) / denom
 
 
 message_conv = (
@@ -124,6 +134,109 @@ def prepare_fortran(
             s = s + partial[t * p + j]
         norm2[j] = s
     free(partial)
+
+
+def gram_stats(
+        const floating[:, ::1] X,         # IN  (n_samples, n_features), C order
+        const floating[:, ::1] Y,         # IN  (n_samples, n_targets), C order
+        const floating[::1] sw,           # IN  sample weights or empty
+        bint center,                      # shift rows by the first one (intercept)
+        double[:, ::1] G,                 # OUT (n_features, n_features) sum sw d d'
+        double[:, ::1] XtY,               # OUT (n_features, n_targets) sum sw d e'
+        double[::1] d_sum,                # OUT (n_features,) sum sw d
+        double[::1] e_sum,                # OUT (n_targets,) sum sw e
+        double[::1] e_sq,                 # OUT (n_targets,) sum sw e^2
+        int n_threads):
+    """Weighted second moments of d_i = x_i - x_0, e_i = y_i - y_0, in one pass.
+
+    With ``center`` the first row is the shift (x_0, y_0; zeros otherwise):
+    the caller turns these into the moments about the weighted means with
+    G - W m m' (m = d_sum / W). Shifting by a data row first keeps that
+    correction free of cancellation, and a constant column gives exact zeros.
+    Accumulates in float64 whatever X's dtype; chunks of rows are copied
+    (shifted, scaled by sqrt(sw)) into a per-thread buffer and added with
+    dsyrk / dgemm: the caller holds a BLAS limit of one thread.
+    """
+    cdef Py_ssize_t n = X.shape[0], p = X.shape[1], k = Y.shape[1]
+    cdef Py_ssize_t n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+    cdef Py_ssize_t per = ROW_CHUNK * (p + k) + p * p + p * k + p + 2 * k
+    cdef Py_ssize_t c, i, j, r, start, m, t
+    cdef bint weighted = sw.shape[0] > 0
+    cdef double s_i, v
+    cdef double* D
+    cdef double* E
+    cdef double* Gt
+    cdef double* Qt
+    cdef double* ds
+    cdef double* es
+    cdef double* eq
+    cdef char uplo = b"L", trans = b"N"
+    cdef int p_ = <int> p, m_
+    cdef double one = 1.0
+    n_threads = max(1, min(n_threads, n_chunks, 1 + n * p * p // 4000000))
+    cdef double[::1] x0 = np.zeros(p)
+    cdef double[::1] y0 = np.zeros(k)
+    if center and n > 0:
+        for j in range(p):
+            x0[j] = X[0, j]
+        for j in range(k):
+            y0[j] = Y[0, j]
+    cdef double[:, ::1] work = np.zeros((n_threads, per))
+    with nogil, parallel(num_threads=n_threads):
+        D = &work[threadid(), 0]
+        E = D + ROW_CHUNK * p
+        Gt = E + ROW_CHUNK * k
+        Qt = Gt + p * p
+        ds = Qt + p * k
+        es = ds + p
+        eq = es + k
+        for c in prange(n_chunks, schedule="static"):
+            start = c * ROW_CHUNK
+            m = min(ROW_CHUNK, n - start)
+            for i in range(m):
+                r = start + i
+                s_i = sqrt(sw[r]) if weighted else 1.0
+                for j in range(p):
+                    v = (X[r, j] - x0[j]) * s_i
+                    D[i * p + j] = v
+                    ds[j] += v * s_i
+                for j in range(k):
+                    v = (Y[r, j] - y0[j]) * s_i
+                    E[i * k + j] = v
+                    es[j] += v * s_i
+                    eq[j] += v * v
+            # column-major, D is the p x m matrix of the chunk's d_i: Gt += D D'
+            # ("L" there is the upper triangle of the row-major Gt)
+            m_ = <int> m
+            dsyrk(&uplo, &trans, &p_, &m_, &one, D, &p_, &one, Gt, &p_)
+            _gemm(RowMajor, Trans, NoTrans, p_, <int> k, m_, 1.0, D, p_, E, <int> k,
+                  1.0, Qt, <int> k)
+    # reduce per-thread sums in thread order: deterministic for fixed n_threads
+    cdef double[:, ::1] tw = work[:, ROW_CHUNK * (p + k):]
+    for j in range(p):
+        for i in range(j, p):
+            v = 0
+            for t in range(n_threads):
+                v = v + tw[t, j * p + i]
+            G[j, i] = v
+            G[i, j] = v
+        for i in range(k):
+            v = 0
+            for t in range(n_threads):
+                v = v + tw[t, p * p + j * k + i]
+            XtY[j, i] = v
+        v = 0
+        for t in range(n_threads):
+            v = v + tw[t, p * p + p * k + j]
+        d_sum[j] = v
+    for i in range(k):
+        v = 0
+        s_i = 0
+        for t in range(n_threads):
+            v = v + tw[t, p * p + p * k + p + i]
+            s_i = s_i + tw[t, p * p + p * k + p + k + i]
+        e_sum[i] = v
+        e_sq[i] = s_i
 
 
 cdef floating _dot_axpy(Py_ssize_t n, floating a, const floating* x_prev,
@@ -189,13 +302,18 @@ cdef (floating, floating) gap_enet(
 
 
 cdef void _screen(
-    int n_samples, int n_features, floating[::1] w, floating alpha, floating beta,
-    floating gap, floating dual_norm_XtA, const floating[::1, :] X,
-    floating[::1] R, const floating[::1] XtA, const floating[::1] norm2,
-    uint32_t[::1] active_set, uint8_t[::1] excluded_set, unsigned int* n_active,
-    bint first,
+    int n_features, floating[::1] w, floating alpha, floating beta, floating gap,
+    floating dual_norm_XtA, const floating* cols, Py_ssize_t ld, int n_vec,
+    floating sign, floating* vec, const floating[::1] XtA,
+    const floating[::1] norm2, uint32_t[::1] active_set, uint8_t[::1] excluded_set,
+    unsigned int* n_active, bint first,
 ) noexcept nogil:
-    """Gap Safe screening (https://arxiv.org/abs/1802.07481, Eq. 11)."""
+    """Gap Safe screening (https://arxiv.org/abs/1802.07481, Eq. 11).
+
+    A screened-out coordinate j with w_j != 0 is zeroed and its contribution
+    removed from the solver's running vector: vec += sign * w_j * cols[j * ld:]
+    (the residual R += w_j X[:, j] for the X form, Qw -= w_j Q[j] for the Gram form).
+    """
     cdef unsigned int j
     cdef floating Xj_theta, d_j
     cdef floating radius = sqrt(2 * fabs(gap)) / alpha
@@ -215,9 +333,16 @@ cdef void _screen(
             n_active[0] += 1
         else:
             if w[j] != 0:
-                _axpy(n_samples, w[j], &X[0, j], 1, &R[0], 1)
+                _axpy(n_vec, sign * w[j], cols + j * ld, 1, vec, 1)
                 w[j] = 0
             excluded_set[j] = 1
+
+
+cdef _warn_not_converged(double gap, double tol, double alpha):
+    message = message_conv + f" Duality gap: {gap:.6e}, tolerance: {tol:.3e}"
+    if alpha < np.finfo(np.float64).eps:
+        message += "\n" + message_ridge
+    warnings.warn(message, ConvergenceWarning)
 
 
 def enet_coordinate_descent(
@@ -274,19 +399,16 @@ def enet_coordinate_descent(
             with gil:
                 return np.asarray(w), gap, tol, 0
         if do_screening:
-            _screen(n_samples, n_features, w, alpha, beta, gap, dual_norm_XtA, X, R,
-                    XtA, norm2_cols_X, active_set, excluded_set, &n_active, True)
+            _screen(n_features, w, alpha, beta, gap, dual_norm_XtA, &X[0, 0], n_samples,
+                    n_samples, 1, &R[0], XtA, norm2_cols_X, active_set, excluded_set,
+                    &n_active, True)
 
         for n_iter in range(max_iter):
             w_max = 0.0
             d_w_max = 0.0
             for f_iter in range(n_active):
-                if random:
-                    j = _rand_r(rand_r_state) % n_active
-                else:
-                    j = f_iter
-                if do_screening:
-                    j = active_set[j]
+                j = _pick(f_iter, random, rand_r_state, n_active, do_screening,
+                          &active_set[0])
                 if norm2_cols_X[j] == 0.0:
                     continue
                 w_j = w[j]
@@ -297,11 +419,7 @@ def enet_coordinate_descent(
                 tmp = _dot_axpy(n_samples, pending, &X[0, prev if prev >= 0 else j],
                                 &X[0, j], &R[0]) + w_j * norm2_cols_X[j]
                 pending = 0
-                if positive and tmp < 0:
-                    w[j] = 0.0
-                else:
-                    w[j] = (fsign(tmp) * fmax(fabs(tmp) - alpha, 0)
-                            / (norm2_cols_X[j] + beta))
+                w[j] = _prox(tmp, alpha, norm2_cols_X[j] + beta, positive)
                 if w[j] != w_j:
                     pending = w_j - w[j]
                     prev = j
@@ -319,20 +437,17 @@ def enet_coordinate_descent(
                     converged = True
                     break
                 if do_screening:
-                    _screen(n_samples, n_features, w, alpha, beta, gap, dual_norm_XtA,
-                            X, R, XtA, norm2_cols_X, active_set, excluded_set,
-                            &n_active, False)
+                    _screen(n_features, w, alpha, beta, gap, dual_norm_XtA, &X[0, 0],
+                            n_samples, n_samples, 1, &R[0], XtA, norm2_cols_X,
+                            active_set, excluded_set, &n_active, False)
     if not converged:
-        message = message_conv + f" Duality gap: {gap:.6e}, tolerance: {tol:.3e}"
-        if alpha < np.finfo(np.float64).eps:
-            message += "\n" + message_ridge
-        warnings.warn(message, ConvergenceWarning)
+        _warn_not_converged(gap, tol, alpha)
     return np.asarray(w), gap, tol, n_iter + 1
 
 
 cdef (floating, floating) gap_enet_gram(
     int n_features, const floating[::1] w, floating alpha, floating beta,
-    const floating[::1] Qw, const floating[::1] q, const floating y_norm2,
+    const floating[::1] Qw, const floating[::1] q, double y_norm2,
     floating[::1] XtA, bint positive,
 ) noexcept nogil:
     cdef floating gap, dual_norm_XtA, R_norm2, Ry = 0, w_l1_norm, w_l2_norm2 = 0.0
@@ -372,7 +487,7 @@ def enet_coordinate_descent_gram(
     floating beta,
     const floating[:, ::1] Q,
     const floating[::1] q,
-    const floating[:] y,
+    double y_norm2,
     unsigned int max_iter,
     floating tol,
     object rng,
@@ -380,24 +495,25 @@ def enet_coordinate_descent_gram(
     bint positive=0,
     bint do_screening=1,
 ):
-    """Coordinate descent on the Gram form (Q = X'X, q = X'y): used for precompute.
+    """Coordinate descent on the Gram form (Q = X'X, q = X'y, y_norm2 = y'y).
 
+    scikit-learn's enet_coordinate_descent_gram (which takes y only for y'y):
+    in exact arithmetic the same iterates, gaps and stopping as the X form.
     Returns (w, gap, tol * ||y||^2, n_iter).
     """
     dtype = np.float32 if floating is float else np.float64
     cdef unsigned int n_features = Q.shape[0]
     cdef floating[::1] Qw = np.dot(Q, w)
     cdef floating[::1] XtA = np.zeros(n_features, dtype=dtype)
-    cdef floating y_norm2 = np.dot(y, y)
-    cdef floating[::1] diag = np.ascontiguousarray(np.diag(Q))
-    cdef floating tmp, w_j, d_w_max, w_max, d_w_j, radius
+    cdef const floating[::1] diag = np.ascontiguousarray(np.diag(Q))
+    cdef floating tmp, w_j, d_w_max, w_max, d_w_j
     cdef floating gap = tol + 1.0
     cdef floating d_w_tol = tol
     cdef floating dual_norm_XtA
     cdef unsigned int n_active = n_features
     cdef uint32_t[::1] active_set = np.empty(n_features, dtype=np.uint32)
     cdef uint8_t[::1] excluded_set = np.zeros(n_features, dtype=np.uint8)
-    cdef unsigned int j, n_iter = 0, f_iter, k
+    cdef unsigned int j, n_iter = 0, f_iter
     cdef uint32_t rand_r_state_seed = rng.randint(0, RAND_R_MAX)
     cdef uint32_t* rand_r_state = &rand_r_state_seed
     cdef bint converged = False
@@ -409,52 +525,29 @@ def enet_coordinate_descent_gram(
         tol *= y_norm2
         gap, dual_norm_XtA = gap_enet_gram(n_features, w, alpha, beta, Qw, q, y_norm2,
                                            XtA, positive)
-        if 0 <= gap <= tol:
+        if 0 <= gap <= tol:  # a singular Q may give a dubious negative gap
             with gil:
                 return np.asarray(w), gap, tol, 0
+        if do_screening:
+            _screen(n_features, w, alpha, beta, gap, dual_norm_XtA, &Q[0, 0], n_features,
+                    n_features, -1, &Qw[0], XtA, diag, active_set, excluded_set,
+                    &n_active, True)
         for n_iter in range(max_iter):
-            if do_screening and (n_iter == 0):
-                radius = sqrt(2 * fabs(gap)) / alpha
-                n_active = 0
-                for j in range(n_features):
-                    if diag[j] == 0:
-                        w[j] = 0
-                        excluded_set[j] = 1
-                        continue
-                    if (1 - fabs(XtA[j] / fmax(alpha, dual_norm_XtA))) / sqrt(
-                            diag[j] + beta) <= radius:
-                        active_set[n_active] = j
-                        excluded_set[j] = 0
-                        n_active += 1
-                    else:
-                        if w[j] != 0:
-                            _axpy(n_features, -w[j], &Q[j, 0], 1, &Qw[0], 1)
-                            w[j] = 0
-                        excluded_set[j] = 1
             w_max = 0.0
             d_w_max = 0.0
             for f_iter in range(n_active):
-                if random:
-                    j = _rand_r(rand_r_state) % n_active
-                else:
-                    j = f_iter
-                if do_screening:
-                    j = active_set[j]
+                j = _pick(f_iter, random, rand_r_state, n_active, do_screening,
+                          &active_set[0])
                 if diag[j] == 0.0:
                     continue
                 w_j = w[j]
                 tmp = q[j] - Qw[j] + w_j * diag[j]
-                if positive and tmp < 0:
-                    w[j] = 0.0
-                else:
-                    w[j] = fsign(tmp) * fmax(fabs(tmp) - alpha, 0) / (diag[j] + beta)
+                w[j] = _prox(tmp, alpha, diag[j] + beta, positive)
                 if w[j] != w_j:
                     _axpy(n_features, w[j] - w_j, &Q[j, 0], 1, &Qw[0], 1)
                 d_w_j = fabs(w[j] - w_j)
-                if d_w_j > d_w_max:
-                    d_w_max = d_w_j
-                if fabs(w[j]) > w_max:
-                    w_max = fabs(w[j])
+                d_w_max = fmax(d_w_max, d_w_j)
+                w_max = fmax(w_max, fabs(w[j]))
             if w_max == 0.0 or d_w_max / w_max <= d_w_tol or n_iter == max_iter - 1:
                 gap, dual_norm_XtA = gap_enet_gram(n_features, w, alpha, beta, Qw, q,
                                                    y_norm2, XtA, positive)
@@ -462,23 +555,9 @@ def enet_coordinate_descent_gram(
                     converged = True
                     break
                 if do_screening:
-                    radius = sqrt(2 * fabs(gap)) / alpha
-                    n_active = 0
-                    for j in range(n_features):
-                        if excluded_set[j]:
-                            continue
-                        if (1 - fabs(XtA[j] / fmax(alpha, dual_norm_XtA))) / sqrt(
-                                diag[j] + beta) <= radius:
-                            active_set[n_active] = j
-                            n_active += 1
-                        else:
-                            if w[j] != 0:
-                                _axpy(n_features, -w[j], &Q[j, 0], 1, &Qw[0], 1)
-                                w[j] = 0
-                            excluded_set[j] = 1
+                    _screen(n_features, w, alpha, beta, gap, dual_norm_XtA, &Q[0, 0],
+                            n_features, n_features, -1, &Qw[0], XtA, diag, active_set,
+                            excluded_set, &n_active, False)
     if not converged:
-        message = message_conv + f" Duality gap: {gap:.6e}, tolerance: {tol:.3e}"
-        if alpha < np.finfo(np.float64).eps:
-            message += "\n" + message_ridge
-        warnings.warn(message, ConvergenceWarning)
+        _warn_not_converged(gap, tol, alpha)
     return np.asarray(w), gap, tol, n_iter + 1

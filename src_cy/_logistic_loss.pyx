@@ -2,22 +2,23 @@
 #
 # The pointwise formulas are scikit-learn's (sklearn/_loss/_loss.pyx.tp,
 # closs_grad_half_binomial and the multinomial softmax; BSD-3-Clause, The
-# scikit-learn developers). scikit-learn evaluates raw = X @ w (one pass over
-# X), the pointwise loss/gradient, then X.T @ g (a second pass). Here each
-# chunk of rows is read once while it sits in cache: raw, loss, gradient and
-# the X.T @ g contribution are fused, in parallel over chunks with per-thread
-# gradient slabs summed in thread order (deterministic for a fixed n_threads).
-# Callers hold threadpool_limits(1, 'blas'): BLAS runs inside the OpenMP region.
+# scikit-learn developers).
+# scikit-learn evaluates raw = X @ w (one pass over X), the pointwise
+# loss/gradient, then X.T @ g (a second pass). Here each row x_i is read once:
+# its dot products, loss, gradient and g_i x_i contribution are computed while
+# it sits in L1, in parallel over row blocks with per-block gradient slabs
+# summed in block order (deterministic whatever the number of threads). No BLAS inside
+# the OpenMP region (a per-row dot is too short for a BLAS call to pay).
 
 from libc.math cimport exp, log, log1p
 from cython cimport floating
 from cython.parallel cimport prange, parallel, threadid
 import numpy as np
 
-from fastml._cy._blas cimport _gemm, RowMajor, NoTrans, Trans
 
 cdef enum:
-    CHUNK = 256  # rows per task: a 256 x p block of X stays in L2 between both uses
+    CHUNK = 256       # fewest rows per block: less is not worth a task
+    MAX_BLOCKS = 64   # blocks per evaluation: bounds the per-block slabs' memory
 
 
 cdef inline double _binomial(double y, double raw, double* grad) noexcept nogil:
@@ -40,78 +41,68 @@ cdef inline double _binomial(double y, double raw, double* grad) noexcept nogil:
     return t + (1 - y) * raw
 
 
-cdef double _pointwise(
-    const floating[::1] y, const floating[::1] sw, const double[:, ::1] W,
-    Py_ssize_t start, Py_ssize_t end, bint fit_intercept, double* raw, double* tmp,
-) noexcept nogil:
-    """raw[(i - start) * k + c] holds X_i @ W_c; replace it by sw_i * dloss/draw_c."""
-    cdef Py_ssize_t n_classes = W.shape[0], p = W.shape[1] - fit_intercept
-    cdef Py_ssize_t i, c, yi
-    cdef double loss = 0, g, m, sum_exp, w_i
-    cdef double* r
-    cdef bint weighted = sw.shape[0] > 0
-    for i in range(start, end):
-        w_i = sw[i] if weighted else 1.0
-        r = raw + (i - start) * n_classes
-        if fit_intercept:
-            for c in range(n_classes):
-                r[c] += W[c, p]
-        if n_classes == 1:
-            loss += w_i * _binomial(y[i], r[0], &g)
-            r[0] = w_i * g
-        else:
-            m = r[0]
-            for c in range(1, n_classes):
-                if r[c] > m:
-                    m = r[c]
-            sum_exp = 0
-            for c in range(n_classes):
-                tmp[c] = exp(r[c] - m)
-                sum_exp = sum_exp + tmp[c]
-            yi = <Py_ssize_t> y[i]
-            loss += w_i * (log(sum_exp) + m - r[yi])
-            for c in range(n_classes):
-                r[c] = w_i * (tmp[c] / sum_exp - (1.0 if c == yi else 0.0))
-    return loss
+cdef inline double _row_dot(Py_ssize_t p, const floating* x, const double* w) noexcept nogil:
+    """x @ w with four independent accumulators (one FMA chain would stall)."""
+    cdef double a0 = 0, a1 = 0, a2 = 0, a3 = 0
+    cdef Py_ssize_t j = 0
+    while j + 4 <= p:
+        a0 += x[j] * w[j]
+        a1 += x[j + 1] * w[j + 1]
+        a2 += x[j + 2] * w[j + 2]
+        a3 += x[j + 3] * w[j + 3]
+        j += 4
+    while j < p:
+        a0 += x[j] * w[j]
+        j += 1
+    return (a0 + a1) + (a2 + a3)
 
 
-cdef double _chunk(
+cdef double _rows(
     const floating[:, ::1] X, const floating[::1] y, const floating[::1] sw,
     const double[:, ::1] W, Py_ssize_t start, Py_ssize_t end, bint fit_intercept,
     double* G, double* raw, double* tmp,
 ) noexcept nogil:
-    """Loss sum of rows [start, end); adds their X.T @ g contribution to G."""
-    cdef Py_ssize_t n_classes = W.shape[0], p = X.shape[1]
-    cdef Py_ssize_t n_dof = W.shape[1], m = end - start
-    cdef Py_ssize_t i, j, c
-    cdef double loss, s, g
-    if floating is double:
-        # raw (m, k) = X_chunk @ W[:, :p].T, then G[:, :p] += raw.T @ X_chunk:
-        # BLAS keeps several accumulators in flight where a plain dot loop
-        # would wait on one FMA chain.
-        _gemm(RowMajor, NoTrans, Trans, <int> m, <int> n_classes, <int> p, 1.0,
-              &X[start, 0], <int> p, &W[0, 0], <int> n_dof, 0.0, raw, <int> n_classes)
-    else:
-        for i in range(m):
+    """Loss sum of rows [start, end); adds their gradient sw_i g_i [x_i, 1] to G.
+
+    Row by row: x_i is read from memory once, for its k dot products, and
+    reused from L1 for the k gradient updates (scikit-learn: two BLAS passes).
+    """
+    cdef Py_ssize_t n_classes = W.shape[0], p = X.shape[1], n_dof = W.shape[1]
+    cdef Py_ssize_t i, j, c, yi
+    cdef double loss = 0, g, m, sum_exp, w_i
+    cdef const floating* x
+    cdef double* Gc
+    cdef bint weighted = sw.shape[0] > 0
+    for i in range(start, end):
+        x = &X[i, 0]
+        w_i = sw[i] if weighted else 1.0
+        for c in range(n_classes):
+            raw[c] = _row_dot(p, x, &W[c, 0])
+            if fit_intercept:
+                raw[c] += W[c, p]
+        if n_classes == 1:
+            loss += w_i * _binomial(y[i], raw[0], &g)
+            raw[0] = w_i * g
+        else:
+            m = raw[0]
+            for c in range(1, n_classes):
+                if raw[c] > m:
+                    m = raw[c]
+            sum_exp = 0
             for c in range(n_classes):
-                s = 0
-                for j in range(p):
-                    s = s + X[start + i, j] * W[c, j]
-                raw[i * n_classes + c] = s
-    loss = _pointwise(y, sw, W, start, end, fit_intercept, raw, tmp)
-    if floating is double:
-        _gemm(RowMajor, Trans, NoTrans, <int> n_classes, <int> p, <int> m, 1.0,
-              raw, <int> n_classes, &X[start, 0], <int> p, 1.0, G, <int> n_dof)
-    else:
-        for i in range(m):
+                tmp[c] = exp(raw[c] - m)
+                sum_exp = sum_exp + tmp[c]
+            yi = <Py_ssize_t> y[i]
+            loss += w_i * (log(sum_exp) + m - raw[yi])
             for c in range(n_classes):
-                g = raw[i * n_classes + c]
-                for j in range(p):
-                    G[c * n_dof + j] += g * X[start + i, j]
-    if fit_intercept:
-        for i in range(m):
-            for c in range(n_classes):
-                G[c * n_dof + p] += raw[i * n_classes + c]
+                raw[c] = w_i * (tmp[c] / sum_exp - (1.0 if c == yi else 0.0))
+        for c in range(n_classes):
+            g = raw[c]
+            Gc = G + c * n_dof
+            for j in range(p):
+                Gc[j] += g * x[j]
+            if fit_intercept:
+                Gc[p] += g
     return loss
 
 
@@ -131,24 +122,30 @@ def loss_gradient(
     """
     cdef Py_ssize_t n = X.shape[0]
     cdef Py_ssize_t n_classes = W.shape[0], n_coef = W.shape[0] * W.shape[1]
-    cdef Py_ssize_t n_chunks = (n + CHUNK - 1) // CHUNK
-    cdef Py_ssize_t c, t, q
+    cdef Py_ssize_t n_blocks = min(MAX_BLOCKS, (n + CHUNK - 1) // CHUNK)
+    cdef Py_ssize_t rows = (n + n_blocks - 1) // n_blocks
+    cdef Py_ssize_t b, q
     cdef double loss = 0
-    cdef double[:, ::1] slabs = np.zeros((n_threads, n_coef), dtype=np.float64)
-    cdef double[:, ::1] scratch = np.empty((n_threads, (CHUNK + 1) * n_classes), dtype=np.float64)
+    # one gradient slab and loss per block, reduced in block order below: the
+    # result does not depend on n_threads nor on which thread ran which block
+    cdef double[:, ::1] slabs = np.zeros((n_blocks, n_coef), dtype=np.float64)
+    cdef double[::1] losses = np.empty(n_blocks, dtype=np.float64)
+    cdef double[:, ::1] scratch = np.empty((n_threads, 2 * n_classes), dtype=np.float64)
     cdef int tid
     # a thread per ~2M multiply-adds at most: waking threads for less costs more
-    n_threads = max(1, min(n_threads, n_chunks, 1 + n * n_coef // 2000000))
+    n_threads = max(1, min(n_threads, n_blocks, 1 + n * n_coef // 2000000))
     with nogil, parallel(num_threads=n_threads):
         tid = threadid()
-        for c in prange(n_chunks, schedule="static"):
-            loss += _chunk(X, y, sw, W, c * CHUNK, min((c + 1) * CHUNK, n),
-                           fit_intercept, &slabs[tid, 0], &scratch[tid, 0],
-                           &scratch[tid, CHUNK * n_classes])
+        # dynamic: on a shared machine a descheduled thread does not hold the rest up
+        for b in prange(n_blocks, schedule="dynamic"):
+            losses[b] = _rows(X, y, sw, W, b * rows, min((b + 1) * rows, n),
+                              fit_intercept, &slabs[b, 0], &scratch[tid, 0],
+                              &scratch[tid, n_classes])
     cdef double* out = &grad[0, 0]
     for q in range(n_coef):
         out[q] = 0
-    for t in range(n_threads):
+    for b in range(n_blocks):
+        loss += losses[b]
         for q in range(n_coef):
-            out[q] += slabs[t, q]
+            out[q] += slabs[b, q]
     return loss

@@ -15,20 +15,7 @@ import warnings
 
 from sklearn.exceptions import ConvergenceWarning
 
-ctypedef unsigned int uint32_t
-
-cdef enum:
-    RAND_R_MAX = 2147483647
-
-
-cdef inline uint32_t _rand_r(uint32_t* seed) noexcept nogil:
-    # scikit-learn's our_rand_r (32-bit XorShift)
-    if seed[0] == 0:
-        seed[0] = 1
-    seed[0] ^= <uint32_t>(seed[0] << 13)
-    seed[0] ^= <uint32_t>(seed[0] >> 17)
-    seed[0] ^= <uint32_t>(seed[0] << 5)
-    return seed[0] % (<uint32_t>RAND_R_MAX + 1)
+from fastml._cy._rand cimport _rand_r, RAND_R_MAX, uint32_t
 
 
 cdef inline double _binomial_grad(double y, double raw) noexcept nogil:

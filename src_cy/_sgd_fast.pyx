@@ -13,10 +13,7 @@ from libc.math cimport exp, fabs, log, log1p, pow, sqrt, isfinite, INFINITY
 from cython cimport floating
 import numpy as np
 
-ctypedef unsigned int uint32_t
-
-cdef enum:
-    RAND_R_MAX = 2147483647
+from fastml._cy._rand cimport _rand_r, RAND_R_MAX, uint32_t
 
 # loss codes (fastml.linear_model._stochastic_gradient.LOSSES)
 cdef enum:
@@ -39,15 +36,6 @@ cdef enum:
     OPTIMAL = 2
     INVSCALING = 3
     ADAPTIVE = 4
-
-
-cdef inline uint32_t _rand_r(uint32_t* seed) noexcept nogil:
-    if seed[0] == 0:
-        seed[0] = 1
-    seed[0] ^= <uint32_t>(seed[0] << 13)
-    seed[0] ^= <uint32_t>(seed[0] >> 17)
-    seed[0] ^= <uint32_t>(seed[0] << 5)
-    return seed[0] % (<uint32_t>RAND_R_MAX + 1)
 
 
 cdef inline double _log1pexp(double x) noexcept nogil:

@@ -41,7 +41,11 @@ def _fit(module_name, make):
 
 
 def _coef_parity(ours, theirs):
-    return f"max|dcoef|={np.max(np.abs(ours.coef_ - theirs.coef_)):.1e}"
+    out = f"max|dcoef|={np.max(np.abs(ours.coef_ - theirs.coef_)):.1e}"
+    if getattr(theirs, "n_iter_", None) is not None:
+        same = np.array_equal(np.ravel(ours.n_iter_), np.ravel(theirs.n_iter_))
+        out += ", n_iter " + ("same" if same else f"{ours.n_iter_} vs {theirs.n_iter_}")
+    return out
 
 
 def _case(name, data_name, make_data, make, repeat=3):

@@ -17,7 +17,16 @@ from ..utils._sklearn import (
 
 
 class LinearModelMixin:
-    """predict() and intercept bookkeeping for models y = X @ coef_.T + intercept_."""
+    """predict() and intercept bookkeeping for models y = X @ coef_.T + intercept_.
+
+    fastml's linear models take dense X only (scikit-learn's sparse paths are
+    not ported): the tags say so.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
 
     def _decision_function(self, X):
         check_is_fitted(self)
@@ -54,6 +63,22 @@ def center_data(X, y, fit_intercept, sample_weight=None):
         X_offset = np.zeros(X.shape[1], dtype=X.dtype)
         y_offset = np.zeros(y.shape[1:], dtype=X.dtype) if y.ndim > 1 else X.dtype.type(0)
     return X_offset, y_offset
+
+
+def validate_centered(est, X, y, sample_weight, **sample_weight_checks):
+    """Validated X, y (in X's dtype) and the centred, sqrt(sw)-scaled problem.
+
+    Returns (X, y, X_offset, y_offset, Xc, yc) for the closed-form models.
+    """
+    X, y = validate_data(est, X, y, accept_sparse=False, y_numeric=True,
+                         multi_output=True, dtype=[np.float64, np.float32])
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                             **sample_weight_checks)
+    y = y.astype(X.dtype, copy=False)
+    X_offset, y_offset = center_data(X, y, est.fit_intercept, sample_weight)
+    Xc, yc = centered_scaled(X, y, X_offset, y_offset, sample_weight)
+    return X, y, X_offset, y_offset, Xc, yc
 
 
 def centered_scaled(X, y, X_offset, y_offset, sample_weight=None):
@@ -139,15 +164,8 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseE
         -------
         self : object
         """
-        X, y = validate_data(self, X, y, accept_sparse=False, y_numeric=True,
-                             multi_output=True, dtype=[np.float64, np.float32])
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-        y = y.astype(X.dtype, copy=False)
-        X_offset, y_offset = center_data(X, y, self.fit_intercept, sample_weight)
-        Xc, yc = centered_scaled(X, y, X_offset, y_offset, sample_weight)
+        X, y, X_offset, y_offset, Xc, yc = validate_centered(
+            self, X, y, sample_weight, ensure_non_negative=True)
         if self.positive:
             if yc.ndim < 2:
                 self.coef_ = optimize.nnls(Xc, yc)[0]
@@ -169,11 +187,6 @@ class LinearRegression(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseE
         self._set_intercept(X_offset, y_offset)
         return self
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags
-
 
 def _normal_equation(Xc, yc):
     """Solve X'X w = X'y by Cholesky; None if X'X is not numerically positive definite."""
@@ -188,7 +201,7 @@ def _normal_equation(Xc, yc):
     return linalg.cho_solve((c, low), Xc.T @ yc, check_finite=False)
 
 
-class LinearClassifierMixin:
+class LinearClassifierMixin(LinearModelMixin):
     """decision_function / predict for linear classifiers with coef_ (k, p), classes_."""
 
     def decision_function(self, X):
@@ -202,9 +215,7 @@ class LinearClassifierMixin:
         -------
         scores : ndarray of shape (n_samples,) for two classes, else (n_samples, n_classes)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=False, reset=False)
-        scores = X @ self.coef_.T + self.intercept_
+        scores = self._decision_function(X)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X):

@@ -219,8 +219,3 @@ class GDRegressor(LinearModelMixin, RegressorMixin, BaseEstimator):
         self.coef_ = w.astype(X.dtype)
         self.intercept_ = X.dtype.type(b) if self.fit_intercept else 0.0
         return self
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags

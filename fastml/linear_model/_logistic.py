@@ -10,7 +10,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from threadpoolctl import threadpool_limits
 
 from .._cy import _logistic_loss, _saga
 from ..utils._sklearn import (
@@ -19,6 +18,7 @@ from ..utils._sklearn import (
     StrOptions,
     _check_sample_weight,
     _fit_context,
+    _get_threadpool_controller,
     _openmp_effective_n_threads,
     check_is_fitted,
     check_random_state,
@@ -70,7 +70,7 @@ class LogisticRegression(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
 
     * ``solver="lbfgs"`` (default; l2 or no penalty): scipy's L-BFGS-B with
       scikit-learn's options, on a compiled loss+gradient that reads each
-      chunk of X once (scikit-learn reads X twice per evaluation), in parallel.
+      row of X once (scikit-learn reads X twice per evaluation), in parallel.
       Same objective, same optimiser, so the same iterates up to rounding.
     * ``solver="saga"`` (any penalty, required for l1 / elasticnet): compiled
       dense SAGA with scikit-learn's step size and stopping rule.
@@ -270,7 +270,8 @@ class LogisticRegression(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         if self.verbose:  # scipy >= 1.15 deprecates iprint; pass it only when asked
             options["iprint"] = [-1, 50, 1, 100, 101][
                 np.searchsorted(np.array([0, 1, 2, 3]), self.verbose)]
-        with threadpool_limits(limits=1, user_api="blas"):
+        # scipy's L-BFGS-B calls BLAS on vectors of n_dof: threads only cost there
+        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
             res = optimize.minimize(
                 loss_gradient, W0.ravel(), method="L-BFGS-B", jac=True,
                 options=options,
@@ -325,8 +326,3 @@ class LogisticRegression(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`."""
         return np.log(self.predict_proba(X))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags

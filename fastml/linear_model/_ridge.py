@@ -11,11 +11,9 @@ from sklearn.exceptions import ConvergenceWarning
 from ..utils._sklearn import (
     Interval,
     StrOptions,
-    _check_sample_weight,
     _fit_context,
-    validate_data,
 )
-from ._base import LinearModelMixin, center_data, centered_scaled
+from ._base import LinearModelMixin, validate_centered
 
 
 def _solve_cholesky(Xc, yc, alpha):
@@ -181,13 +179,7 @@ class Ridge(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimator):
             )
         if solver == "auto":
             solver = "lbfgs" if self.positive else "cholesky"
-        X, y = validate_data(self, X, y, accept_sparse=False, dtype=[np.float64, np.float32],
-                             multi_output=True, y_numeric=True)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        y = y.astype(X.dtype, copy=False)
-        X_offset, y_offset = center_data(X, y, self.fit_intercept, sample_weight)
-        Xc, yc = centered_scaled(X, y, X_offset, y_offset, sample_weight)
+        X, y, X_offset, y_offset, Xc, yc = validate_centered(self, X, y, sample_weight)
         ravel = yc.ndim == 1
         yc = yc.reshape(-1, 1) if ravel else yc
         n_targets = yc.shape[1]
@@ -220,8 +212,3 @@ class Ridge(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimator):
             self.coef_ = self.coef_.ravel()
         self._set_intercept(X_offset, y_offset)
         return self
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags

@@ -149,11 +149,6 @@ class _BaseSGD(BaseEstimator):
                 ConvergenceWarning,
             )
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags
-
 
 class SGDRegressor(LinearModelMixin, RegressorMixin, _BaseSGD):
     """Linear regression by stochastic gradient descent, as scikit-learn's SGDRegressor.

@@ -62,6 +62,19 @@ def _writeable(a, dtype):
     return a if a.flags.writeable else a.copy()
 
 
+def _padded(a, n_rows):
+    """a with zero rows appended up to n_rows (the kernels' channel blocks)."""
+    if a.shape[0] == n_rows:
+        return a
+    out = np.zeros((n_rows,) + a.shape[1:], dtype=a.dtype)
+    out[: a.shape[0]] = a
+    return out
+
+
+def _blocks(n_out):
+    return -(-n_out // _conv.BLOCK) * _conv.BLOCK
+
+
 def conv2d(x, w, b, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
     """Forward 2-D convolution; ``padding`` is (top, bottom, left, right)."""
     dtype = x.dtype
@@ -71,8 +84,10 @@ def conv2d(x, w, b, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
     oh = (h + pt + pb - _extent(w.shape[2], dilation[0])) // stride[0] + 1
     ow = (wd + pl + pr - _extent(w.shape[3], dilation[1])) // stride[1] + 1
     out = np.empty((n, w.shape[0], oh, ow), dtype=dtype)
+    n_blk = _blocks(w.shape[0])
     _set_threads()
-    _conv.conv2d_forward(x, w, b, out, (stride[0], stride[1], pt, pl, dilation[0], dilation[1]))
+    _conv.conv2d_forward(x, _padded(w, n_blk), _padded(b, n_blk), out,
+                         (stride[0], stride[1], pt, pl, dilation[0], dilation[1]))
     return out
 
 
@@ -85,23 +100,15 @@ def conv2d_backward(x, w, dy, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 
     geom = (stride[0], stride[1], pt, pl, dilation[0], dilation[1])
     n_threads = _set_threads()
     n_chunks = max(1, min(x.shape[0], n_threads))
-    dw_parts = np.empty((n_chunks,) + w.shape, dtype=dtype)
-    db_parts = np.empty((n_chunks, w.shape[0]), dtype=dtype)
+    n_out, n_blk = w.shape[0], _blocks(w.shape[0])
+    dw_parts = np.empty((n_chunks, n_blk) + w.shape[1:], dtype=dtype)
+    db_parts = np.empty((n_chunks, n_out), dtype=dtype)
     _conv.conv2d_backward_weight(x, dy, dw_parts, db_parts, geom)
-    dw, db = dw_parts.sum(axis=0), db_parts.sum(axis=0)
+    dw, db = dw_parts[:, :n_out].sum(axis=0), db_parts.sum(axis=0)
     dx = None
     if need_dx:
         dx = np.empty_like(x)
-        if stride == (1, 1) or tuple(stride) == (1, 1):
-            # the transposed convolution with stride 1 is a convolution of dy
-            # with the kernel flipped in space and transposed in channels
-            kh, kw = w.shape[2], w.shape[3]
-            wt = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-            tgeom = (1, 1, _extent(kh, dilation[0]) - 1 - pt,
-                     _extent(kw, dilation[1]) - 1 - pl, dilation[0], dilation[1])
-            _conv.conv2d_forward(dy, wt, np.zeros(wt.shape[0], dtype), dx, tgeom)
-        else:
-            _conv.conv2d_backward_input_strided(dy, w, dx, geom)
+        _conv.conv2d_backward_input(dy, _padded(w, n_blk), dx, geom)
     return dx, dw, db
 
 

@@ -119,8 +119,9 @@ from sklearn.metrics.cluster._unsupervised import check_number_of_labels  # noqa
 
 __all__ += ["check_number_of_labels"]
 
-# MiniBatchKMeans: the cached threadpool controller (a fresh threadpool_limits
-# inspects the loaded libraries, ~ms: too slow once per partial_fit).
+# --- used by fastml.linear_model and MiniBatchKMeans: one cached controller (building one per fit
+# scans the loaded libraries, ~5 ms) ---
 from sklearn.utils.parallel import _get_threadpool_controller  # noqa: E402
+from sklearn.utils.validation import _assert_all_finite  # noqa: E402
 
-__all__ += ["_get_threadpool_controller"]
+__all__ += ["_assert_all_finite", "_get_threadpool_controller"]

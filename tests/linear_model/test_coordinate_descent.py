@@ -116,3 +116,62 @@ def test_prepare_fortran_kernel_matches_numpy(global_random_seed):
             ref = (X - off) * (s[:, None] if s.size else 1)
             assert_allclose(out, ref, rtol=1e-15)
             assert_allclose(norm2, (ref**2).sum(0), rtol=1e-12)
+
+
+def test_gram_stats_kernel_matches_numpy(global_random_seed):
+    rng = np.random.RandomState(global_random_seed)
+    for n, p, k in [(1, 1, 1), (255, 3, 2), (257, 7, 1), (1000, 20, 3)]:
+        X = rng.normal(size=(n, p)) + 5.0
+        X[:, 0] = 2.5  # constant column: exactly zero moments about the first row
+        Y = rng.normal(size=(n, k))
+        sw = rng.uniform(0.1, 2, n)
+        for dtype in (np.float64, np.float32):
+            Xd, Yd = X.astype(dtype), Y.astype(dtype)
+            for s, center in [(np.empty(0, dtype), True), (sw.astype(dtype), True),
+                              (sw.astype(dtype), False)]:
+                G, XtY = np.empty((p, p)), np.empty((p, k))
+                d_sum, e_sum, e_sq = np.empty(p), np.empty(k), np.empty(k)
+                _cd_fast.gram_stats(Xd, Yd, s, center, G, XtY, d_sum, e_sum, e_sq, 2)
+                w = s.astype(np.float64) if s.size else np.ones(n)
+                # the kernel accumulates in float64 whatever the input dtype
+                X64, Y64 = Xd.astype(np.float64), Yd.astype(np.float64)
+                D = X64 - (X64[0] if center else 0)
+                E = Y64 - (Y64[0] if center else 0)
+                rtol = 1e-12
+                assert_allclose(G, (D * w[:, None]).T @ D, rtol=rtol, atol=1e-9)
+                assert_allclose(XtY, (D * w[:, None]).T @ E, rtol=rtol, atol=1e-9)
+                assert_allclose(d_sum, w @ D, rtol=rtol, atol=1e-9)
+                assert_allclose(e_sum, w @ E, rtol=rtol, atol=1e-9)
+                assert_allclose(e_sq, w @ E**2, rtol=rtol)
+                if center:
+                    assert G[0, 0] == 0 and d_sum[0] == 0
+
+
+@pytest.mark.parametrize("params", [
+    dict(alpha=0.1), dict(alpha=0.5, fit_intercept=False), dict(alpha=0.05, positive=True),
+    dict(alpha=0.1, selection="random", random_state=0), dict(alpha=1e-3, tol=1e-7),
+], ids=str)
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_auto_gram_form_is_sklearn_x_form(params, global_random_seed):
+    # precompute=False on tall float64 data: fastml takes the Gram form, an
+    # exact equivalent of scikit-learn's X form (same n_iter_, dual gap, coef)
+    X, y = make_regression(2000, 30, n_informative=8, noise=5.0,
+                           random_state=global_random_seed)
+    X = X * np.linspace(0.5, 3, 30) + 100.0  # offset means: centring is exercised
+    sw = np.random.RandomState(global_random_seed).uniform(0.2, 3.0, y.shape[0])
+    for s in (None, sw):
+        for Est, extra in [(Lasso, {}), (ElasticNet, dict(l1_ratio=0.6))]:
+            ours = Est(**params, **extra)
+            assert ours._use_gram(X)
+            theirs = getattr(sk, Est.__name__)(**params, **extra)
+            _check(ours.fit(X, y, sample_weight=s), theirs.fit(X, y, sample_weight=s), X)
+            assert_allclose(ours.dual_gap_, theirs.dual_gap_, rtol=1e-4,
+                            atol=1e-9 * np.dot(y, y) / len(y))
+    # the X form (forced by a wide shape) keeps scikit-learn's dual_gap_ scale too
+    Xw, yw = make_regression(40, 100, n_informative=5, random_state=global_random_seed)
+    ours, theirs = Lasso(alpha=1.0).fit(Xw, yw), sk.Lasso(alpha=1.0).fit(Xw, yw)
+    assert not ours._use_gram(Xw)
+    assert_allclose(ours.dual_gap_, theirs.dual_gap_, rtol=1e-4, atol=1e-12)
+    # multi-target shares one Gram matrix
+    Y2 = np.c_[y, -2 * y + 1]
+    _check(Lasso(alpha=0.1).fit(X, Y2), sk.Lasso(alpha=0.1).fit(X, Y2), X)

@@ -118,7 +118,8 @@ def test_warm_start():
 @pytest.mark.parametrize("n_classes", [1, 3])
 def test_fused_kernel_matches_numpy(n_classes, global_random_seed):
     rng = np.random.RandomState(global_random_seed)
-    for n in (1, 255, 257, 1000):
+    # 64 * 256 + 3 rows: more than 256 rows per block (the kernel caps blocks at 64)
+    for n in (1, 255, 257, 1000, 64 * 256 + 3):
         X = rng.normal(size=(n, 7))
         y = rng.randint(0, max(2, n_classes), n).astype(float)
         sw = rng.uniform(0.1, 2, n)
@@ -143,3 +144,22 @@ def test_fused_kernel_matches_numpy(n_classes, global_random_seed):
             rtol = 1e-10 if dtype == np.float64 else 1e-4
             assert_allclose(loss, ref_loss, rtol=rtol)
             assert_allclose(grad, ref_grad, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("n_classes", [1, 4])
+def test_fused_kernel_does_not_depend_on_thread_count(n_classes):
+    # per-block gradient slabs reduced in block order: bit-identical results
+    rng = np.random.RandomState(0)
+    # large enough for the kernel to use 2 threads (one per 2M multiply-adds)
+    for n, p in [(3000, 1), (110000, 19)] if n_classes == 1 else [(3000, 2), (60000, 9)]:
+        X = rng.normal(size=(n, p))
+        y = rng.randint(0, max(2, n_classes), n).astype(float)
+        W = rng.normal(size=(n_classes, p + 1))
+        out = []
+        for n_threads in (1, 2, 3):
+            grad = np.empty_like(W)
+            loss = _logistic_loss.loss_gradient(X, y, np.empty(0), W, grad, True, n_threads)
+            out.append((loss, grad))
+        for loss, grad in out[1:]:
+            assert loss == out[0][0]
+            assert_array_equal(grad, out[0][1])
