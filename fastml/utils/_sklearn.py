@@ -119,8 +119,8 @@ from sklearn.metrics.cluster._unsupervised import check_number_of_labels  # noqa
 
 __all__ += ["check_number_of_labels"]
 
-# --- used by fastml.linear_model and MiniBatchKMeans: one cached controller (building one per fit
-# scans the loaded libraries, ~5 ms) ---
+# --- used by fastml.linear_model and MiniBatchKMeans: one cached controller
+# (building one per fit scans the loaded libraries, ~5 ms) ---
 from sklearn.utils.parallel import _get_threadpool_controller  # noqa: E402
 from sklearn.utils.validation import _assert_all_finite  # noqa: E402
 
