@@ -4,6 +4,7 @@ Compiled with -O3 and OpenMP. ``FASTML_DEBUG_CYTHON=1`` turns bounds checks on
 (for hunting a kernel's out-of-bounds access; never for releases).
 """
 
+import filecmp
 import glob
 import os
 import shutil
@@ -23,9 +24,15 @@ def _mirror_pxd():
     pkg = os.path.join(root, "fastml", "_cy")
     os.makedirs(pkg, exist_ok=True)
     for d in (os.path.join(root, "fastml"), pkg):
-        open(os.path.join(d, "__init__.pxd"), "w").close()
+        init = os.path.join(d, "__init__.pxd")
+        if not os.path.exists(init):
+            open(init, "w").close()
+    # Copy only what changed: a fresh mtime on a .pxd makes Cython rebuild
+    # every extension that cimports it.
     for pxd in glob.glob(os.path.join(HERE, "src_cy", "*.pxd")):
-        shutil.copy(pxd, pkg)
+        target = os.path.join(pkg, os.path.basename(pxd))
+        if not (os.path.exists(target) and filecmp.cmp(pxd, target, shallow=False)):
+            shutil.copy2(pxd, target)
     return root
 
 

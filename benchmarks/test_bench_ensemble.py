@@ -2,7 +2,8 @@
 
 Sizes from issue 5: RandomForestClassifier(50 trees, n_jobs=2) and
 GradientBoostingClassifier(100 trees) on make_classification(20000, 20,
-random_state=0). One round each (a fit takes seconds); never asserts on time.
+random_state=0). Forests: best of 3 fits; boosting: one round (a fit takes
+seconds); never asserts on time.
 """
 
 import numpy as np
@@ -43,8 +44,9 @@ RF_IMPLS = {
 @pytest.mark.parametrize("impl", list(RF_IMPLS))
 def test_random_forest_fit(benchmark, data, impl):
     X, y = data
-    est = RF_IMPLS[impl]()
-    benchmark.pedantic(est.fit, args=(X, y), rounds=1, iterations=1)
+    # best of 3 fresh fits (scikit-learn's time varies run to run); the
+    # slowest round includes the first call
+    est = benchmark.pedantic(lambda: RF_IMPLS[impl]().fit(X, y), rounds=3, iterations=1)
     assert est.score(X, y) > 0.9
 
 

@@ -8,6 +8,8 @@ cdef enum:
     # Samples per chunk, as scikit-learn: one chunk's rows and distance block stay
     # in L1/L2, and the same chunk -> thread mapping keeps sums bit-identical.
     CHUNK_SIZE = 256
+    # per-thread counters live this far apart (a cache line of intp)
+    PAD = 8
 
 
 cdef floating _euclidean_dense_dense(
@@ -20,6 +22,10 @@ cdef bint _use_simd(int n_features, int n_clusters, bint is_float) noexcept nogi
 cdef void _assign_chunk(
     const floating*, int, int, int, const floating[:, ::1],
     const floating*, const floating*, int, floating*, int*, bint) noexcept nogil
+
+cdef void _scores_blas(
+    const floating*, int, int, int, const floating[:, ::1], const floating*,
+    floating*) noexcept nogil
 
 cdef void _accumulate_chunk(
     const floating*, const floating*, const int*, int, int,
@@ -40,3 +46,10 @@ cdef void _center_shift(
 cpdef floating _inertia_dense(
     const floating[:, ::1], const floating[::1], const floating[:, ::1],
     const int[::1], int, int single_label=*)
+
+cdef void _move_sample(
+    const floating*, floating, int, int, int, int, double*) noexcept nogil
+
+cdef void _begin_pass(double[:, ::1], Py_ssize_t[::1], int, bint) noexcept nogil
+
+cdef Py_ssize_t _end_pass(const Py_ssize_t[::1], int) noexcept nogil

@@ -1,12 +1,14 @@
 # Numerics shared by fastml's k-means kernels: the chunk assignment (E-step),
-# the chunk accumulation (M-step), empty-cluster relocation, inertia.
+# the chunk accumulation (M-step), empty-cluster relocation, inertia, and the
+# run loop with exact pruning that both lloyd and elkan use (_kmeans_run).
 # Adapted from scikit-learn (sklearn/cluster/_k_means_common.pyx and
 # _k_means_lloyd.pyx, BSD-3-Clause, The scikit-learn developers).
 
 import numpy as np
 
 from cython cimport floating
-from cython.parallel cimport prange
+from cython.parallel cimport prange, parallel, threadid
+from libc.stdlib cimport malloc, free
 from libc.math cimport sqrt, INFINITY
 
 from fastml._cy._blas cimport _gemm, BLAS_Order, BLAS_Trans
@@ -139,14 +141,7 @@ cdef void _assign_chunk(
             fm_assign_avx2_s(X, n_samples, n_features, packed, norms, kpad, labels)
         return
 
-    # scikit-learn's path: only ||c||^2 - 2 x.c is needed for the argmin.
-    for i in range(n_samples):
-        for j in range(n_clusters):
-            dist_buf[i * n_clusters + j] = norms[j]
-    _gemm(BLAS_Order.RowMajor, BLAS_Trans.NoTrans, BLAS_Trans.Trans,
-          n_samples, n_clusters, n_features,
-          -2.0, X, n_features, &centers[0, 0], n_features,
-          1.0, dist_buf, n_clusters)
+    _scores_blas(X, n_samples, n_features, n_clusters, centers, norms, dist_buf)
     for i in range(n_samples):
         best = dist_buf[i * n_clusters]
         label = 0
@@ -156,6 +151,25 @@ cdef void _assign_chunk(
                 best = d
                 label = j
         labels[i] = label
+
+
+cdef void _scores_blas(
+        const floating* X,               # IN (n_samples, n_features) rows
+        int n_samples,
+        int n_features,
+        int n_clusters,
+        const floating[:, ::1] centers,  # IN
+        const floating* norms,           # IN ||c||^2
+        floating* out) noexcept nogil:   # OUT (n_samples, n_clusters)
+    """||c||^2 - 2 x.c for a chunk, by scikit-learn's very GEMM call (same shape)."""
+    cdef int i, j
+    for i in range(n_samples):
+        for j in range(n_clusters):
+            out[i * n_clusters + j] = norms[j]
+    _gemm(BLAS_Order.RowMajor, BLAS_Trans.NoTrans, BLAS_Trans.Trans,
+          n_samples, n_clusters, n_features,
+          -2.0, X, n_features, &centers[0, 0], n_features,
+          1.0, out, n_clusters)
 
 
 cdef void _accumulate_chunk(
@@ -353,3 +367,338 @@ def _distances_to_centers(
     for i in prange(n_samples, nogil=True, num_threads=n_threads, schedule='static'):
         for j in range(n_clusters):
             out[i, j] = _euclidean_dense_dense(&X[i, 0], &centers[j, 0], n_features, False)
+
+
+# ---------------------------------------------------------------------------
+# The exact-pruning iteration shared by lloyd and elkan.
+#
+# Both algorithms keep, per sample, bounds on its distance to its own center
+# (upper) and to the other centers (lower), valid for the centers of the
+# iteration they were computed at (the sample's stamp).  The centers' moves
+# are recorded as cumulative shifts, so a bound is brought up to date in O(1)
+# when the sample is visited (triangle inequality: d(x, c_T) <= d(x, c_t) +
+# sum of the moves of c), and a sample whose bounds prove that no other center
+# can win is not touched at all: neither its row of X nor its label.  The
+# bounds are padded by the worst-case rounding of the distance arithmetic the
+# algorithm uses to decide (see the passes), so a skipped sample keeps exactly
+# the label the full computation would give it: the iterates are those of the
+# plain algorithm, not an approximation.
+#
+# The M-step is incremental: only samples that change cluster move their
+# weighted row between the (float64) per-cluster sums.  After the last
+# iteration the sums are recomputed from scratch in scikit-learn's order, so
+# the returned centers are its centers.  Mid-run, the running sums differ from
+# scikit-learn's fresh ones by rounding only (~1e-16 relative): a label could
+# differ only for a sample equidistant from two centers to that precision.
+# ---------------------------------------------------------------------------
+
+cdef void _move_sample(
+        const floating* x,   # IN the sample's row
+        floating w,          # its weight
+        int old,             # its previous cluster (-1: none)
+        int new,             # its new cluster
+        int n_features,
+        int n_clusters,
+        double* slab) noexcept nogil:  # INOUT [sums (k*d) | weights (k) | counts (k)]
+    """Move one sample's weighted row from cluster old to cluster new."""
+    cdef int f
+    cdef double wd = w
+    cdef double* row
+    if old >= 0:
+        row = slab + old * n_features
+        for f in range(n_features):
+            row[f] -= wd * x[f]
+        slab[n_clusters * n_features + old] -= wd
+        if w > 0:
+            slab[n_clusters * (n_features + 1) + old] -= 1
+    row = slab + new * n_features
+    for f in range(n_features):
+        row[f] += wd * x[f]
+    slab[n_clusters * n_features + new] += wd
+    if w > 0:
+        slab[n_clusters * (n_features + 1) + new] += 1
+
+
+cdef void _begin_pass(double[:, ::1] slabs, Py_ssize_t[::1] changed,
+                      int n_threads, bint update) noexcept nogil:
+    cdef int t, i
+    for t in range(n_threads):
+        changed[t * PAD] = 0
+        if update:
+            for i in range(slabs.shape[1]):
+                slabs[t, i] = 0
+
+
+cdef Py_ssize_t _end_pass(const Py_ssize_t[::1] changed, int n_threads) noexcept nogil:
+    cdef int t
+    cdef Py_ssize_t total = 0
+    for t in range(n_threads):
+        total += changed[t * PAD]
+    return total
+
+
+cdef void _apply_moves(
+        const double[:, ::1] slabs,  # IN per-thread moves
+        double[:, ::1] sums,         # INOUT
+        double[::1] weights,         # INOUT
+        double[::1] counts) noexcept nogil:  # INOUT samples of positive weight
+    """Add the per-thread moves (in thread order) to the cluster sums."""
+    cdef int k = sums.shape[0], d = sums.shape[1], t, j, f
+    for t in range(slabs.shape[0]):
+        for j in range(k):
+            for f in range(d):
+                sums[j, f] += slabs[t, j * d + f]
+            weights[j] += slabs[t, k * d + j]
+            counts[j] += slabs[t, k * (d + 1) + j]
+    for j in range(k):
+        if counts[j] == 0:
+            # empty: exactly zero, as scikit-learn's fresh sums (no drift left)
+            weights[j] = 0
+            for f in range(d):
+                sums[j, f] = 0
+
+
+def _half_distances(const floating[:, ::1] centers,  # IN
+                    double[::1] half_min):           # OUT (k,)
+    """Half the distance of each center to its closest other center (float64)."""
+    cdef int k = centers.shape[0], d = centers.shape[1], i, j, f
+    cdef double s, diff
+    for i in range(k):
+        half_min[i] = INFINITY
+    for i in range(k):
+        for j in range(i + 1, k):
+            s = 0
+            for f in range(d):
+                diff = <double> centers[i, f] - <double> centers[j, f]
+                s += diff * diff
+            s = sqrt(s) / 2
+            if s < half_min[i]:
+                half_min[i] = s
+            if s < half_min[j]:
+                half_min[j] = s
+
+
+class _Iterates:
+    """Per-run state of the pruned iterations (all float64, tiny but the slabs)."""
+
+    def __init__(self, int n_clusters, int n_features, int max_iter, int n_threads):
+        k, d = n_clusters, n_features
+        self.sums = np.zeros((k, d))
+        self.weights = np.zeros(k)
+        self.counts = np.zeros(k)
+        # cum_shift[v, j]: how far center j moved from version 0 to version v
+        # (path length); cum_max[v, j]: the same for the largest move among
+        # the other centers, step by step
+        self.cum_shift = np.zeros((max_iter + 2, k))
+        self.cum_max = np.zeros((max_iter + 2, k))
+        self.half_min = np.zeros(k)
+        self.slabs = np.zeros((n_threads, k * (d + 2)))
+        self.changed = np.zeros(n_threads * PAD, dtype=np.intp)
+
+    def slack(self, int version, double scale):
+        """Absolute padding (distance units) for the float64 bound arithmetic.
+
+        Covers the rounding of the cumulative shifts (one rounding per step),
+        of the half distances and of the bound updates, all relative to the
+        magnitudes involved.
+        """
+        mag = scale + self.cum_shift[version].max() + self.cum_max[version].max()
+        return (16 + 2 * version) * np.finfo(np.float64).eps * mag
+
+
+def _record_shift(const floating[:, ::1] centers_old,  # IN
+                  const floating[:, ::1] centers_new,  # IN
+                  double[:, ::1] cum_shift,            # INOUT row version
+                  double[:, ::1] cum_max,              # INOUT row version
+                  int version):
+    """Record the step's moves; return scikit-learn's squared center shift.
+
+    The returned total uses scikit-learn's own formula and precision (it decides
+    ``tol``); the recorded moves are float64 (they pad bounds).
+    """
+    cdef int k = centers_old.shape[0], d = centers_old.shape[1], j, f, top = 0
+    cdef double s, diff, first = 0, second = 0
+    dtype = np.float32 if floating is float else np.float64
+    center_shift = np.zeros(k, dtype=dtype)
+    cdef floating[::1] shift = center_shift
+    _center_shift(centers_old, centers_new, shift)
+    for j in range(k):
+        s = 0
+        for f in range(d):
+            diff = <double> centers_new[j, f] - <double> centers_old[j, f]
+            s += diff * diff
+        s = sqrt(s)
+        cum_shift[version, j] = cum_shift[version - 1, j] + s
+        if s > first:
+            second = first
+            first = s
+            top = j
+        elif s > second:
+            second = s
+    # a sample of cluster j: its other centers moved at most this much
+    for j in range(k):
+        cum_max[version, j] = cum_max[version - 1, j] + (second if j == top else first)
+    return (center_shift ** 2).sum()
+
+
+def _centers_from_sums(
+        const floating[:, ::1] X,            # IN
+        const floating[::1] sample_weight,   # IN
+        const int[::1] labels,               # IN
+        st,                                  # IN _Iterates (sums, weights)
+        const floating[:, ::1] centers_old,  # IN centers of the E-step
+        floating[:, ::1] centers_new):       # OUT
+    """M-step from the running sums: relocate empty clusters, average."""
+    cdef int k = centers_new.shape[0], d = centers_new.shape[1], j, f
+    cdef const double[:, ::1] sums = st.sums
+    cdef const double[::1] weights = st.weights
+    dtype = np.float32 if floating is float else np.float64
+    weight_in_clusters = np.empty(k, dtype=dtype)
+    cdef floating[::1] w = weight_in_clusters
+    for j in range(k):
+        w[j] = <floating> weights[j]
+        for f in range(d):
+            centers_new[j, f] = <floating> sums[j, f]
+    _relocate_empty_clusters_dense(X, sample_weight, centers_old, centers_new, w, labels)
+    _average_centers(centers_new, w)
+
+
+def _exact_centers(
+        const floating[:, ::1] X,            # IN
+        const floating[::1] sample_weight,   # IN
+        const int[::1] labels,               # IN
+        const floating[:, ::1] centers_old,  # IN centers of the last E-step
+        floating[:, ::1] centers_new,        # OUT
+        int n_threads):
+    """scikit-learn's M-step, from scratch: sums per chunk, per-thread slabs.
+
+    Static schedule, thread-ordered reduction: the sums are scikit-learn's
+    bit for bit for 2 threads (see ``_reduce_slabs``).
+    """
+    cdef int n = X.shape[0], d = X.shape[1], k = centers_new.shape[0]
+    cdef int n_chunks = (n + CHUNK_SIZE - 1) // CHUNK_SIZE, c, start, end
+    dtype = np.float32 if floating is float else np.float64
+    cdef floating[:, ::1] slabs = np.zeros((n_threads, k * (d + 1)), dtype=dtype)
+    weight_in_clusters = np.zeros(k, dtype=dtype)
+    cdef floating[::1] w = weight_in_clusters
+    for c in prange(n_chunks, nogil=True, num_threads=n_threads, schedule='static'):
+        start = c * CHUNK_SIZE
+        end = min(start + CHUNK_SIZE, n)
+        _accumulate_chunk(&X[start, 0], &sample_weight[start], &labels[start],
+                          end - start, d, &slabs[threadid(), 0],
+                          &slabs[threadid(), k * d])
+    _reduce_slabs(slabs, 0, k * d, &centers_new[0, 0])
+    _reduce_slabs(slabs, k * d, k, &w[0])
+    _relocate_empty_clusters_dense(X, sample_weight, centers_old, centers_new, w, labels)
+    _average_centers(centers_new, w)
+
+
+def _kmeans_run(
+        estep,                               # the algorithm's E-step (see below)
+        const floating[:, ::1] X,            # IN
+        const floating[::1] sample_weight,   # IN
+        const floating[:, ::1] centers_init, # IN
+        int max_iter,
+        double tol,
+        int n_threads,
+        bint verbose):
+    """One k-means run: scikit-learn's loop around a pruned E-step.
+
+    ``estep(centers, labels, st, version, full, update)`` assigns every sample
+    to its closest center of ``centers`` (version ``version`` of the centers),
+    all of them recomputed if ``full``, moving changed samples between the
+    sums of ``st`` if ``update``; it returns how many labels changed.
+
+    Stops as scikit-learn's ``_kmeans_single_lloyd/elkan``: strict convergence
+    (no label changed) or squared center shift <= tol; otherwise reruns the
+    E-step so that labels match the returned centers.
+
+    Returns labels (int32), inertia, centers, n_iter.
+    """
+    cdef int n = X.shape[0], k = centers_init.shape[0], it = 0, version
+    cdef const floating[:, ::1] c_view
+    cdef const int[::1] l_view
+    cdef bint strict_convergence = False
+    cdef Py_ssize_t n_changed = 0
+    dtype = np.float32 if floating is float else np.float64
+    st = _Iterates(k, X.shape[1], max_iter, n_threads)
+    centers = np.array(centers_init, dtype=dtype, order="C")
+    centers_new = np.zeros_like(centers)
+    labels = np.full(n, -1, dtype=np.int32)
+
+    for it in range(max_iter):
+        _half_distances(centers, st.half_min)
+        n_changed = estep(centers, labels, st, it, it == 0, True)
+        _apply_moves(st.slabs, st.sums, st.weights, st.counts)
+        _centers_from_sums(X, sample_weight, labels, st, centers, centers_new)
+        center_shift_tot = _record_shift(centers, centers_new, st.cum_shift,
+                                         st.cum_max, it + 1)
+        if verbose:
+            c_view, l_view = centers, labels
+            inertia = _inertia_dense(X, sample_weight, c_view, l_view, n_threads)
+            print(f"Iteration {it}, inertia {inertia}.")
+        centers, centers_new = centers_new, centers
+
+        # scikit-learn compares with the labels before the pass (-1 before the
+        # first one): the first iteration never converges strictly.
+        if it > 0 and n_changed == 0:
+            if verbose:
+                print(f"Converged at iteration {it}: strict convergence.")
+            strict_convergence = True
+            break
+        if center_shift_tot <= tol:
+            if verbose:
+                print(f"Converged at iteration {it}: center shift "
+                      f"{center_shift_tot} within tolerance {tol}.")
+            break
+
+    # The last M-step again, from scratch in scikit-learn's order: its centers
+    # (the running sums only drift by rounding, the labels are the same).
+    exact = np.zeros_like(centers)
+    _exact_centers(X, sample_weight, labels, centers_new, exact, n_threads)
+    version = it + 2
+    _record_shift(centers, exact, st.cum_shift, st.cum_max, version)
+    centers = exact
+
+    if not strict_convergence:
+        # rerun E-step so that predicted labels match cluster centers
+        _half_distances(centers, st.half_min)
+        estep(centers, labels, st, version, False, False)
+
+    c_view, l_view = centers, labels
+    inertia = _inertia_dense(X, sample_weight, c_view, l_view, n_threads)
+    return labels, inertia, centers, it + 1
+
+
+def _labels_pass(
+        const floating[:, ::1] X,            # IN
+        const floating[:, ::1] centers,      # IN
+        int n_threads):
+    """The closest center of every sample, scikit-learn's lloyd arithmetic (``predict``)."""
+    cdef:
+        int n = X.shape[0], d = X.shape[1], k = centers.shape[0]
+        int n_chunks = (n + CHUNK_SIZE - 1) // CHUNK_SIZE, c, start, end
+        bint simd = _use_simd(d, k, floating is float)
+        floating[:, ::1] packed
+        floating[::1] norms
+        floating* dist_buf
+        int[::1] labels = np.zeros(n, dtype=np.int32)
+    if n == 0:
+        return np.asarray(labels)
+    packed, norms = _packed_centers(centers, simd)
+    with nogil, parallel(num_threads=n_threads):
+        dist_buf = NULL
+        if not simd:
+            dist_buf = <floating*> malloc(CHUNK_SIZE * k * sizeof(floating))
+        for c in prange(n_chunks, schedule='static'):
+            start = c * CHUNK_SIZE
+            end = min(start + CHUNK_SIZE, n)
+            _assign_chunk(&X[start, 0], end - start, d, k, centers, &packed[0, 0],
+                          &norms[0], packed.shape[1], dist_buf, &labels[start], simd)
+        free(dist_buf)
+    return np.asarray(labels)
+
+
+def _kpad_py(int n_clusters, bint is_float):
+    """n_clusters rounded up to the SIMD kernels' block (for the Python callers)."""
+    return _kpad(n_clusters, is_float)

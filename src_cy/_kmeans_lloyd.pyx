@@ -1,128 +1,248 @@
-# K-means Lloyd: the whole iteration loop (E and M steps fused per chunk,
-# convergence check included) compiled, parallel over sample chunks.
+# K-means Lloyd with exact pruning: each iteration's labels are those of
+# scikit-learn's lloyd (its GEMM distance surrogate, first argmin), but a
+# sample whose Hamerly bounds prove its label cannot change is not visited.
 # Adapted from scikit-learn (sklearn/cluster/_k_means_lloyd.pyx and
-# _kmeans.py::_kmeans_single_lloyd, BSD-3-Clause, The scikit-learn developers).
+# _kmeans.py::_kmeans_single_lloyd, BSD-3-Clause, The scikit-learn developers);
+# bounds after G. Hamerly, "Making k-means even faster", SDM 2010.
 
 import numpy as np
 
 from cython cimport floating
 from cython.parallel cimport prange, parallel, threadid
 from libc.stdlib cimport malloc, free
+from libc.math cimport sqrt, INFINITY
 
 from fastml._cy._kmeans_common cimport (
-    CHUNK_SIZE, _use_simd, _kpad, _assign_chunk, _accumulate_chunk,
-    _reduce_slabs, _relocate_empty_clusters_dense, _average_centers,
-    _center_shift, _inertia_dense)
-from fastml._cy._kmeans_common import _packed_centers, _n_threads_for
+    CHUNK_SIZE, PAD, _scores_blas, _move_sample, _begin_pass,
+    _end_pass)
+from fastml._cy._kmeans_common import (
+    _packed_centers, _n_threads_for, _kmeans_run, _labels_pass, _use_simd_py)
+from fastml._cy._kmeans_simd cimport fm_best2_avx2_d, fm_best2_avx2_s
 
-# per-thread counters live this far apart (a cache line of intp)
-cdef enum:
-    PAD = 8
+
+cdef inline bint _settled(double low, double u, double err) noexcept nogil:
+    """No other center can win: d_other^2 - d_own^2 exceeds twice the score error."""
+    return low > u and (low - u) * (low + u) > 2.5 * err
 
 
 cdef Py_ssize_t _lloyd_chunk(
         const floating[:, ::1] X,            # IN
         const floating[::1] sample_weight,   # IN
+        const double[::1] x_sq,              # IN ||x||^2
         const floating[:, ::1] centers,      # IN
-        const floating[:, ::1] packed,       # IN
-        const floating[::1] norms,           # IN
+        const floating[:, ::1] packed,       # IN (SIMD layout)
+        const floating[::1] norms,           # IN ||c||^2 (padded with +inf)
         int[::1] labels,                     # INOUT
+        int[::1] stamps,                     # INOUT version of the bounds
+        floating[::1] upper,                 # INOUT >= d(x, own center)
+        floating[::1] lower,                 # INOUT <= d(x, any other center)
+        const double[:, ::1] cum_shift,      # IN
+        const double[:, ::1] cum_max,        # IN
+        const double[::1] half_min,          # IN
+        double err,                          # bound on the squared-distance error
+        double slack,                        # bound on the bound-arithmetic error
+        int version,
         int start,
         int end,
-        floating* dist_buf,                  # scratch (CHUNK_SIZE, n_clusters)
-        int* chunk_labels,                   # scratch (CHUNK_SIZE,)
-        floating* slab,                      # INOUT this thread's sums | weights
+        int* idx,                            # scratch (CHUNK_SIZE,)
+        floating* scores,                    # scratch (CHUNK_SIZE, kstride), BLAS path
+        int* lab,                            # scratch (CHUNK_SIZE,) first argmin
+        floating* b1,                        # scratch (CHUNK_SIZE,) its score
+        floating* b2,                        # scratch (CHUNK_SIZE,) runner-up score
+        double* slab,                        # INOUT this thread's moves
         bint simd,
-        bint update_centers) noexcept nogil:
-    """Fused E (and M) step of one chunk; returns how many labels changed."""
+        bint full,
+        bint update) noexcept nogil:
+    """Pruned E-step (and incremental M-step) of samples [start, end)."""
     cdef:
         int n_features = X.shape[1]
         int n_clusters = centers.shape[0]
-        int i, new
+        int kstride = packed.shape[1] if simd else n_clusters
+        int i, j, r, m = 0, a, t, label
+        double u, low, x2
+        floating best, second, v
+        floating* row
         Py_ssize_t n_changed = 0
+        # stored bounds are rounded outwards (float32 storage loses digits)
+        double up = 1 + 4 * (1.2e-7 if floating is float else 2.3e-16)
+        double down = 1 - 4 * (1.2e-7 if floating is float else 2.3e-16)
 
-    _assign_chunk(&X[start, 0], end - start, n_features, n_clusters, centers,
-                  &packed[0, 0], &norms[0], packed.shape[1], dist_buf, chunk_labels, simd)
-    for i in range(end - start):
-        new = chunk_labels[i]
-        if new != labels[start + i]:
+    for i in range(start, end):
+        a = labels[i]
+        if full or a < 0:
+            idx[m] = i
+            m = m + 1
+            continue
+        t = stamps[i]
+        u = upper[i] + (cum_shift[version, a] - cum_shift[t, a]) + slack
+        low = lower[i] - (cum_max[version, a] - cum_max[t, a]) - slack
+        # skip iff every other center's score exceeds the own one's even after
+        # the worst rounding of the surrogate (err on each side)
+        if _settled(max(low, 2 * half_min[a] - u - slack), u, err):
+            continue
+        # (Hamerly's second test, the distance to the own center alone, was
+        # measured 12 % slower here: the row is read anyway, and all k scores
+        # in SIMD also make the lower bound tight)
+        idx[m] = i
+        m = m + 1
+    if m == 0:
+        return 0
+
+    if simd:
+        if floating is double:
+            fm_best2_avx2_d(&X[0, 0], idx, m, n_features, &packed[0, 0], &norms[0],
+                            kstride, lab, b1, b2)
+        else:
+            fm_best2_avx2_s(&X[0, 0], idx, m, n_features, &packed[0, 0], &norms[0],
+                            kstride, lab, b1, b2)
+    else:
+        # BLAS may round differently for another shape: score the whole chunk,
+        # with scikit-learn's very call
+        m = end - start
+        for r in range(m):
+            idx[r] = start + r
+        _scores_blas(&X[start, 0], m, n_features, n_clusters, centers, &norms[0],
+                     scores)
+        for r in range(m):
+            row = scores + r * kstride
+            # first argmin (scikit-learn's scan) and the runner-up score
+            best = row[0]
+            label = 0
+            second = INFINITY
+            for j in range(1, n_clusters):
+                # branch-free: a sample's scores are in no useful order
+                v = row[j]
+                second = min(second, max(best, v))
+                label = j if v < best else label
+                best = min(best, v)
+            lab[r] = label
+            b1[r] = best
+            b2[r] = second
+
+    for r in range(m):
+        i = idx[r]
+        label = lab[r]
+        best = b1[r]
+        second = b2[r]
+        x2 = x_sq[i]
+        upper[i] = <floating> (sqrt(max(best + x2 + err, 0.0)) * up)
+        lower[i] = <floating> (sqrt(max(second + x2 - err, 0.0)) * down)
+        stamps[i] = version
+        a = labels[i]
+        if label != a:
             n_changed += 1
-            labels[start + i] = new
-    if update_centers:
-        _accumulate_chunk(&X[start, 0], &sample_weight[start], &labels[start],
-                          end - start, n_features, slab, slab + n_clusters * n_features)
+            labels[i] = label
+            if update:
+                _move_sample(&X[i, 0], sample_weight[i], a, label, n_features,
+                             n_clusters, slab)
     return n_changed
 
 
-cdef Py_ssize_t _lloyd_pass(
-        const floating[:, ::1] X,            # IN
-        const floating[::1] sample_weight,   # IN
-        const floating[:, ::1] centers,      # IN
-        const floating[:, ::1] packed,       # IN
-        const floating[::1] norms,           # IN
-        int[::1] labels,                     # INOUT
-        floating[:, ::1] slabs,              # OUT (n_threads, n_clusters * (n_features + 1))
-        Py_ssize_t[::1] changed,             # scratch (n_threads * PAD)
+def _lloyd_pass(
+        const floating[:, ::1] X,
+        const floating[::1] sample_weight,
+        const double[::1] x_sq,
+        const floating[:, ::1] centers,
+        const floating[:, ::1] packed,
+        const floating[::1] norms,
+        int[::1] labels,
+        int[::1] stamps,
+        floating[::1] upper,
+        floating[::1] lower,
+        const double[:, ::1] cum_shift,
+        const double[:, ::1] cum_max,
+        const double[::1] half_min,
+        double err,
+        double slack,
+        int version,
+        double[:, ::1] slabs,
+        Py_ssize_t[::1] changed,
         bint simd,
-        bint update_centers,
-        int n_threads) noexcept nogil:
-    """One E-step (and M-step if update_centers) over all chunks.
-
-    Static schedule: thread t owns a contiguous run of chunks and its slab
-    (its center sums then its weights), which are then summed in thread
-    order, so results are deterministic for a fixed number of threads (and
-    equal to scikit-learn's lock-based reduction for 2 threads).  Returns the
-    number of labels that changed.
-    """
+        bint full,
+        bint update,
+        int n_threads):
+    """One pruned pass over all chunks (static schedule, a slab per thread)."""
     cdef:
         int n_samples = X.shape[0]
         int n_clusters = centers.shape[0]
+        int kstride = packed.shape[1] if simd else n_clusters
         int n_chunks = (n_samples + CHUNK_SIZE - 1) // CHUNK_SIZE
-        int chunk_idx, start, end, i, t
-        Py_ssize_t total = 0
-        floating *dist_buf
-        int *chunk_labels
+        int chunk_idx, start, end
+        Py_ssize_t total
+        int* idx
+        int* lab
+        floating* scores
+        floating* b1
+        floating* b2
 
-    for t in range(n_threads):
-        changed[t * PAD] = 0
-        if update_centers:
-            for i in range(slabs.shape[1]):
-                slabs[t, i] = 0
-
-    with parallel(num_threads=n_threads):
-        dist_buf = NULL
-        if not simd:
-            dist_buf = <floating*> malloc(CHUNK_SIZE * n_clusters * sizeof(floating))
-        chunk_labels = <int*> malloc(CHUNK_SIZE * sizeof(int))
-
-        for chunk_idx in prange(n_chunks, schedule='static'):
-            start = chunk_idx * CHUNK_SIZE
-            end = min(start + CHUNK_SIZE, n_samples)
-            changed[threadid() * PAD] += _lloyd_chunk(
-                X, sample_weight, centers, packed, norms, labels, start, end,
-                dist_buf, chunk_labels, &slabs[threadid(), 0], simd, update_centers)
-
-        free(dist_buf)
-        free(chunk_labels)
-
-    for t in range(n_threads):
-        total += changed[t * PAD]
+    with nogil:
+        _begin_pass(slabs, changed, n_threads, update)
+        with parallel(num_threads=n_threads):
+            idx = <int*> malloc(CHUNK_SIZE * sizeof(int))
+            scores = NULL
+            if not simd:
+                scores = <floating*> malloc(CHUNK_SIZE * kstride * sizeof(floating))
+            lab = <int*> malloc(CHUNK_SIZE * sizeof(int))
+            b1 = <floating*> malloc(2 * CHUNK_SIZE * sizeof(floating))
+            b2 = b1 + CHUNK_SIZE
+            for chunk_idx in prange(n_chunks, schedule='static'):
+                start = chunk_idx * CHUNK_SIZE
+                end = min(start + CHUNK_SIZE, n_samples)
+                changed[threadid() * PAD] += _lloyd_chunk(
+                    X, sample_weight, x_sq, centers, packed, norms, labels, stamps,
+                    upper, lower, cum_shift, cum_max, half_min, err, slack, version,
+                    start, end, idx, scores, lab, b1, b2, &slabs[threadid(), 0], simd, full,
+                    update)
+            free(idx)
+            free(scores)
+            free(lab)
+            free(b1)
+        total = _end_pass(changed, n_threads)
     return total
 
 
+class _LloydStep:
+    """The E-step handed to ``_kmeans_run``: bounds, their margins, the kernel."""
+
+    def __init__(self, X, sample_weight, n_threads):
+        n, d = X.shape
+        self.X, self.sample_weight, self.n_threads = X, sample_weight, n_threads
+        self.x_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+        self.x_norm_max = float(np.sqrt(self.x_sq.max()))
+        self.eps = float(np.finfo(X.dtype).eps)
+        self.stamps = np.zeros(n, dtype=np.int32)
+        self.upper = np.zeros(n, dtype=X.dtype)
+        self.lower = np.zeros(n, dtype=X.dtype)
+
+    def __call__(self, centers, labels, st, version, full, update):
+        X = self.X
+        k, d = centers.shape
+        simd = _use_simd_py(d, k, X.dtype == np.float32)
+        packed, norms = _packed_centers(centers, simd)
+        scale = self.x_norm_max + float(np.sqrt(np.max(norms[:k])))
+        # |computed - exact| of ||c||^2 - 2 x.c + ||x||^2, any summation order
+        # (standard dot-product bound, doubled for safety)
+        err = 2 * (2 * d + 8) * self.eps * scale * scale
+        return _lloyd_pass(
+            X, self.sample_weight, self.x_sq, centers, packed, norms, labels,
+            self.stamps, self.upper, self.lower, st.cum_shift, st.cum_max,
+            st.half_min, err, st.slack(version, scale), version, st.slabs,
+            st.changed, simd, full, update, self.n_threads)
+
+
 def lloyd_fit(
-        const floating[:, ::1] X,            # IN
-        const floating[::1] sample_weight,   # IN
-        const floating[:, ::1] centers_init, # IN
+        X,                 # (n_samples, n_features) float32/64, C order
+        sample_weight,     # (n_samples,)
+        centers_init,      # (n_clusters, n_features)
         int max_iter,
         double tol,
         int n_threads,
         bint verbose=False):
     """A single run of k-means lloyd, all iterations compiled.
 
-    Same semantics as scikit-learn's ``_kmeans_single_lloyd``: stops on
-    strict convergence (no label changed) or when the squared center shift
-    is within ``tol``; then reruns the E-step so labels match the centers.
+    Same semantics and iterates as scikit-learn's ``_kmeans_single_lloyd``
+    (see ``_kmeans_run``); the E-step skips the samples whose bounds settle
+    their label.
 
     Returns
     -------
@@ -131,104 +251,12 @@ def lloyd_fit(
     centers : ndarray of shape (n_clusters, n_features)
     n_iter : int
     """
-    cdef:
-        int n_samples = X.shape[0]
-        int n_features = X.shape[1]
-        int n_clusters = centers_init.shape[0]
-        bint simd = _use_simd(n_features, n_clusters, floating is float)
-        int it = 0
-        bint strict_convergence = False
-        Py_ssize_t n_changed
-        floating[:, ::1] centers, centers_new, slabs, packed
-        floating[::1] norms, weight_in_clusters, center_shift
-        int[::1] labels
-        Py_ssize_t[::1] changed
-
-    dtype = np.float32 if floating is float else np.float64
-    n_threads = _n_threads_for(n_samples, n_threads)
-    centers = np.array(centers_init, dtype=dtype, order="C")
-    centers_new = np.zeros_like(centers)
-    weight_in_clusters = np.zeros(n_clusters, dtype=dtype)
-    center_shift = np.zeros(n_clusters, dtype=dtype)
-    labels = np.full(n_samples, -1, dtype=np.int32)
-    slabs = np.zeros((n_threads, n_clusters * (n_features + 1)), dtype=dtype)
-    changed = np.zeros(n_threads * PAD, dtype=np.intp)
-
-    for it in range(max_iter):
-        packed, norms = _packed_centers(centers, simd)
-        with nogil:
-            n_changed = _lloyd_pass(X, sample_weight, centers, packed, norms, labels,
-                                    slabs, changed, simd, True, n_threads)
-        _reduce_from_slabs(slabs, centers_new, weight_in_clusters)
-        _relocate_empty_clusters_dense(X, sample_weight, centers, centers_new,
-                                       weight_in_clusters, labels)
-        _average_centers(centers_new, weight_in_clusters)
-        _center_shift(centers, centers_new, center_shift)
-
-        if verbose:
-            inertia = _inertia_dense(X, sample_weight, centers, labels, n_threads)
-            print(f"Iteration {it}, inertia {inertia}.")
-
-        centers, centers_new = centers_new, centers
-
-        if n_changed == 0:
-            if verbose:
-                print(f"Converged at iteration {it}: strict convergence.")
-            strict_convergence = True
-            break
-        center_shift_tot = (np.asarray(center_shift) ** 2).sum()
-        if center_shift_tot <= tol:
-            if verbose:
-                print(f"Converged at iteration {it}: center shift "
-                      f"{center_shift_tot} within tolerance {tol}.")
-            break
-
-    if not strict_convergence:
-        # rerun E-step so that predicted labels match cluster centers
-        packed, norms = _packed_centers(centers, simd)
-        with nogil:
-            _lloyd_pass(X, sample_weight, centers, packed, norms, labels,
-                        slabs, changed, simd, False, n_threads)
-
-    inertia = _inertia_dense(X, sample_weight, centers, labels, n_threads)
-    return np.asarray(labels), inertia, np.asarray(centers), it + 1
+    n_threads = _n_threads_for(X.shape[0], n_threads)
+    estep = _LloydStep(X, sample_weight, n_threads)
+    return _kmeans_run(estep, X, sample_weight, centers_init, max_iter, tol,
+                       n_threads, verbose)
 
 
-cdef void _reduce_from_slabs(
-        const floating[:, ::1] slabs,
-        floating[:, ::1] centers_new,
-        floating[::1] weight_in_clusters) noexcept nogil:
-    """Thread-ordered sum of the slabs into the new center sums and weights."""
-    cdef int n_clusters = centers_new.shape[0], n_features = centers_new.shape[1]
-    # one slab row is [sums (n_clusters * n_features) | weights (n_clusters)]
-    _reduce_slabs(slabs, 0, n_clusters * n_features, &centers_new[0, 0])
-    _reduce_slabs(slabs, n_clusters * n_features, n_clusters, &weight_in_clusters[0])
-
-
-def lloyd_labels(
-        const floating[:, ::1] X,            # IN
-        const floating[:, ::1] centers,      # IN
-        int n_threads):
+def lloyd_labels(X, centers, int n_threads):
     """E-step only: the closest center of every sample (``predict``)."""
-    cdef:
-        int n_samples = X.shape[0]
-        int n_features = X.shape[1]
-        int n_clusters = centers.shape[0]
-        bint simd = _use_simd(n_features, n_clusters, floating is float)
-        floating[:, ::1] slabs, packed
-        floating[::1] norms, no_weights
-        int[::1] labels = np.full(n_samples, -1, dtype=np.int32)
-        Py_ssize_t[::1] changed
-
-    if n_samples == 0:
-        return np.asarray(labels)
-    dtype = np.float32 if floating is float else np.float64
-    n_threads = _n_threads_for(n_samples, n_threads)
-    slabs = np.zeros((n_threads, 1), dtype=dtype)
-    no_weights = np.zeros(1, dtype=dtype)
-    changed = np.zeros(n_threads * PAD, dtype=np.intp)
-    packed, norms = _packed_centers(centers, simd)
-    with nogil:
-        _lloyd_pass(X, no_weights, centers, packed, norms, labels, slabs, changed,
-                    simd, False, n_threads)
-    return np.asarray(labels)
+    return _labels_pass(X, centers, _n_threads_for(X.shape[0], n_threads))

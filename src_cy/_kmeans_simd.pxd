@@ -146,6 +146,227 @@ cdef extern from *:
     FM_DEFINE_BLOCK_S(4)
     FM_DEFINE_BLOCK_S(1)
 
+    /* Scores ||c||^2 - 2 x.c (same arithmetic as the blocks above) of the
+       m rows X[idx[r]] against all kpad centers, written to out[r * kpad + j]:
+       the pruned passes recompute only the rows their bounds cannot settle,
+       gathered by index, and need the best and second-best score. */
+    #define FM_DEFINE_SCORES_D(R)                                                 \\
+    FM_AVX2_FMA static inline void fm_scores##R##_d(                              \\
+            const double *X, const int *idx, int d, const double *CT,             \\
+            const double *cn, int kpad, double *out) {                            \\
+        const double *xr[R];                                                      \\
+        for (int r = 0; r < R; r++) xr[r] = X + (size_t)idx[r] * d;               \\
+        for (int jb = 0; jb < kpad; jb += 8) {                                    \\
+            __m256d a0[R], a1[R];                                                 \\
+            for (int r = 0; r < R; r++) {                                         \\
+                a0[r] = _mm256_setzero_pd(); a1[r] = _mm256_setzero_pd(); }       \\
+            const double *c = CT + jb;                                            \\
+            for (int f = 0; f < d; f++, c += kpad) {                              \\
+                __m256d c0 = _mm256_loadu_pd(c), c1 = _mm256_loadu_pd(c + 4);     \\
+                for (int r = 0; r < R; r++) {                                     \\
+                    __m256d xb = _mm256_broadcast_sd(xr[r] + f);                  \\
+                    a0[r] = _mm256_fmadd_pd(xb, c0, a0[r]);                       \\
+                    a1[r] = _mm256_fmadd_pd(xb, c1, a1[r]);                       \\
+                }                                                                 \\
+            }                                                                     \\
+            __m256d n0 = _mm256_loadu_pd(cn + jb), n1 = _mm256_loadu_pd(cn + jb + 4); \\
+            for (int r = 0; r < R; r++) {                                         \\
+                _mm256_storeu_pd(out + (size_t)r * kpad + jb, _mm256_add_pd(n0, a0[r]));     \\
+                _mm256_storeu_pd(out + (size_t)r * kpad + jb + 4, _mm256_add_pd(n1, a1[r])); \\
+            }                                                                     \\
+        }                                                                         \\
+    }
+    #define FM_DEFINE_SCORES_S(R)                                                 \\
+    FM_AVX2_FMA static inline void fm_scores##R##_s(                              \\
+            const float *X, const int *idx, int d, const float *CT,               \\
+            const float *cn, int kpad, float *out) {                              \\
+        const float *xr[R];                                                       \\
+        for (int r = 0; r < R; r++) xr[r] = X + (size_t)idx[r] * d;               \\
+        for (int jb = 0; jb < kpad; jb += 16) {                                   \\
+            __m256 a0[R], a1[R];                                                  \\
+            for (int r = 0; r < R; r++) {                                         \\
+                a0[r] = _mm256_setzero_ps(); a1[r] = _mm256_setzero_ps(); }       \\
+            const float *c = CT + jb;                                             \\
+            for (int f = 0; f < d; f++, c += kpad) {                              \\
+                __m256 c0 = _mm256_loadu_ps(c), c1 = _mm256_loadu_ps(c + 8);      \\
+                for (int r = 0; r < R; r++) {                                     \\
+                    __m256 xb = _mm256_broadcast_ss(xr[r] + f);                   \\
+                    a0[r] = _mm256_fmadd_ps(xb, c0, a0[r]);                       \\
+                    a1[r] = _mm256_fmadd_ps(xb, c1, a1[r]);                       \\
+                }                                                                 \\
+            }                                                                     \\
+            __m256 n0 = _mm256_loadu_ps(cn + jb), n1 = _mm256_loadu_ps(cn + jb + 8); \\
+            for (int r = 0; r < R; r++) {                                         \\
+                _mm256_storeu_ps(out + (size_t)r * kpad + jb, _mm256_add_ps(n0, a0[r]));     \\
+                _mm256_storeu_ps(out + (size_t)r * kpad + jb + 8, _mm256_add_ps(n1, a1[r])); \\
+            }                                                                     \\
+        }                                                                         \\
+    }
+
+    FM_DEFINE_SCORES_D(4)
+    FM_DEFINE_SCORES_D(1)
+    FM_DEFINE_SCORES_S(4)
+    FM_DEFINE_SCORES_S(1)
+
+    /* As the scores above, but reduced in registers to what the bounds need:
+       the first argmin (lab), its score (b1) and the runner-up score (b2).
+       Lane l tracks centers l, l+W, ... in increasing order: its minimum
+       (strict <, so the first), index and second smallest; the lanes are then
+       reduced with ties broken by index, as scikit-learn's scan. */
+    #define FM_DEFINE_BEST2(SUF, T, V, W, SET1, SETR, ADD, MIN, MAX, CMPLT, BLEND, \\
+                            LOADU, STOREU, BCAST, FMADD, ZERO, STEPV)             \\
+    FM_AVX2_FMA static inline void fm_best2_##SUF(                                \\
+            const T *X, const int *idx, int d, const T *CT, const T *cn,          \\
+            int kpad, int *lab, T *b1, T *b2) {                                   \\
+        const T *xr[4];                                                           \\
+        V minv[4], secv[4], idxv[4];                                              \\
+        const V step = SET1((T)W), inf = SET1((T)INFINITY);                       \\
+        V i0 = SETR;                                                              \\
+        for (int r = 0; r < 4; r++) {                                             \\
+            xr[r] = X + (size_t)idx[r] * d;                                       \\
+            minv[r] = inf; secv[r] = inf; idxv[r] = i0; }                         \\
+        for (int jb = 0; jb < kpad; jb += 2 * W) {                                \\
+            V a0[4], a1[4];                                                       \\
+            for (int r = 0; r < 4; r++) { a0[r] = ZERO(); a1[r] = ZERO(); }       \\
+            const T *c = CT + jb;                                                 \\
+            for (int f = 0; f < d; f++, c += kpad) {                              \\
+                V c0 = LOADU(c), c1 = LOADU(c + W);                               \\
+                for (int r = 0; r < 4; r++) {                                     \\
+                    V xb = BCAST(xr[r] + f);                                      \\
+                    a0[r] = FMADD(xb, c0, a0[r]);                                 \\
+                    a1[r] = FMADD(xb, c1, a1[r]);                                 \\
+                }                                                                 \\
+            }                                                                     \\
+            V n0 = LOADU(cn + jb), n1 = LOADU(cn + jb + W);                       \\
+            V i1 = ADD(i0, step);                                                 \\
+            for (int r = 0; r < 4; r++) {                                         \\
+                V v = ADD(n0, a0[r]);                                             \\
+                secv[r] = MIN(secv[r], MAX(minv[r], v));                          \\
+                V lt = CMPLT(v, minv[r]);                                         \\
+                minv[r] = BLEND(minv[r], v, lt);                                  \\
+                idxv[r] = BLEND(idxv[r], i0, lt);                                 \\
+                v = ADD(n1, a1[r]);                                               \\
+                secv[r] = MIN(secv[r], MAX(minv[r], v));                          \\
+                lt = CMPLT(v, minv[r]);                                           \\
+                minv[r] = BLEND(minv[r], v, lt);                                  \\
+                idxv[r] = BLEND(idxv[r], i1, lt);                                 \\
+            }                                                                     \\
+            i0 = ADD(i1, step);                                                   \\
+        }                                                                         \\
+        for (int r = 0; r < 4; r++) {                                             \\
+            T m[W], sc[W], ix[W];                                                 \\
+            STOREU(m, minv[r]); STOREU(sc, secv[r]); STOREU(ix, idxv[r]);         \\
+            int L = 0;                                                            \\
+            for (int l = 1; l < W; l++)                                           \\
+                if (m[l] < m[L] || (m[l] == m[L] && ix[l] < ix[L])) L = l;        \\
+            T sec = (T)INFINITY;                                                  \\
+            for (int l = 0; l < W; l++) {                                         \\
+                if (sc[l] < sec) sec = sc[l];                                     \\
+                if (l != L && m[l] < sec) sec = m[l];                             \\
+            }                                                                     \\
+            lab[r] = (int)ix[L]; b1[r] = m[L]; b2[r] = sec;                       \\
+        }                                                                         \\
+    }
+    #define FM_CMPLT_PD(a, b) _mm256_cmp_pd(a, b, _CMP_LT_OQ)
+    #define FM_CMPLT_PS(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
+    FM_DEFINE_BEST2(d, double, __m256d, 4, _mm256_set1_pd, _mm256_setr_pd(0.0, 1.0, 2.0, 3.0),
+                    _mm256_add_pd, _mm256_min_pd, _mm256_max_pd, FM_CMPLT_PD, _mm256_blendv_pd,
+                    _mm256_loadu_pd, _mm256_storeu_pd, _mm256_broadcast_sd, _mm256_fmadd_pd,
+                    _mm256_setzero_pd, 0)
+    FM_DEFINE_BEST2(s, float, __m256, 8, _mm256_set1_ps,
+                    _mm256_setr_ps(0.f, 1.f, 2.f, 3.f, 4.f, 5.f, 6.f, 7.f),
+                    _mm256_add_ps, _mm256_min_ps, _mm256_max_ps, FM_CMPLT_PS, _mm256_blendv_ps,
+                    _mm256_loadu_ps, _mm256_storeu_ps, _mm256_broadcast_ss, _mm256_fmadd_ps,
+                    _mm256_setzero_ps, 0)
+
+    /* m rows gathered by idx; the tail repeats the last row (results unused). */
+    #define FM_DEFINE_BEST2_ALL(SUF, T)                                           \\
+    FM_AVX2_FMA static void fm_best2_avx2_##SUF(const T *X, const int *idx, int m, \\
+            int d, const T *CT, const T *cn, int kpad, int *lab, T *b1, T *b2) {  \\
+        int r = 0;                                                                \\
+        for (; r + 4 <= m; r += 4)                                                \\
+            fm_best2_##SUF(X, idx + r, d, CT, cn, kpad, lab + r, b1 + r, b2 + r); \\
+        if (r < m) {                                                              \\
+            int ti[4], tl[4]; T t1[4], t2[4];                                     \\
+            for (int q = 0; q < 4; q++) ti[q] = idx[r + (r + q < m ? q : m - 1 - r)]; \\
+            fm_best2_##SUF(X, ti, d, CT, cn, kpad, tl, t1, t2);                   \\
+            for (int q = 0; r + q < m; q++) {                                     \\
+                lab[r + q] = tl[q]; b1[r + q] = t1[q]; b2[r + q] = t2[q]; }       \\
+        }                                                                         \\
+    }
+    FM_DEFINE_BEST2_ALL(d, double)
+    FM_DEFINE_BEST2_ALL(s, float)
+
+    FM_AVX2_FMA static void fm_scores_avx2_d(const double *X, const int *idx, int m, int d,
+            const double *CT, const double *cn, int kpad, double *out) {
+        int r = 0;
+        for (; r + 4 <= m; r += 4) fm_scores4_d(X, idx + r, d, CT, cn, kpad, out + (size_t)r * kpad);
+        for (; r < m; r++) fm_scores1_d(X, idx + r, d, CT, cn, kpad, out + (size_t)r * kpad);
+    }
+    FM_AVX2_FMA static void fm_scores_avx2_s(const float *X, const int *idx, int m, int d,
+            const float *CT, const float *cn, int kpad, float *out) {
+        int r = 0;
+        for (; r + 4 <= m; r += 4) fm_scores4_s(X, idx + r, d, CT, cn, kpad, out + (size_t)r * kpad);
+        for (; r < m; r++) fm_scores1_s(X, idx + r, d, CT, cn, kpad, out + (size_t)r * kpad);
+    }
+
+    /* Euclidean distances of one row x to kpad centers (CT: centers
+       transposed, d x kpad), lane j computing exactly the scalar
+       _euclidean_dense_dense(x, c_j): per group of 4 features
+       ((p0 + p1) + p2) + p3 added to the running sum, then the tail one by
+       one, then a correctly rounded sqrt.  Compiled for AVX without FMA so
+       that no multiply-add is contracted: each distance is bit-identical to
+       the scalar one (and to scikit-learn's elkan). */
+    #define FM_AVX_NOFMA __attribute__((target("avx")))
+    FM_AVX_NOFMA static void fm_dist_row_avx_d(const double *x, int d,
+            const double *CT, int kpad, double *out) {
+        for (int jb = 0; jb < kpad; jb += 4) {
+            __m256d acc = _mm256_setzero_pd();
+            const double *c = CT + jb;
+            int f = 0;
+            for (; f + 4 <= d; f += 4) {
+                __m256d t0 = _mm256_sub_pd(_mm256_broadcast_sd(x + f), _mm256_loadu_pd(c + (size_t)f * kpad));
+                __m256d t1 = _mm256_sub_pd(_mm256_broadcast_sd(x + f + 1), _mm256_loadu_pd(c + (size_t)(f + 1) * kpad));
+                __m256d t2 = _mm256_sub_pd(_mm256_broadcast_sd(x + f + 2), _mm256_loadu_pd(c + (size_t)(f + 2) * kpad));
+                __m256d t3 = _mm256_sub_pd(_mm256_broadcast_sd(x + f + 3), _mm256_loadu_pd(c + (size_t)(f + 3) * kpad));
+                __m256d p = _mm256_mul_pd(t0, t0);
+                p = _mm256_add_pd(p, _mm256_mul_pd(t1, t1));
+                p = _mm256_add_pd(p, _mm256_mul_pd(t2, t2));
+                p = _mm256_add_pd(p, _mm256_mul_pd(t3, t3));
+                acc = _mm256_add_pd(acc, p);
+            }
+            for (; f < d; f++) {
+                __m256d t = _mm256_sub_pd(_mm256_broadcast_sd(x + f), _mm256_loadu_pd(c + (size_t)f * kpad));
+                acc = _mm256_add_pd(acc, _mm256_mul_pd(t, t));
+            }
+            _mm256_storeu_pd(out + jb, _mm256_sqrt_pd(acc));
+        }
+    }
+    FM_AVX_NOFMA static void fm_dist_row_avx_s(const float *x, int d,
+            const float *CT, int kpad, float *out) {
+        for (int jb = 0; jb < kpad; jb += 8) {
+            __m256 acc = _mm256_setzero_ps();
+            const float *c = CT + jb;
+            int f = 0;
+            for (; f + 4 <= d; f += 4) {
+                __m256 t0 = _mm256_sub_ps(_mm256_broadcast_ss(x + f), _mm256_loadu_ps(c + (size_t)f * kpad));
+                __m256 t1 = _mm256_sub_ps(_mm256_broadcast_ss(x + f + 1), _mm256_loadu_ps(c + (size_t)(f + 1) * kpad));
+                __m256 t2 = _mm256_sub_ps(_mm256_broadcast_ss(x + f + 2), _mm256_loadu_ps(c + (size_t)(f + 2) * kpad));
+                __m256 t3 = _mm256_sub_ps(_mm256_broadcast_ss(x + f + 3), _mm256_loadu_ps(c + (size_t)(f + 3) * kpad));
+                __m256 p = _mm256_mul_ps(t0, t0);
+                p = _mm256_add_ps(p, _mm256_mul_ps(t1, t1));
+                p = _mm256_add_ps(p, _mm256_mul_ps(t2, t2));
+                p = _mm256_add_ps(p, _mm256_mul_ps(t3, t3));
+                acc = _mm256_add_ps(acc, p);
+            }
+            for (; f < d; f++) {
+                __m256 t = _mm256_sub_ps(_mm256_broadcast_ss(x + f), _mm256_loadu_ps(c + (size_t)f * kpad));
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(t, t));
+            }
+            _mm256_storeu_ps(out + jb, _mm256_sqrt_ps(acc));
+        }
+    }
+
     FM_AVX2_FMA static void fm_assign_avx2_d(const double *X, int n, int d,
             const double *CT, const double *cn, int kpad, int *labels) {
         int i = 0;
@@ -163,6 +384,18 @@ cdef extern from *:
                                  const double *cn, int kpad, int *labels) {}
     static void fm_assign_avx2_s(const float *X, int n, int d, const float *CT,
                                  const float *cn, int kpad, int *labels) {}
+    static void fm_dist_row_avx_d(const double *x, int d, const double *CT, int kpad,
+                                  double *out) {}
+    static void fm_dist_row_avx_s(const float *x, int d, const float *CT, int kpad,
+                                  float *out) {}
+    static void fm_best2_avx2_d(const double *X, const int *idx, int m, int d,
+            const double *CT, const double *cn, int kpad, int *lab, double *b1, double *b2) {}
+    static void fm_best2_avx2_s(const float *X, const int *idx, int m, int d,
+            const float *CT, const float *cn, int kpad, int *lab, float *b1, float *b2) {}
+    static void fm_scores_avx2_d(const double *X, const int *idx, int m, int d,
+            const double *CT, const double *cn, int kpad, double *out) {}
+    static void fm_scores_avx2_s(const float *X, const int *idx, int m, int d,
+            const float *CT, const float *cn, int kpad, float *out) {}
     #endif
     """
     int fm_cpu_has_avx2_fma() noexcept nogil
@@ -170,3 +403,17 @@ cdef extern from *:
                           const double *cn, int kpad, int *labels) noexcept nogil
     void fm_assign_avx2_s(const float *X, int n, int d, const float *CT,
                           const float *cn, int kpad, int *labels) noexcept nogil
+    void fm_scores_avx2_d(const double *X, const int *idx, int m, int d, const double *CT,
+                          const double *cn, int kpad, double *out) noexcept nogil
+    void fm_scores_avx2_s(const float *X, const int *idx, int m, int d, const float *CT,
+                          const float *cn, int kpad, float *out) noexcept nogil
+    void fm_dist_row_avx_d(const double *x, int d, const double *CT, int kpad,
+                           double *out) noexcept nogil
+    void fm_dist_row_avx_s(const float *x, int d, const float *CT, int kpad,
+                           float *out) noexcept nogil
+    void fm_best2_avx2_d(const double *X, const int *idx, int m, int d, const double *CT,
+                         const double *cn, int kpad, int *lab, double *b1,
+                         double *b2) noexcept nogil
+    void fm_best2_avx2_s(const float *X, const int *idx, int m, int d, const float *CT,
+                         const float *cn, int kpad, int *lab, float *b1,
+                         float *b2) noexcept nogil

@@ -14,9 +14,13 @@
 #     The features a node visits are known before any is scanned (the
 #     constant check is O(1) on sorted data), so large nodes scan them in
 #     parallel and reduce in visiting order.
-#   * "hist": X is pre-binned (uint8); a node's per-feature histograms of
-#     class weights / target sums are scanned instead of samples, and the
-#     larger child's histogram is the parent's minus the smaller child's.
+#   * "hist": X is pre-binned (uint8, feature-major); a node's per-feature
+#     histograms of class weights / target sums are scanned instead of
+#     sorted samples. When most features are drawn at every node, large
+#     nodes keep all features' histograms and the larger child's is the
+#     parent's minus the smaller child's; otherwise (and in small nodes) a
+#     node fills histograms for just the features it draws, over the range
+#     of codes present, so a node costs O(n_node) per drawn feature.
 cimport cython
 from cython.parallel cimport prange
 from libc.float cimport DBL_EPSILON
@@ -30,6 +34,10 @@ import numpy as np
 from fastml._cy._tree_common cimport (
     TREE_LEAF, TREE_UNDEFINED, float32_t, float64_t, intp_t, rand_int, rand_uniform,
 )
+
+cdef extern from *:
+    int __builtin_ctzll(unsigned long long) nogil
+    int __builtin_popcountll(unsigned long long) nogil
 
 cdef float32_t FEATURE_THRESHOLD = 1e-7
 cdef float64_t EPSILON = DBL_EPSILON
@@ -51,9 +59,10 @@ cdef enum:
     # OpenMP region costs more than it saves there.
     PARALLEL_MIN_SAMPLES = 8192
     PACKED_MAX_ENTRIES = 1 << 25  # n_samples * n_features
-    # "hist": smaller nodes sort their codes instead of filling histograms
-    # (clearing, subtracting and scanning n_features * 255 bins would cost more)
-    HIST_MIN_SAMPLES = 256
+    # "hist": smaller nodes fill local histograms of their drawn features
+    # (clearing, subtracting and scanning n_features * 255 bins would cost
+    # more; measured on make_classification(50000, 20), docs/tree.md)
+    HIST_MIN_SAMPLES = 1024
 
 CRITERIA = {"gini": GINI, "entropy": ENTROPY, "log_loss": ENTROPY,
             "squared_error": SQUARED_ERROR, "friedman_mse": SQUARED_ERROR,
@@ -127,11 +136,6 @@ cdef int _cmp_yrank(const void* a, const void* b) noexcept nogil:
     if u.y > v.y:
         return 1
     return (u.pos > v.pos) - (u.pos < v.pos)
-
-
-cdef int _cmp_u64(const void* a, const void* b) noexcept nogil:
-    cdef uint64_t u = (<const uint64_t*> a)[0], v = (<const uint64_t*> b)[0]
-    return (u > v) - (u < v)
 
 
 cdef inline void _fen_reset(Fenwick* t, intp_t size) noexcept nogil:
@@ -317,7 +321,12 @@ cdef class TreeBuilder:
         intp_t n_free
         float64_t* gw
         float64_t* gy
-        uint64_t* keys
+        int32_t* gofs
+        float64_t* lh  # local histograms: one row per visited feature
+        const float64_t** vrow  # visit j's histogram row and bitmap of bins present
+        uint64_t* vbits
+        float64_t* vthr  # "random": visit j's threshold
+        intp_t full_min  # nodes from this size on keep every feature's histogram
         intp_t cur_start, cur_end
         # output nodes
         intp_t node_count, capacity, value_stride
@@ -363,8 +372,12 @@ cdef class TreeBuilder:
         self.free_slots = NULL
         self.n_slots = 0
         self.gw = NULL
-        self.keys = NULL
+        self.lh = NULL
+        self.vrow = NULL
+        self.vbits = NULL
+        self.vthr = NULL
         self.gy = NULL
+        self.gofs = NULL
         self.left = NULL
         self.right = NULL
         self.feature = NULL
@@ -408,8 +421,12 @@ cdef class TreeBuilder:
         free(self.right_ae)
         free(self.medians)
         free(self.gw)
-        free(self.keys)
+        free(self.lh)
+        free(self.vrow)
+        free(self.vbits)
+        free(self.vthr)
         free(self.gy)
+        free(self.gofs)
         free(self.left)
         free(self.right)
         free(self.feature)
@@ -510,6 +527,7 @@ cdef class TreeBuilder:
         self.features = <intp_t*> malloc(d * sizeof(intp_t))
         self.constant_features = <intp_t*> malloc(d * sizeof(intp_t))
         self.visit = <intp_t*> malloc(d * sizeof(intp_t))
+        self.vthr = <float64_t*> malloc(d * sizeof(float64_t))
         self.frecs = <SplitRecord*> malloc(d * sizeof(SplitRecord))
         self.scratch = <float64_t*> malloc(d * 2 * self.n_stat * sizeof(float64_t))
         self.total = <float64_t*> malloc(self.n_stat * sizeof(float64_t))
@@ -533,7 +551,16 @@ cdef class TreeBuilder:
             self.hist_size = d * self.max_bins * self.S
             self.gw = <float64_t*> malloc(max(self.n_samples, 1) * sizeof(float64_t))
             self.gy = <float64_t*> malloc(max(self.n_samples, 1) * self.n_outputs * sizeof(float64_t))
-            self.keys = <uint64_t*> malloc(max(self.n_samples, 1) * sizeof(uint64_t))
+            self.gofs = <int32_t*> malloc(max(self.n_samples, 1) * self.n_outputs * sizeof(int32_t))
+            self.lh = <float64_t*> calloc(self.hist_size, sizeof(float64_t))
+            self.tmp_idx = <int32_t*> malloc(max(self.n_samples, 1) * sizeof(int32_t))
+            self.vrow = <const float64_t**> malloc(d * sizeof(float64_t*))
+            self.vbits = <uint64_t*> malloc(4 * d * sizeof(uint64_t))
+            # Full histograms cost n_features bins per sample of the smaller
+            # child (the larger is a subtraction); local ones cost the drawn
+            # features per sample of the node: the cheaper when few are drawn.
+            self.full_min = (HIST_MIN_SAMPLES if 2 * max_features > d
+                             else self.n_samples + 1)
         self.node_count = 0
         self.capacity = 0
         self.max_depth_seen = -1
@@ -616,7 +643,16 @@ cdef class TreeBuilder:
                                  float64_t wl, float64_t wr) noexcept nogil:
         """sklearn's proxy_impurity_improvement; sr is scratch for the right sums."""
         cdef intp_t k, j, M = self.max_n_classes
-        cdef float64_t pl = 0.0, pr = 0.0, r
+        cdef float64_t pl = 0.0, pr = 0.0, r, c
+        if self.crit == GINI and self.n_outputs == 1:
+            # the general formula's float operations, in its order, inlined
+            # (the hot path of classification forests)
+            for j in range(M):
+                c = sl[j]
+                pl += c * c
+                r = self.total[j] - c
+                pr += r * r
+            return -wr * (1.0 - pr / (wr * wr)) - wl * (1.0 - pl / (wl * wl))
         if self.is_clf:
             for k in range(self.n_outputs):
                 for j in range(self.n_classes[k]):
@@ -627,6 +663,14 @@ cdef class TreeBuilder:
             pl += sl[k] * sl[k]
             pr += r * r
         return pl / wl + pr / wr
+
+    cdef inline float64_t _candidate_proxy(self, const float64_t* sl, float64_t* sr,
+                                           float64_t wl, float64_t w_node) noexcept nogil:
+        """A candidate's proxy, or -inf when a child weighs < min_weight_leaf."""
+        cdef float64_t wr = w_node - wl
+        if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
+            return -INFINITY
+        return self._proxy(sl, sr, wl, wr)
 
     cdef inline void _add_sample(self, float64_t* s, intp_t i, float64_t wi) noexcept nogil:
         cdef intp_t k
@@ -656,11 +700,14 @@ cdef class TreeBuilder:
         cdef const int32_t* smp = self._node_samples()
         cdef intp_t p, i
         cdef float64_t wn = 0.0, wi
+        cdef bint gather = self.splitter == HIST  # in the same pass
         memset(self.total, 0, self.n_stat * sizeof(float64_t))
         self.sq_total = 0.0
         for p in range(start, end):
             i = smp[p]
             wi = self.w[i]
+            if gather:
+                self._gather_one(p - start, i)
             self._add_sample(self.total, i, wi)
             self.sq_total += self._sq(i, wi)
             wn += wi
@@ -851,11 +898,12 @@ cdef class TreeBuilder:
 
     # ------------------------------------------------------------- feature draws
     cdef intp_t _draw_features(self, intp_t start, intp_t end, intp_t* n_constant,
-                               float64_t* hist) noexcept nogil:
+                               const float64_t* hist) noexcept nogil:
         """sklearn's Fisher-Yates feature draw; the non-constant ones go to self.visit.
 
-        Needs an O(1)-ish constant check, so it serves "best" (presorted) and
-        "hist" (histograms). Returns how many features to scan.
+        The constant check is O(1) on presorted data ("best"), reads the
+        histograms ("hist"), or scans the node's range and draws the threshold
+        ("random"). Returns how many features to scan.
         """
         cdef intp_t* features = self.features
         cdef intp_t f_i = self.n_features, f_j, f, tmp, nv = 0
@@ -880,8 +928,10 @@ cdef class TreeBuilder:
             if self.splitter == BEST:
                 constant = (self.svals[f * self.n_samples + end - 1]
                             <= self.svals[f * self.n_samples + start] + FEATURE_THRESHOLD)
+            elif self.splitter == RANDOM:
+                constant = self._random_visit(f, nv, start, end)
             else:
-                constant = self._hist_constant(hist, f)
+                constant = self._hist_visit(hist, f, nv)
             if constant:
                 features[f_j] = features[n_total_constants]
                 features[n_total_constants] = f
@@ -919,7 +969,7 @@ cdef class TreeBuilder:
         cdef const float32_t* v = self.svals + f * n
         cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
         cdef float64_t* sr = sl + self.n_stat
-        cdef float64_t wl = 0.0, wr, proxy
+        cdef float64_t wl = 0.0, proxy
         cdef SplitRecord* rec = &self.frecs[j]
         cdef intp_t pos = start
         memset(sl, 0, self.n_stat * sizeof(float64_t))
@@ -937,10 +987,7 @@ cdef class TreeBuilder:
                                     end, &pos, q, w_node)
             else:
                 self._update(sl, &wl, idx, end, &pos, q, w_node)
-            wr = w_node - wl
-            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
-                continue
-            proxy = self._proxy(sl, sr, wl, wr)
+            proxy = self._candidate_proxy(sl, sr, wl, w_node)
             if proxy > rec.proxy:
                 rec.proxy = proxy
                 rec.pos = q
@@ -1066,54 +1113,38 @@ cdef class TreeBuilder:
                 self.samples[pe] = tmp
         return pe
 
+    cdef bint _random_visit(self, intp_t f, intp_t j, intp_t start, intp_t end) noexcept nogil:
+        """sklearn's random splitter at a drawn feature: constant if its range in
+        the node is within FEATURE_THRESHOLD, else draw visit j's threshold
+        (right away, so the RNG stream is sklearn's)."""
+        cdef intp_t p
+        cdef const float32_t* xf = self.Xt + f * self.n_total
+        cdef float32_t vmin = xf[self.samples[start]], vmax = vmin, x
+        cdef float64_t thr
+        for p in range(start + 1, end):
+            x = xf[self.samples[p]]
+            if x < vmin:
+                vmin = x
+            elif x > vmax:
+                vmax = x
+        if vmax <= vmin + FEATURE_THRESHOLD:
+            return True
+        thr = rand_uniform(vmin, vmax, &self.rand_state)
+        self.vthr[j] = vmin if thr == vmax else thr
+        return False
+
     cdef void _split_random(self, intp_t start, intp_t end, float64_t w_node,
                             float64_t impurity, intp_t* n_constant,
                             SplitRecord* best) noexcept nogil:
-        cdef intp_t* features = self.features
-        cdef intp_t f_i = self.n_features, f_j, f, tmp, p, i, pos
-        cdef intp_t n_visited = 0, n_found = 0, n_drawn = 0
-        cdef intp_t n_known = n_constant[0]
-        cdef intp_t n_total_constants = n_known, current = -1
-        cdef float32_t vmin, vmax, x
-        cdef const float32_t* xf
-        cdef float64_t thr, wl, wr, wi, proxy
+        cdef intp_t nv = self._draw_features(start, end, n_constant, NULL), j, f, p, pos
+        cdef float64_t thr, wl, wr, proxy
         cdef float64_t* sl = self.scratch
         cdef float64_t* sr = self.scratch + self.n_stat
-        while (f_i > n_total_constants and
-               (n_visited < self.max_features or
-                n_visited <= n_found + n_drawn)):
-            n_visited += 1
-            f_j = rand_int(n_drawn, f_i - n_found, &self.rand_state)
-            if f_j < n_known:
-                tmp = features[n_drawn]
-                features[n_drawn] = features[f_j]
-                features[f_j] = tmp
-                n_drawn += 1
-                continue
-            f_j += n_found
-            f = features[f_j]
-            current = f
-            xf = self.Xt + f * self.n_total
-            vmin = xf[self.samples[start]]
-            vmax = vmin
-            for p in range(start + 1, end):
-                x = xf[self.samples[p]]
-                if x < vmin:
-                    vmin = x
-                elif x > vmax:
-                    vmax = x
-            if vmax <= vmin + FEATURE_THRESHOLD:
-                features[f_j] = features[n_total_constants]
-                features[n_total_constants] = f
-                n_found += 1
-                n_total_constants += 1
-                continue
-            f_i -= 1
-            features[f_j] = features[f_i]
-            features[f_i] = f
-            thr = rand_uniform(vmin, vmax, &self.rand_state)
-            if thr == vmax:
-                thr = vmin
+        # Each visited feature partitions the node in turn, as in sklearn, so
+        # the samples' order (and the sums' rounding) is sklearn's.
+        for j in range(nv):
+            f = self.visit[j]
+            thr = self.vthr[j]
             pos = self._partition_threshold(f, start, end, thr)
             if pos - start < self.min_samples_leaf or end - pos < self.min_samples_leaf:
                 continue
@@ -1135,10 +1166,10 @@ cdef class TreeBuilder:
                 best.pos = pos
                 best.threshold = thr
         if best.pos < end:
-            if current != best.feature:
+            # sklearn re-partitions unless the last feature drawn is the best
+            if self.last_sorted != best.feature:
                 self._partition_threshold(best.feature, start, end, best.threshold)
             self._children(self.samples, start, end, w_node, impurity, best)
-        self._end_draws(n_known, n_found, n_total_constants, n_constant)
 
     # ----------------------------------------------------------------- "hist"
     cdef intp_t _slot_get(self) noexcept nogil:
@@ -1172,181 +1203,174 @@ cdef class TreeBuilder:
 
     cdef void _gather(self, intp_t start, intp_t end) noexcept nogil:
         # The node's weights and targets, contiguously, for all features.
-        cdef intp_t p, i, k, n = end - start
-        for p in range(n):
-            i = self.samples[start + p]
-            self.gw[p] = self.w[i]
-            for k in range(self.n_outputs):
-                if self.is_clf:
-                    self.gy[p * self.n_outputs + k] = self.yc[i * self.n_outputs + k]
-                else:
-                    self.gy[p * self.n_outputs + k] = self.yr[i * self.n_outputs + k]
+        cdef intp_t p
+        for p in range(end - start):
+            self._gather_one(p, self.samples[start + p])
+
+    cdef inline void _gather_one(self, intp_t p, intp_t i) noexcept nogil:
+        cdef intp_t k, no = self.n_outputs
+        self.gw[p] = self.w[i]
+        for k in range(no):
+            if self.is_clf:  # the sample's offset in a histogram bin
+                self.gofs[p * no + k] = 2 + k * self.max_n_classes + self.yc[i * no + k]
+            else:
+                self.gy[p * no + k] = self.yr[i * no + k]
+
+    cdef inline void _hist_add(self, float64_t* Hf, intp_t code, intp_t p) noexcept nogil:
+        """Add the node's p-th gathered sample to bin `code` of histogram row Hf."""
+        cdef intp_t k, no = self.n_outputs
+        cdef float64_t* h = Hf + code * self.S
+        cdef float64_t wi = self.gw[p], y, sq = 0.0
+        h[0] += 1.0
+        h[1] += wi
+        if self.is_clf:
+            for k in range(no):
+                h[self.gofs[p * no + k]] += wi
+        else:
+            for k in range(no):
+                y = self.gy[p * no + k]
+                h[2 + k] += wi * y
+                sq += wi * y * y
+            h[2 + no] += sq
 
     cdef void _hist_feature(self, float64_t* H, intp_t f, intp_t start, intp_t n) noexcept nogil:
-        cdef intp_t p, k, S = self.S, no = self.n_outputs, M = self.max_n_classes
+        cdef intp_t p
         cdef const uint8_t* xb = self.Xbt + f * self.n_total
-        cdef float64_t* Hf = H + f * self.max_bins * S
-        cdef float64_t* h
-        cdef float64_t wi, y, sq
+        cdef float64_t* Hf = H + f * self.max_bins * self.S
         cdef const int32_t* smp = self.samples + start
         for p in range(n):
-            h = Hf + xb[smp[p]] * S
-            wi = self.gw[p]
-            h[0] += 1.0
-            h[1] += wi
-            if self.is_clf:
-                for k in range(no):
-                    h[2 + k * M + <intp_t> self.gy[p * no + k]] += wi
-            else:
-                sq = 0.0
-                for k in range(no):
-                    y = self.gy[p * no + k]
-                    h[2 + k] += wi * y
-                    sq += wi * y * y
-                h[2 + no] += sq
+            self._hist_add(Hf, xb[smp[p]], p)
 
-    cdef bint _hist_constant(self, const float64_t* H, intp_t f) noexcept nogil:
-        cdef intp_t b, seen = 0, p
-        cdef const float64_t* Hf = H + f * self.max_bins * self.S
+    cdef bint _hist_visit(self, const float64_t* H, intp_t f, intp_t j) noexcept nogil:
+        """Point visit j at feature f's histogram in the node; True if f is constant.
+
+        A node with the full histogram H reads f's row there. Otherwise f's
+        histogram is filled from the node's codes (and the weights / targets
+        _node_reset gathered) into local row j, so a node costs O(n_node) per
+        drawn feature however many features X has. A bitmap of the bins
+        present lets the scan and the clean-up touch only those (small nodes
+        fill few of the 255 bins); local rows are all zero between uses.
+        """
+        cdef intp_t b, p, S = self.S, n = self.cur_end - self.cur_start
+        cdef uint64_t* bits = self.vbits + 4 * j
+        cdef const float64_t* Hf
+        cdef float64_t* h
         cdef const uint8_t* xb = self.Xbt + f * self.n_total
-        cdef uint8_t c0
-        if H == NULL:  # small node: compare its codes
-            c0 = xb[self.samples[self.cur_start]]
-            for p in range(self.cur_start + 1, self.cur_end):
-                if xb[self.samples[p]] != c0:
-                    return False
-            return True
-        for b in range(self.n_bins[f]):
-            if Hf[b * self.S] > 0.0:
-                seen += 1
-                if seen > 1:
-                    return False
+        cdef const int32_t* smp = self.samples + self.cur_start
+        cdef uint8_t c
+        bits[0] = bits[1] = bits[2] = bits[3] = 0
+        if H != NULL:
+            Hf = H + f * self.max_bins * S
+            for b in range(self.n_bins[f]):
+                if Hf[b * S] > 0.0:
+                    bits[b >> 6] |= (<uint64_t> 1) << (b & 63)
+            self.vrow[j] = Hf
+        else:
+            h = self.lh + j * self.max_bins * S
+            for p in range(n):
+                c = xb[smp[p]]
+                self._hist_add(h, c, p)
+                bits[c >> 6] |= (<uint64_t> 1) << (c & 63)
+            self.vrow[j] = h
+        if (__builtin_popcountll(bits[0]) + __builtin_popcountll(bits[1])
+                + __builtin_popcountll(bits[2]) + __builtin_popcountll(bits[3])) > 1:
+            return False
+        if H == NULL:
+            self._clear_local(j)
         return True
 
-    cdef void _scan_hist(self, const float64_t* H, intp_t j, intp_t start,
-                         intp_t end, float64_t w_node) noexcept nogil:
-        cdef intp_t f = self.visit[j], b, k, S = self.S, n_node = end - start
-        cdef const float64_t* Hf = H + f * self.max_bins * S
+    cdef void _clear_local(self, intp_t j) noexcept nogil:
+        """Zero the bins present in local row j (a full histogram's row is kept)."""
+        cdef intp_t w, b, S = self.S
+        cdef uint64_t m
+        cdef float64_t* h = self.lh + j * self.max_bins * S
+        if self.vrow[j] != h:
+            return
+        for w in range(4):
+            m = self.vbits[4 * j + w]
+            while m:
+                b = 64 * w + __builtin_ctzll(m)
+                m &= m - 1
+                memset(h + b * S, 0, S * sizeof(float64_t))
+
+    cdef void _scan_hist(self, intp_t j, intp_t start, intp_t end,
+                         float64_t w_node) noexcept nogil:
+        cdef intp_t f = self.visit[j], b, k, w, S = self.S, n_node = end - start
+        cdef const float64_t* Hf = self.vrow[j]
+        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
+        # one bin per distinct value: split at the exact splitter's midpoint
+        # between the values present on either side (known at the next bin)
+        cdef bint midpoints = vals[0] == vals[0], pending = False
         cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
         cdef float64_t* sr = sl + self.n_stat
-        cdef float64_t wl = 0.0, wr, proxy, nl = 0.0
+        cdef float64_t wl = 0.0, proxy, nl = 0.0
         cdef SplitRecord* rec = &self.frecs[j]
         cdef intp_t n_left
+        cdef uint64_t m
         memset(sl, 0, self.n_stat * sizeof(float64_t))
         rec.feature = f
         rec.pos = end
         rec.proxy = -INFINITY
-        for b in range(self.n_bins[f] - 1):
-            if Hf[b * S] == 0.0:
-                continue
-            nl += Hf[b * S]
-            wl += Hf[b * S + 1]
-            for k in range(self.n_stat):
-                sl[k] += Hf[b * S + 2 + k]
-            n_left = <intp_t> nl
-            if n_left >= n_node:
-                break
-            if n_left < self.min_samples_leaf or n_node - n_left < self.min_samples_leaf:
-                continue
-            wr = w_node - wl
-            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
-                continue
-            proxy = self._proxy(sl, sr, wl, wr)
-            if proxy > rec.proxy:
-                rec.proxy = proxy
-                rec.pos = start + n_left
-                rec.bin = b
-                rec.threshold = self.bin_thr[f * self.max_bins + b]
+        for w in range(4):  # the bins present, in order
+            m = self.vbits[4 * j + w]
+            while m:
+                b = 64 * w + __builtin_ctzll(m)
+                m &= m - 1
+                if pending:
+                    rec.threshold = vals[rec.bin] / 2.0 + vals[b] / 2.0
+                    pending = False
+                nl += Hf[b * S]
+                n_left = <intp_t> nl
+                if n_left >= n_node:  # the last bin: no split after it
+                    break
+                wl += Hf[b * S + 1]
+                for k in range(self.n_stat):
+                    sl[k] += Hf[b * S + 2 + k]
+                if n_left < self.min_samples_leaf or n_node - n_left < self.min_samples_leaf:
+                    continue
+                proxy = self._candidate_proxy(sl, sr, wl, w_node)
+                if proxy > rec.proxy:
+                    rec.proxy = proxy
+                    rec.pos = start + n_left
+                    rec.bin = b
+                    pending = midpoints
+                    if not midpoints:
+                        rec.threshold = self.bin_thr[f * self.max_bins + b]
+        self._clear_local(j)
 
     cdef intp_t _partition_bins(self, intp_t f, intp_t start, intp_t end,
                                 intp_t bin) noexcept nogil:
-        cdef intp_t ps = start, pe = end
-        cdef int32_t tmp
+        # Stable: every node keeps its samples in increasing index order, so
+        # the per-sample gathers of codes, weights and targets walk memory
+        # forwards (prefetched) instead of at random.
+        cdef intp_t p, l = start, r = 0
+        cdef int32_t i
         cdef const uint8_t* xb = self.Xbt + f * self.n_total
-        while ps < pe:
-            if xb[self.samples[ps]] <= bin:
-                ps += 1
+        for p in range(start, end):
+            i = self.samples[p]
+            if xb[i] <= bin:
+                self.samples[l] = i
+                l += 1
             else:
-                pe -= 1
-                tmp = self.samples[ps]
-                self.samples[ps] = self.samples[pe]
-                self.samples[pe] = tmp
-        return pe
-
-    cdef void _scan_codes(self, intp_t j, intp_t start, intp_t end,
-                          float64_t w_node) noexcept nogil:
-        """A small node's split on feature visit[j] from its sorted codes
-        (the candidates and sums of a histogram scan, without the histogram)."""
-        cdef intp_t f = self.visit[j], n = end - start, t, p, k, code, nxt
-        cdef intp_t no = self.n_outputs, M = self.max_n_classes
-        cdef const uint8_t* xb = self.Xbt + f * self.n_total
-        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
-        cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
-        cdef float64_t* sr = sl + self.n_stat
-        cdef float64_t wl = 0.0, wr, wi, proxy
-        cdef SplitRecord* rec = &self.frecs[j]
-        for p in range(n):
-            self.keys[p] = ((<uint64_t> xb[self.samples[start + p]]) << 32) | <uint64_t> p
-        qsort(self.keys, n, sizeof(uint64_t), _cmp_u64)
-        memset(sl, 0, self.n_stat * sizeof(float64_t))
-        rec.feature = f
-        rec.pos = end
-        rec.proxy = -INFINITY
-        for t in range(n - 1):
-            p = <intp_t> (self.keys[t] & <uint64_t> 4294967295U)
-            code = <intp_t> (self.keys[t] >> 32)
-            wi = self.gw[p]
-            wl += wi
-            if self.is_clf:
-                for k in range(no):
-                    sl[k * M + <intp_t> self.gy[p * no + k]] += wi
-            else:
-                for k in range(no):
-                    sl[k] += wi * self.gy[p * no + k]
-            nxt = <intp_t> (self.keys[t + 1] >> 32)
-            if nxt == code:
-                continue
-            if t + 1 < self.min_samples_leaf or n - t - 1 < self.min_samples_leaf:
-                continue
-            wr = w_node - wl
-            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
-                continue
-            proxy = self._proxy(sl, sr, wl, wr)
-            if proxy > rec.proxy:
-                rec.proxy = proxy
-                rec.pos = start + t + 1
-                rec.bin = code
-                if vals[code] == vals[code]:
-                    rec.threshold = vals[code] / 2.0 + vals[nxt] / 2.0
-                else:
-                    rec.threshold = self.bin_thr[f * self.max_bins + code]
+                self.tmp_idx[r] = i
+                r += 1
+        memcpy(self.samples + l, self.tmp_idx, r * sizeof(int32_t))
+        return l
 
     cdef void _split_hist(self, const float64_t* H, intp_t start, intp_t end,
                           float64_t w_node, float64_t impurity,
                           intp_t* n_constant, SplitRecord* best) noexcept nogil:
         self.cur_start = start
         self.cur_end = end
-        cdef intp_t nv = self._draw_features(start, end, n_constant, <float64_t*> H), j
-        if H == NULL:
-            self._gather(start, end)
-            for j in range(nv):
-                self._scan_codes(j, start, end, w_node)
-        elif nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
+        cdef intp_t nv = self._draw_features(start, end, n_constant, H), j
+        if nv > 1 and self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
             for j in prange(nv, num_threads=self.n_threads, schedule="dynamic"):
-                self._scan_hist(H, j, start, end, w_node)
+                self._scan_hist(j, start, end, w_node)
         else:
             for j in range(nv):
-                self._scan_hist(H, j, start, end, w_node)
+                self._scan_hist(j, start, end, w_node)
         self._pick(nv, best)
-        cdef intp_t f = best.feature, b = best.bin, b2 = b + 1
-        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
         if best.pos < end:
-            if H != NULL and vals[b] == vals[b]:
-                # One bin per distinct value: the exact splitter's midpoint
-                # between the values present in the node on either side.
-                while H[(f * self.max_bins + b2) * self.S] == 0.0:
-                    b2 += 1
-                best.threshold = vals[b] / 2.0 + vals[b2] / 2.0
             self._partition_bins(best.feature, start, end, best.bin)
             self._children(self.samples, start, end, w_node, impurity, best)
 
@@ -1473,7 +1497,7 @@ cdef class TreeBuilder:
         cdef float64_t w_node, impurity
         cdef bint is_leaf, first = True, need_l, need_r
         hist = -1
-        if self.splitter == HIST and self.n_samples >= HIST_MIN_SAMPLES:
+        if self.splitter == HIST and self.n_samples >= self.full_min:
             hist = self._slot_get()
             self._build_hist(self.slots[hist], 0, self.n_samples)
         stack[0] = StackRecord(0, self.n_samples, 0, TREE_UNDEFINED, 0, INFINITY, 0, hist)
@@ -1491,7 +1515,7 @@ cdef class TreeBuilder:
             n_const = rec.n_constant_features
             split.pos = end
             if not is_leaf:
-                if self.splitter == HIST and rec.hist < 0 and end - start >= HIST_MIN_SAMPLES:
+                if self.splitter == HIST and rec.hist < 0 and end - start >= self.full_min:
                     rec.hist = self._slot_get()
                     self._build_hist(self.slots[rec.hist], start, end)
                 self._node_split(start, end, w_node, impurity, &n_const, rec.hist, &split)
@@ -1508,9 +1532,9 @@ cdef class TreeBuilder:
             self.missing_go_to_left[node_id] = (split.pos - start) > (end - split.pos)
             hl = hr = -1
             if self.splitter == HIST:
-                need_l = (split.pos - start >= HIST_MIN_SAMPLES and not self._trivial_leaf(
+                need_l = (split.pos - start >= self.full_min and not self._trivial_leaf(
                     depth + 1, split.pos - start, split.weight_left, split.impurity_left))
-                need_r = (end - split.pos >= HIST_MIN_SAMPLES and not self._trivial_leaf(
+                need_r = (end - split.pos >= self.full_min and not self._trivial_leaf(
                     depth + 1, end - split.pos, split.weight_right, split.impurity_right))
                 hl = self._child_hists(rec.hist, start, split.pos, end, need_l, need_r, &hr)
             if top + 2 > cap:
@@ -1535,7 +1559,7 @@ cdef class TreeBuilder:
         is_leaf = self._trivial_leaf(depth, end - start, w_node, impurity)
         split.pos = end
         if not is_leaf:
-            if self.splitter == HIST and end - start >= HIST_MIN_SAMPLES:
+            if self.splitter == HIST and end - start >= self.full_min:
                 hist = self._slot_get()
                 self._build_hist(self.slots[hist], start, end)
             self._node_split(start, end, w_node, impurity, &n_const, hist, &split)
@@ -1609,39 +1633,24 @@ cdef class TreeBuilder:
                 self._build_best_first()
         cdef intp_t m = self.node_count
         return dict(
-            children_left=_copy_intp(self.left, m),
-            children_right=_copy_intp(self.right, m),
-            feature=_copy_intp(self.feature, m),
-            threshold=_copy_f64(self.threshold, m).ravel(),
-            impurity=_copy_f64(self.impurity, m).ravel(),
-            n_node_samples=_copy_intp(self.n_node_samples, m),
-            weighted_n_node_samples=_copy_f64(self.weighted_n_node_samples, m).ravel(),
-            missing_go_to_left=_copy_u8(self.missing_go_to_left, m),
-            value=_copy_f64(self.value, m * self.value_stride).reshape(
+            children_left=_copy(self.left, m, np.intp),
+            children_right=_copy(self.right, m, np.intp),
+            feature=_copy(self.feature, m, np.intp),
+            threshold=_copy(self.threshold, m, np.float64),
+            impurity=_copy(self.impurity, m, np.float64),
+            n_node_samples=_copy(self.n_node_samples, m, np.intp),
+            weighted_n_node_samples=_copy(self.weighted_n_node_samples, m, np.float64),
+            missing_go_to_left=_copy(self.missing_go_to_left, m, np.uint8),
+            value=_copy(self.value, m * self.value_stride, np.float64).reshape(
                 m, self.n_outputs, self.max_n_classes),
             max_depth=self.max_depth_seen,
         )
 
 
-cdef object _copy_intp(const intp_t* src, intp_t m):
-    out = np.empty(m, dtype=np.intp)
-    cdef intp_t[::1] o = out
+cdef object _copy(const void* src, intp_t m, object dtype):
+    """A new 1-D array of m items of dtype, copied from src."""
+    out = np.empty(m, dtype=dtype)
+    cdef uint8_t[::1] o = out.view(np.uint8)
     if m > 0:
-        memcpy(&o[0], src, m * sizeof(intp_t))
-    return out
-
-
-cdef object _copy_f64(const float64_t* src, intp_t m):
-    out = np.empty(m, dtype=np.float64)
-    cdef float64_t[::1] o = out
-    if m > 0:
-        memcpy(&o[0], src, m * sizeof(float64_t))
-    return out
-
-
-cdef object _copy_u8(const uint8_t* src, intp_t m):
-    out = np.empty(m, dtype=np.uint8)
-    cdef uint8_t[::1] o = out
-    if m > 0:
-        memcpy(&o[0], src, m)
+        memcpy(&o[0], src, o.shape[0])
     return out

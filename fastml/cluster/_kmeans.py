@@ -164,6 +164,17 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     of iterations and centers are those of scikit-learn.  The whole iteration
     loop runs compiled, parallel over 256-sample chunks; on x86-64 CPUs with
     AVX2 the assignment step uses a register-blocked kernel instead of BLAS.
+
+    Both algorithms are *exact accelerations*: triangle-inequality bounds
+    (Hamerly's: one upper and one lower bound per sample) let an iteration
+    skip the samples whose label provably cannot change, and only samples
+    that change cluster update the running center sums.  The bounds are
+    padded by the worst-case rounding of the distance arithmetic each
+    algorithm uses (scikit-learn's GEMM surrogate for lloyd, its direct
+    distances for elkan), so every iteration assigns exactly the labels the
+    full computation gives: same iterates, ``labels_`` and ``n_iter_`` as
+    scikit-learn, centers recomputed from scratch in scikit-learn's order at
+    the end, ``inertia_`` computed exactly.  It is not an approximation.
     Dense input only: sparse input raises ``TypeError``.
 
     Parameters
@@ -191,8 +202,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         If False, X is centered in place during fit and restored afterwards
         (up to floating point rounding).
     algorithm : {"lloyd", "elkan"}, default="lloyd"
-        K-means algorithm: classical EM (Lloyd) or Elkan's triangle
-        inequality bounds.
+        Whose iterates to reproduce: scikit-learn's "lloyd" (labels from the
+        ``||c||^2 - 2 x.c`` surrogate, first closest) or "elkan" (direct
+        distances; a sample keeps its label unless another center is strictly
+        closer).  Both are pruned with the same exact bounds (see above).
 
     Attributes
     ----------

@@ -31,6 +31,7 @@ from fastml.ensemble._base import (
     BaseEnsemble,
     _default_tree,
     _get_n_samples_bootstrap,
+    _n_new_estimators,
     _partition_estimators,
 )
 from fastml.utils._sklearn import (
@@ -273,14 +274,8 @@ class BaseBagging(BaseEnsemble, metaclass=ABCMeta):
             self.estimators_ = []
             self.estimators_features_ = []
 
-        n_more = self.n_estimators - len(self.estimators_)
-        if n_more < 0:
-            raise ValueError(
-                f"n_estimators={self.n_estimators} must be larger or equal to "
-                f"len(estimators_)={len(self.estimators_)} when warm_start==True"
-            )
+        n_more = _n_new_estimators(self)
         if n_more == 0:
-            warn("Warm-start fitting without increasing n_estimators does not fit new trees.")
             return self
 
         n_jobs, n_per_job, starts = _partition_estimators(n_more, self.n_jobs)
@@ -359,6 +354,19 @@ class BaseBagging(BaseEnsemble, metaclass=ABCMeta):
         return validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=None,
             ensure_all_finite=False, reset=False,
+        )
+
+    def _over_chunks(self, func, X, *args, parallel_args=None, **kwargs):
+        """``func(estimators, features, X, *args, **kwargs)`` over contiguous
+        chunks of the estimators, one per joblib job; the list of results."""
+        n_jobs, _, starts = _partition_estimators(self.n_estimators, self.n_jobs)
+        return Parallel(n_jobs=n_jobs, verbose=self.verbose, **(parallel_args or {}))(
+            delayed(func)(
+                self.estimators_[starts[i]:starts[i + 1]],
+                self.estimators_features_[starts[i]:starts[i + 1]],
+                X, *args, **kwargs,
+            )
+            for i in range(n_jobs)
         )
 
     def _routed_predict_params(self, method, params):
@@ -479,16 +487,11 @@ class BaggingClassifier(ClassifierMixin, BaseBagging):
         _raise_for_params(params, self, "predict_proba")
         X = self._check_X_predict(X)
         routed = self._routed_predict_params("predict_proba", params)
-        n_jobs, _, starts = _partition_estimators(self.n_estimators, self.n_jobs)
-        all_proba = Parallel(n_jobs=n_jobs, verbose=self.verbose, **self._parallel_args())(
-            delayed(_parallel_predict_proba)(
-                self.estimators_[starts[i]:starts[i + 1]],
-                self.estimators_features_[starts[i]:starts[i + 1]],
-                X, self.n_classes_,
-                predict_params=routed.estimator.get("predict", None),
-                predict_proba_params=routed.estimator.get("predict_proba", None),
-            )
-            for i in range(n_jobs)
+        all_proba = self._over_chunks(
+            _parallel_predict_proba, X, self.n_classes_,
+            parallel_args=self._parallel_args(),
+            predict_params=routed.estimator.get("predict", None),
+            predict_proba_params=routed.estimator.get("predict_proba", None),
         )
         return sum(all_proba) / self.n_estimators
 
@@ -500,15 +503,8 @@ class BaggingClassifier(ClassifierMixin, BaseBagging):
             return np.log(self.predict_proba(X, **params))
         X = self._check_X_predict(X)
         routed = self._routed_predict_params("predict_log_proba", params)
-        n_jobs, _, starts = _partition_estimators(self.n_estimators, self.n_jobs)
-        parts = Parallel(n_jobs=n_jobs, verbose=self.verbose)(
-            delayed(_parallel_predict_log_proba)(
-                self.estimators_[starts[i]:starts[i + 1]],
-                self.estimators_features_[starts[i]:starts[i + 1]],
-                X, self.n_classes_, params=routed.estimator.get("predict_log_proba", {}),
-            )
-            for i in range(n_jobs)
-        )
+        parts = self._over_chunks(_parallel_predict_log_proba, X, self.n_classes_,
+                                  params=routed.estimator.get("predict_log_proba", {}))
         log_proba = parts[0]
         for part in parts[1:]:
             log_proba = np.logaddexp(log_proba, part)
@@ -520,15 +516,8 @@ class BaggingClassifier(ClassifierMixin, BaseBagging):
         _raise_for_params(params, self, "decision_function")
         X = self._check_X_predict(X)
         routed = self._routed_predict_params("decision_function", params)
-        n_jobs, _, starts = _partition_estimators(self.n_estimators, self.n_jobs)
-        parts = Parallel(n_jobs=n_jobs, verbose=self.verbose)(
-            delayed(_parallel_decision_function)(
-                self.estimators_[starts[i]:starts[i + 1]],
-                self.estimators_features_[starts[i]:starts[i + 1]],
-                X, params=routed.estimator.get("decision_function", {}),
-            )
-            for i in range(n_jobs)
-        )
+        parts = self._over_chunks(_parallel_decision_function, X,
+                                  params=routed.estimator.get("decision_function", {}))
         return sum(parts) / self.n_estimators
 
 
@@ -576,15 +565,8 @@ class BaggingRegressor(RegressorMixin, BaseBagging):
         _raise_for_params(params, self, "predict")
         X = self._check_X_predict(X)
         routed = self._routed_predict_params("predict", params)
-        n_jobs, _, starts = _partition_estimators(self.n_estimators, self.n_jobs)
-        parts = Parallel(n_jobs=n_jobs, verbose=self.verbose)(
-            delayed(_parallel_predict_regression)(
-                self.estimators_[starts[i]:starts[i + 1]],
-                self.estimators_features_[starts[i]:starts[i + 1]],
-                X, params=routed.estimator.get("predict", {}),
-            )
-            for i in range(n_jobs)
-        )
+        parts = self._over_chunks(_parallel_predict_regression, X,
+                                  params=routed.estimator.get("predict", {}))
         return sum(parts) / self.n_estimators
 
     def _set_oob_score(self, X, y):

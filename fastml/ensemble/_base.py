@@ -31,7 +31,9 @@ from fastml.utils._sklearn import (
     _openmp_effective_n_threads,
     _print_elapsed_time,
     _routing_enabled,
+    check_is_fitted,
     check_random_state,
+    validate_data,
 )
 
 MAX_INT = np.iinfo(np.int32).max
@@ -136,8 +138,10 @@ class _BaseHeterogeneousEnsemble(MetaEstimatorMixin, _BaseComposition, metaclass
     def __init__(self, estimators):
         self.estimators = estimators
 
-    def _validate_estimators(self):
-        if len(self.estimators) == 0 or not all(
+    def _validate_estimators(self, lenient=False):
+        """(names, estimators), checked; ``lenient`` (stacking, as sklearn's)
+        only asks for a non-empty list and accepts estimators of any kind."""
+        if len(self.estimators) == 0 or not lenient and not all(
             isinstance(item, (tuple, list)) and isinstance(item[0], str)
             for item in self.estimators
         ):
@@ -151,6 +155,8 @@ class _BaseHeterogeneousEnsemble(MetaEstimatorMixin, _BaseComposition, metaclass
             raise ValueError(
                 "All estimators are dropped. At least one is required to be an estimator."
             )
+        if lenient:
+            return names, estimators
         is_type = is_classifier if is_classifier(self) else is_regressor
         for est in estimators:
             if est != "drop" and not is_type(est):
@@ -178,6 +184,20 @@ class _BaseHeterogeneousEnsemble(MetaEstimatorMixin, _BaseComposition, metaclass
         except Exception:  # malformed `estimators`: fit will say what is wrong
             pass
         return tags
+
+
+def _n_new_estimators(ensemble):
+    """How many estimators a (warm-started) fit adds to ``ensemble.estimators_``;
+    scikit-learn's error when that is negative, its warning when zero."""
+    n_more = ensemble.n_estimators - len(ensemble.estimators_)
+    if n_more < 0:
+        raise ValueError(
+            f"n_estimators={ensemble.n_estimators} must be larger or equal to "
+            f"len(estimators_)={len(ensemble.estimators_)} when warm_start==True"
+        )
+    if n_more == 0:
+        warn("Warm-start fitting without increasing n_estimators does not fit new trees.")
+    return n_more
 
 
 def _get_n_samples_bootstrap(n_samples, max_samples, sample_weight):
@@ -248,6 +268,26 @@ def _tree_threads(n_samples):
     return _openmp_effective_n_threads()
 
 
+class _TreeEnsembleMixin:
+    """What forests and gradient boosting share: float32 X for the compiled
+    traversal, and impurity-based importances averaged over the trees."""
+
+    def _validate_X_predict(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=np.float32, order="C", reset=False)
+
+
+def _mean_importances(trees, n_features, normalize):
+    """Impurity-based importances: the mean over the non-trivial ``trees`` of
+    each tree's (``normalize``d or raw) importances, normalised to sum to 1."""
+    imps = [t.tree_.compute_feature_importances(normalize=normalize) for t in trees
+            if t.tree_.node_count > 1]
+    if not imps:
+        return np.zeros(n_features, dtype=np.float64)
+    mean = np.mean(imps, axis=0, dtype=np.float64)
+    return mean / np.sum(mean)
+
+
 def _apply(tree, X, n_threads):
     """Leaf index of each row of validated float32 X, with ``n_threads`` threads."""
     t = tree.tree_
@@ -277,11 +317,16 @@ class _TreeData:
             if splitter == "best":
                 self.order = np.argsort(self.X.T, axis=1, kind="stable").astype(np.int32)
 
-    def fit(self, tree, y, sample_weight):
-        """Grow ``tree`` (its ``splitter`` is set here) on the shared data."""
-        tree.set_params(splitter=self.splitter)
+    def fit(self, tree, y, sample_weight, classes=None):
+        """Grow ``tree`` (its ``splitter`` is set here) on the shared data.
+
+        ``classes``: per output, the classes when ``y`` already holds their
+        indices (a classifier ensemble encodes y once, not once per tree).
+        """
+        tree.splitter = self.splitter  # a valid option: no need for set_params
         return tree._fit(self.X, y, sample_weight=sample_weight, check_input=False,
-                         binned=self.binned, order=self.order, n_threads=self.n_threads)
+                         binned=self.binned, order=self.order, n_threads=self.n_threads,
+                         classes=classes)
 
     def apply(self, tree):
         return _apply(tree, self.X, 1 if self.n_threads is None else self.n_threads)

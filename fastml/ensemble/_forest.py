@@ -33,9 +33,12 @@ from fastml.ensemble._base import (
     _apply,
     _default_tree,
     _get_n_samples_bootstrap,
+    _mean_importances,
+    _n_new_estimators,
     _partition_estimators,
     _tree_threads,
     _TreeData,
+    _TreeEnsembleMixin,
 )
 from fastml.utils._sklearn import (
     Interval,
@@ -79,7 +82,7 @@ def _generate_unsampled_indices(random_state, n_samples, n_samples_bootstrap, sa
 
 
 def _build_tree(tree, data, bootstrap, y, sample_weight, tree_idx, n_trees, verbose=0,
-                class_weight=None, n_samples_bootstrap=None):
+                class_weight=None, n_samples_bootstrap=None, classes=None):
     """Grow one tree of the forest on the shared ``data`` (in a joblib thread)."""
     if verbose > 1:
         print(f"building tree {tree_idx + 1} of {n_trees}")
@@ -91,8 +94,8 @@ def _build_tree(tree, data, bootstrap, y, sample_weight, tree_idx, n_trees, verb
         weights = np.bincount(indices, minlength=n_samples).astype(np.float64)
         if class_weight == "balanced_subsample":
             weights *= compute_sample_weight("balanced", y, indices=indices)
-        return data.fit(tree, y, weights)
-    return data.fit(tree, y, sample_weight)
+        return data.fit(tree, y, weights, classes)
+    return data.fit(tree, y, sample_weight, classes)
 
 
 def _leaf_values(tree, X, n_threads=1):
@@ -106,7 +109,7 @@ def _accumulate(tree, X, out, lock):
         out += v
 
 
-class BaseForest(MultiOutputMixin, BaseEnsemble, metaclass=ABCMeta):
+class BaseForest(MultiOutputMixin, _TreeEnsembleMixin, BaseEnsemble, metaclass=ABCMeta):
     """Base class for forests of trees."""
 
     _parameter_constraints: dict = {
@@ -147,6 +150,17 @@ class BaseForest(MultiOutputMixin, BaseEnsemble, metaclass=ABCMeta):
         kind = "classifier" if is_classifier(self) else "regressor"
         splitter = "hist" if self._get_max_bins() is not None else self._splitter
         self.estimator_ = _default_tree(kind, splitter=splitter)
+
+    def _make_trees(self, n, random_state):
+        """``n`` new trees seeded as ``_make_estimator`` seeds them (one
+        ``randint(MAX_INT)`` a tree), built directly from the prototype's
+        parameters instead of clone + set_params (which cost more than a
+        small tree's growth)."""
+        params = self.estimator_.get_params(deep=False)
+        params.update({p: getattr(self, p) for p in self.estimator_params})
+        cls = type(self.estimator_)
+        return [cls(**{**params, "random_state": random_state.randint(MAX_INT)})
+                for _ in range(n)]
 
     def _get_max_bins(self):
         return getattr(self, "max_bins", None)
@@ -237,28 +251,23 @@ class BaseForest(MultiOutputMixin, BaseEnsemble, metaclass=ABCMeta):
         random_state = check_random_state(self.random_state)
         if not self.warm_start or not hasattr(self, "estimators_"):
             self.estimators_ = []
-        n_more = self.n_estimators - len(self.estimators_)
-        if n_more < 0:
-            raise ValueError(
-                f"n_estimators={self.n_estimators} must be larger or equal to "
-                f"len(estimators_)={len(self.estimators_)} when warm_start==True"
-            )
-        if n_more == 0:
-            warn("Warm-start fitting without increasing n_estimators does not fit new trees.")
-        else:
+        n_more = _n_new_estimators(self)
+        if n_more > 0:
             if self.warm_start and len(self.estimators_) > 0:
                 # skip the seeds already used, so warm starting equals one big fit
                 random_state.randint(MAX_INT, size=len(self.estimators_))
-            trees = [self._make_estimator(append=False, random_state=random_state)
-                     for _ in range(n_more)]
+            trees = self._make_trees(n_more, random_state)
             # Trees grown in parallel threads each run single-threaded.
             n_threads = 1 if min(effective_n_jobs(self.n_jobs), n_more) > 1 else _tree_threads(X.shape[0])
             data = _TreeData(X, self._get_max_bins(), self._splitter, n_threads=n_threads)
+            # y holds class indices: the trees need not encode it again
+            classes = ([np.arange(k, dtype=np.float64) for k in self.n_classes_]
+                       if is_classifier(self) else None)
             trees = Parallel(n_jobs=self.n_jobs, verbose=self.verbose, prefer="threads")(
                 delayed(_build_tree)(
                     t, data, self.bootstrap, y, _sample_weight, i, len(trees),
                     verbose=self.verbose, class_weight=self.class_weight,
-                    n_samples_bootstrap=n_samples_bootstrap,
+                    n_samples_bootstrap=n_samples_bootstrap, classes=classes,
                 )
                 for i, t in enumerate(trees)
             )
@@ -313,20 +322,11 @@ class BaseForest(MultiOutputMixin, BaseEnsemble, metaclass=ABCMeta):
     def _validate_y_class_weight(self, y, sample_weight):
         return y, None
 
-    def _validate_X_predict(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float32, order="C", reset=False)
-
     @property
     def feature_importances_(self):
         """Impurity-based feature importances (mean over the non-trivial trees, normalised)."""
         check_is_fitted(self)
-        importances = [t.tree_.compute_feature_importances() for t in self.estimators_
-                       if t.tree_.node_count > 1]
-        if not importances:
-            return np.zeros(self.n_features_in_, dtype=np.float64)
-        mean = np.mean(importances, axis=0, dtype=np.float64)
-        return mean / np.sum(mean)
+        return _mean_importances(self.estimators_, self.n_features_in_, normalize=True)
 
     def _get_estimators_indices(self):
         for tree in self.estimators_:

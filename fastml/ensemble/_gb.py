@@ -32,8 +32,10 @@ from fastml.ensemble._base import (
     BaseEnsemble,
     _default_tree,
     _apply,
+    _mean_importances,
     _tree_threads,
     _TreeData,
+    _TreeEnsembleMixin,
 )
 from fastml.utils._sklearn import (
     HasMethods,
@@ -149,7 +151,7 @@ class VerboseReporter:
                 self.verbose_mod *= 10
 
 
-class BaseGradientBoosting(BaseEnsemble, metaclass=ABCMeta):
+class BaseGradientBoosting(_TreeEnsembleMixin, BaseEnsemble, metaclass=ABCMeta):
     """Base class for the gradient boosting estimators."""
 
     _parameter_constraints: dict = {
@@ -489,20 +491,12 @@ class BaseGradientBoosting(BaseEnsemble, metaclass=ABCMeta):
             self._add_stage(i, X, raw)
             yield raw.copy()
 
-    def _validate_X_predict(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float32, order="C", reset=False)
-
     @property
     def feature_importances_(self):
         """Impurity-based feature importances (mean over the non-trivial trees, normalised)."""
         check_is_fitted(self)
-        trees = [t for stage in self.estimators_ for t in stage if t.tree_.node_count > 1]
-        if not trees:
-            return np.zeros(shape=self.n_features_in_, dtype=np.float64)
-        imp = np.mean([t.tree_.compute_feature_importances(normalize=False) for t in trees],
-                      axis=0, dtype=np.float64)
-        return imp / np.sum(imp)
+        trees = [t for stage in self.estimators_ for t in stage]
+        return _mean_importances(trees, self.n_features_in_, normalize=False)
 
     def apply(self, X):
         """Leaf index of each sample in every tree, shape (n_samples, n_estimators, n_classes)."""

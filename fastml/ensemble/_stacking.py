@@ -311,18 +311,7 @@ class StackingClassifier(ClassifierMixin, _BaseStacking):
 
     def _validate_estimators(self):
         # Unlike voting, stacking accepts any estimator with a usable stack method.
-        if len(self.estimators) == 0:
-            raise ValueError(
-                "Invalid 'estimators' attribute, 'estimators' should be a "
-                "non-empty list of (string, estimator) tuples."
-            )
-        names, estimators = zip(*self.estimators)
-        self._validate_names(names)
-        if not any(est != "drop" for est in estimators):
-            raise ValueError(
-                "All estimators are dropped. At least one is required to be an estimator."
-            )
-        return names, estimators
+        return super()._validate_estimators(lenient=True)
 
     def fit(self, X, y, **fit_params):
         """Fit the base estimators and the final estimator.

@@ -70,9 +70,6 @@ def bin_features(X, max_bins=MAX_BINS):
     Examples
     --------
     >>> import numpy as np
-
-from fastml._cy import _tree_binning
-from fastml.utils._sklearn import _openmp_effective_n_threads
     >>> from fastml.tree._binning import bin_features
     >>> b = bin_features(np.array([[0.], [1.], [1.], [3.]], dtype=np.float32))
     >>> b.codes.tolist(), b.thresholds.tolist(), b.n_bins.tolist()

@@ -257,7 +257,7 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
         return validate_data(self, X, dtype=np.float32, order="C", reset=reset)
 
     def _fit(self, X, y, sample_weight=None, check_input=True, binned=None,
-             order=None, n_threads=None):
+             order=None, n_threads=None, classes=None):
         random_state = check_random_state(self.random_state)
         if check_input:
             X, y = validate_data(
@@ -280,8 +280,14 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
         if y.ndim == 1:
             y = np.reshape(y, (-1, 1))
         self.n_outputs_ = y.shape[1]
-        if is_classification:
-            check_classification_targets(y)
+        if is_classification and classes is not None:
+            # y already holds class indices (an ensemble encoded it once)
+            self.classes_ = list(classes)
+            self.n_classes_ = [c.shape[0] for c in classes]
+            y = np.ascontiguousarray(y, dtype=np.int32)
+        elif is_classification:
+            if check_input:
+                check_classification_targets(y)
             y = np.copy(y)
             self.classes_, self.n_classes_ = [], []
             if self.class_weight is not None:
@@ -293,7 +299,9 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
                 self.n_classes_.append(classes_k.shape[0])
             y = y_encoded
             if self.class_weight is not None:
-                expanded_class_weight = compute_sample_weight(self.class_weight, y_original)
+                expanded_class_weight = compute_sample_weight(
+                    self.class_weight, y_original if classes is None else y)
+        if is_classification:
             self.n_classes_ = np.array(self.n_classes_, dtype=np.intp)
         else:
             y = np.ascontiguousarray(y, dtype=np.float64)
@@ -325,7 +333,7 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
         self.max_features_ = max_features
         max_leaf_nodes = -1 if self.max_leaf_nodes is None else self.max_leaf_nodes
 
-        if sample_weight is not None:
+        if sample_weight is not None and check_input:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if expanded_class_weight is not None:
             sample_weight = (expanded_class_weight if sample_weight is None

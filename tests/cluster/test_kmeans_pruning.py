@@ -1,0 +1,139 @@
+"""The pruned lloyd/elkan iterations give scikit-learn's iterates exactly.
+
+fastml skips the samples whose triangle-inequality bounds prove that their
+label cannot change and moves only changed samples between the cluster sums.
+These tests target the cases where that could go wrong: long runs (bounds
+decayed over many versions), exact and near ties, duplicate points and
+centers, empty clusters, zero weights, float32, and every single E-step
+compared with a full recomputation.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import sklearn.cluster
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+
+from fastml._cy import _kmeans_common, _kmeans_elkan, _kmeans_lloyd
+from fastml.cluster import KMeans
+
+
+def _compare(X, init, algorithm, sample_weight=None, rtol=1e-7, **params):
+    kw = dict(n_clusters=len(init), init=init, n_init=1, algorithm=algorithm, **params)
+    ours = KMeans(**kw).fit(X, sample_weight=sample_weight)
+    ref = sklearn.cluster.KMeans(**kw).fit(X, sample_weight=sample_weight)
+    assert_array_equal(ours.labels_, ref.labels_)
+    assert ours.n_iter_ == ref.n_iter_
+    assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=rtol,
+                    atol=rtol * np.abs(ref.cluster_centers_).max())
+    assert_allclose(ours.inertia_, ref.inertia_, rtol=rtol)
+    return ours, ref
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+@pytest.mark.parametrize("tol", [0, 1e-4])
+def test_long_runs_match_sklearn(algorithm, tol, global_random_seed):
+    # hundreds of iterations: bounds carried over many center versions
+    rng = np.random.RandomState(global_random_seed)
+    X = rng.uniform(size=(3000, 6))
+    init = X[:20].copy()
+    ours, _ = _compare(X, init, algorithm, max_iter=400, tol=tol)
+    if tol == 0:
+        assert ours.n_iter_ > 30
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+def test_exact_ties_on_a_grid_match_sklearn(algorithm):
+    # integer grid, centers placed symmetrically: many samples are exactly
+    # equidistant from two centers at the start (first argmin / keep label)
+    g = np.arange(21, dtype=np.float64)
+    X = np.array([[a, b] for a in g for b in g])
+    X = np.vstack([X, X[::3]])  # duplicates too
+    init = np.array([[5.0, 10.0], [15.0, 10.0], [10.0, 5.0], [10.0, 15.0], [10.0, 10.0]])
+    _compare(X, init, algorithm, tol=0)
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-7), (np.float32, 1e-4)])
+def test_near_ties_match_sklearn(algorithm, dtype, rtol, global_random_seed):
+    # pairs of points mirrored across the bisector of two centers, shifted by
+    # a few ulps: the decisions the bounds must leave to the exact arithmetic
+    rng = np.random.RandomState(global_random_seed)
+    base = rng.normal(size=(1500, 4))
+    base[:, 0] = np.abs(base[:, 0]) * 1e-12
+    X = np.vstack([base, base * [-1, 1, 1, 1], rng.normal(size=(1000, 4)) * 3])
+    X = X.astype(dtype)
+    init = np.array([[-1, 0, 0, 0], [1, 0, 0, 0], [0, 3, 0, 0], [0, -3, 0, 0],
+                     [0, 0, 3, 0]], dtype=dtype)
+    _compare(X, init, algorithm, rtol=rtol, tol=0, max_iter=60)
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+def test_duplicate_points_and_centers_match_sklearn(algorithm, global_random_seed):
+    # few distinct rows: duplicate centers (exact ties everywhere) and
+    # clusters emptied and relocated along the way
+    rng = np.random.RandomState(global_random_seed)
+    X = rng.randint(0, 4, size=(4000, 3)).astype(np.float64)
+    init = X[:10].copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # both warn alike
+        _compare(X, init, algorithm, tol=0)
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+def test_empty_clusters_and_zero_weights_match_sklearn(algorithm, global_random_seed):
+    rng = np.random.RandomState(global_random_seed)
+    X = rng.normal(size=(2500, 5))
+    w = rng.uniform(0.5, 2.0, len(X))
+    w[rng.rand(len(X)) < 0.2] = 0  # zero weights: a cluster can weigh 0
+    init = X[:8].copy()
+    init[3] = 50.0  # empty after the first E-step: relocated
+    _compare(X, init, algorithm, sample_weight=w, tol=0)
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+def test_float32_long_run_matches_sklearn(algorithm, global_random_seed):
+    rng = np.random.RandomState(global_random_seed)
+    X = rng.uniform(size=(2000, 8)).astype(np.float32)
+    _compare(X, X[:12].copy(), algorithm, rtol=1e-4, tol=0, max_iter=100)
+
+
+def _brute_labels(X, centers, labels_before, algorithm):
+    """The label every sample must get from a full, unpruned E-step."""
+    if algorithm == "lloyd":
+        return _kmeans_common._labels_pass(X, centers, 1)
+    # scikit-learn's elkan rule with its distance formula: keep the label
+    # unless another center is strictly closer, then the first closest
+    D = np.empty((len(X), len(centers)))
+    _kmeans_common._distances_to_centers(X, centers, D, 1)  # the scalar formula
+    best = D.min(axis=1)
+    first = D.argmin(axis=1)
+    keep = (labels_before >= 0) & (D[np.arange(len(X)), np.maximum(labels_before, 0)] == best)
+    return np.where(keep, labels_before, first).astype(np.int32)
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+def test_every_pruned_estep_equals_a_full_estep(algorithm):
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(2000, 5))
+    X -= X.mean(axis=0)
+    w = np.ones(len(X))
+    n_threads = 2
+    make = _kmeans_lloyd._LloydStep if algorithm == "lloyd" else _kmeans_elkan._ElkanStep
+    step = make(X, w, n_threads)
+    skipped = []
+
+    def checked(centers, labels, st, version, full, update):
+        before = labels.copy()
+        expected = _brute_labels(X, centers, before, algorithm)
+        n_changed = step(centers, labels, st, version, full, update)
+        assert_array_equal(labels, expected)
+        assert n_changed == np.count_nonzero(labels != before)
+        skipped.append(np.count_nonzero(step.stamps != version))
+        return n_changed
+
+    _kmeans_common._kmeans_run(checked, X, w, X[:12].copy(), 60, 0.0, n_threads, False)
+    # the test must exercise pruning: most samples are skipped late in the run
+    assert max(skipped) > len(X) // 2
