@@ -17,7 +17,6 @@ from sklearn.base import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
-from threadpoolctl import threadpool_limits
 
 from fastml._cy._kmeans_common import (
     _distances_to_centers,
@@ -29,6 +28,7 @@ from fastml._cy._kmeans_elkan import elkan_fit
 from fastml._cy._kmeans_lloyd import lloyd_fit, lloyd_labels
 from fastml._cy._kmeans_plusplus import kmeans_plusplus_dense
 from fastml.utils._sklearn import (
+    _get_threadpool_controller,
     Interval,
     StrOptions,
     _check_sample_weight,
@@ -407,7 +407,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         kmeans_single = elkan_fit if self._algorithm == "elkan" else lloyd_fit
         best_inertia, best_labels = None, None
         # the BLAS fallback of the kernels runs inside prange: 1 BLAS thread
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
             for _ in range(self._n_init):
                 centers_init = self._init_centroids(X, init, random_state, sample_weight)
                 if self.verbose:
@@ -452,7 +452,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     # -- inference --------------------------------------------------------------
 
     def _labels(self, X):
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
             return lloyd_labels(X, self.cluster_centers_.astype(X.dtype, copy=False),
                                 self._n_threads)
 

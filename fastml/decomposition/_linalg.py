@@ -11,6 +11,8 @@ from math import lgamma, log
 import numpy as np
 from scipy import linalg
 
+from fastml.utils._sklearn import _get_threadpool_controller
+
 
 def svd_flip_v(u, v):
     """Make the largest-magnitude entry of each row of ``v`` positive (in place).
@@ -124,10 +126,8 @@ def threaded_gram(X, n_threads):
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from threadpoolctl import threadpool_limits
-
     chunks = _row_chunks(X.shape[0], n_threads)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
         if n_threads <= 1 or len(chunks) == 1:
             return X.T @ X
         with ThreadPoolExecutor(max_workers=n_threads) as pool:
@@ -139,15 +139,13 @@ def threaded_matmul(X, B, n_threads):
     """X @ B for tall X, row blocks on ``n_threads`` threads (see threaded_gram)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from threadpoolctl import threadpool_limits
-
     out = np.empty((X.shape[0], B.shape[1]), dtype=np.result_type(X, B))
     chunks = _row_chunks(X.shape[0], n_threads)
 
     def work(sl):
         np.matmul(X[sl], B, out=out[sl])
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
         if n_threads <= 1 or len(chunks) == 1:
             work(slice(None))
         else:
@@ -160,10 +158,8 @@ def threaded_tmatmul(A, B, n_threads):
     """A.T @ B for tall A and B (same rows): partial products of row blocks, summed."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from threadpoolctl import threadpool_limits
-
     chunks = _row_chunks(A.shape[0], n_threads)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
         if n_threads <= 1 or len(chunks) == 1:
             return A.T @ B
         with ThreadPoolExecutor(max_workers=n_threads) as pool:

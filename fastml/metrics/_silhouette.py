@@ -15,10 +15,10 @@ from sklearn.metrics.pairwise import _VALID_METRICS
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_X_y
 from sklearn.utils.extmath import row_norms
-from threadpoolctl import threadpool_limits
 
 from fastml._cy import _silhouette
 from fastml.utils._sklearn import (
+    _get_threadpool_controller,
     Interval,
     StrOptions,
     _openmp_effective_n_threads,
@@ -119,7 +119,7 @@ def silhouette_samples(X, labels, *, metric="euclidean", **kwds):
         as_float32 = X.dtype == np.float32
         X = np.ascontiguousarray(X, dtype=np.float64)
         # BLAS inside prange would oversubscribe the cores
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
             _silhouette.euclidean_sums(X, row_norms(X, squared=True), labels,
                                        freqs, as_float32, intra, inter, n_threads)
         dtype = np.float32 if as_float32 else np.float64

@@ -24,9 +24,9 @@ from sklearn.utils import check_array
 from sklearn.utils.extmath import row_norms
 
 from fastml.cluster import KMeans, kmeans_plusplus
-from threadpoolctl import threadpool_limits
 
 from fastml.utils._sklearn import (
+    _get_threadpool_controller,
     Interval,
     StrOptions,
     _fit_context,
@@ -136,7 +136,7 @@ def _compute_precision_cholesky(cov, covariance_type):
     if covariance_type in ("full", "tied"):
         # d x d factorizations: BLAS threads only cost a wake-up (27 ms per
         # 3 x 3 solve on a busy 2-core machine), never speed
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
             return _precision_cholesky_full_or_tied(cov, covariance_type)
     if np.any(cov <= 0.0):
         raise ValueError(_PRECISION_ERROR)
@@ -203,7 +203,7 @@ _SMALL_FOR_BLAS_THREADS = 2**21
 
 
 def _blas_threads_for(X):
-    return threadpool_limits(
+    return _get_threadpool_controller().limit(
         limits=1 if X.size < _SMALL_FOR_BLAS_THREADS else None, user_api="blas")
 
 

@@ -12,10 +12,10 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import column_or_1d
-from threadpoolctl import threadpool_limits
 
 from fastml._cy import _svm_smo
 from fastml.utils._sklearn import (
+    _get_threadpool_controller,
     Interval,
     StrOptions,
     _openmp_effective_n_threads,
@@ -265,7 +265,7 @@ def train_ovo(X, y_enc, n_class, C_per_class, sample_weight, args):
     models = []
     status = 0
     n_iters = []
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
         for i in range(n_class):
             for j in range(i + 1, n_class):
                 gi, gj = groups[i], groups[j]
@@ -298,7 +298,7 @@ def train_ovo(X, y_enc, n_class, C_per_class, sample_weight, args):
 
 def train_svr(X, y, C, sample_weight, epsilon, args):
     """libsvm's epsilon-SVR."""
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
         beta, rho, status, n_iter = _svm_smo.epsilon_svr(
             X, y, C * sample_weight, float(epsilon), **args
         )
