@@ -1,9 +1,10 @@
 # scikit-learn's our_rand_r (sklearn/utils/_random.pxd, BSD-3-Clause, The
 # scikit-learn developers): a 32-bit XorShift. Shared by coordinate descent
 # (random selection), SAGA and SGD (sample order), so the same random_state
-# visits coordinates / samples in scikit-learn's order.
+# visits coordinates / samples in scikit-learn's order, and by the tree
+# builders (via _tree_common.pxd) for feature draws and random thresholds.
 
-ctypedef unsigned int uint32_t
+from libc.stdint cimport uint32_t
 
 cdef enum:
     RAND_R_MAX = 2147483647

@@ -1,26 +1,18 @@
 # Shared numerics of the tree kernels: types, constants and scikit-learn's
-# tree RNG (XorShift our_rand_r, rand_int, rand_uniform from
-# sklearn/utils/_random.pxd and sklearn/tree/_utils.pyx, BSD-3), reproduced
-# bit for bit so that feature draws and random thresholds match sklearn's.
+# tree RNG (rand_int, rand_uniform from sklearn/tree/_utils.pyx, BSD-3, over
+# the shared XorShift in _rand.pxd), reproduced bit for bit so that feature
+# draws and random thresholds match sklearn's.
 from libc.stdint cimport uint32_t
+
+from fastml._cy._rand cimport RAND_R_MAX, _rand_r as our_rand_r
 
 ctypedef Py_ssize_t intp_t
 ctypedef float float32_t
 ctypedef double float64_t
 
 cdef enum:
-    RAND_R_MAX = 2147483647
     TREE_LEAF = -1
     TREE_UNDEFINED = -2
-
-
-cdef inline uint32_t our_rand_r(uint32_t* seed) noexcept nogil:
-    if seed[0] == 0:
-        seed[0] = 1
-    seed[0] ^= <uint32_t>(seed[0] << 13)
-    seed[0] ^= <uint32_t>(seed[0] >> 17)
-    seed[0] ^= <uint32_t>(seed[0] << 5)
-    return seed[0] % ((<uint32_t>RAND_R_MAX) + 1)
 
 
 cdef inline intp_t rand_int(intp_t low, intp_t high, uint32_t* seed) noexcept nogil:
