@@ -156,6 +156,37 @@ def _kmeans_plusplus(X, n_clusters, sample_weight, random_state, n_local_trials,
     )
 
 
+def _check_params_vs_input_common(est, X, default_n_init):
+    """The checks KMeans and MiniBatchKMeans share: enough samples, the
+    absolute tolerance, and the resolved number of inits ``est._n_init``
+    ('auto' runs ``default_n_init`` inits for 'random' or a callable init,
+    one for 'k-means++' or an array), as scikit-learn's _BaseKMeans does."""
+    if X.shape[0] < est.n_clusters:
+        raise ValueError(
+            f"n_samples={X.shape[0]} should be >= n_clusters={est.n_clusters}."
+        )
+    est._tol = _tolerance(X, est.tol)
+
+    if est.n_init == "auto":
+        random_init = callable(est.init) or (
+            isinstance(est.init, str) and est.init == "random")
+        est._n_init = default_n_init if random_init else 1
+    else:
+        est._n_init = est.n_init
+
+    if _is_arraylike_not_scalar(est.init) and est._n_init != 1:
+        warnings.warn(
+            (
+                "Explicit initial center position passed: performing only"
+                f" one init in {est.__class__.__name__} instead of "
+                f"n_init={est._n_init}."
+            ),
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        est._n_init = 1
+
+
 class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
     """K-Means clustering, with compiled Lloyd/Elkan iterations and k-means++.
 
@@ -280,35 +311,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     # -- validation helpers (scikit-learn's _BaseKMeans) ---------------------
 
     def _check_params_vs_input(self, X, default_n_init=10):
-        if X.shape[0] < self.n_clusters:
-            raise ValueError(
-                f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}."
-            )
-        self._tol = _tolerance(X, self.tol)
-
-        if self.n_init == "auto":
-            if isinstance(self.init, str) and self.init == "k-means++":
-                self._n_init = 1
-            elif isinstance(self.init, str) and self.init == "random":
-                self._n_init = default_n_init
-            elif callable(self.init):
-                self._n_init = default_n_init
-            else:  # array-like
-                self._n_init = 1
-        else:
-            self._n_init = self.n_init
-
-        if _is_arraylike_not_scalar(self.init) and self._n_init != 1:
-            warnings.warn(
-                (
-                    "Explicit initial center position passed: performing only"
-                    f" one init in {self.__class__.__name__} instead of "
-                    f"n_init={self._n_init}."
-                ),
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            self._n_init = 1
+        _check_params_vs_input_common(self, X, default_n_init)
 
         self._algorithm = self.algorithm
         if self._algorithm == "elkan" and self.n_clusters == 1:

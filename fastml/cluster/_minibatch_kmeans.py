@@ -20,7 +20,12 @@ from sklearn.utils import check_array
 from fastml._cy._kmeans_common import _inertia_dense, _n_threads_for
 from fastml._cy._kmeans_lloyd import lloyd_labels
 from fastml._cy._kmeans_minibatch import _minibatch_update_dense, _sample_from_cdf
-from fastml.cluster._kmeans import KMeans, _check_dense, _kmeans_plusplus, _tolerance
+from fastml.cluster._kmeans import (
+    KMeans,
+    _check_dense,
+    _check_params_vs_input_common,
+    _kmeans_plusplus,
+)
 from fastml.utils._sklearn import (
     Interval,
     StrOptions,
@@ -233,27 +238,7 @@ class MiniBatchKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
     score = KMeans.score
 
     def _check_params_vs_input(self, X):
-        if X.shape[0] < self.n_clusters:
-            raise ValueError(
-                f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}."
-            )
-        self._tol = _tolerance(X, self.tol)
-
-        if self.n_init == "auto":
-            # 3 runs for 'random' or a callable, 1 for 'k-means++' or an array
-            random_init = callable(self.init) or (
-                isinstance(self.init, str) and self.init == "random")
-            self._n_init = 3 if random_init else 1
-        else:
-            self._n_init = self.n_init
-        if _is_arraylike_not_scalar(self.init) and self._n_init != 1:
-            warnings.warn(
-                "Explicit initial center position passed: performing only one "
-                f"init in {self.__class__.__name__} instead of n_init={self._n_init}.",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            self._n_init = 1
+        _check_params_vs_input_common(self, X, default_n_init=3)
 
         self._batch_size = min(self.batch_size, X.shape[0])
         self._init_size = self.init_size
