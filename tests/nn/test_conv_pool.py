@@ -18,6 +18,16 @@ DILATIONS = [(1, 1), (2, 1)]
 KERNELS = [(3, 3), (1, 2), (5, 4)]
 
 
+@pytest.fixture(params=["simd", "numba"])
+def conv_backend(request, monkeypatch):
+    """Run a forward test on both kernels: the AVX2/FMA C kernel (src_cy/_conv2d.pyx)
+    where the CPU has it, and the Numba kernel that every other CPU uses."""
+    if request.param == "simd" and not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA: only the Numba kernel runs")
+    monkeypatch.setattr(_ops, "USE_SIMD", request.param == "simd")
+    return request.param
+
+
 def _data(rng, dtype, shape_x, shape_w):
     x = rng.standard_normal(shape_x).astype(dtype)
     w = rng.standard_normal(shape_w).astype(dtype)
@@ -27,7 +37,7 @@ def _data(rng, dtype, shape_x, shape_w):
 
 @pytest.mark.parametrize("stride, padding, dilation, kernel",
                          list(itertools.product(STRIDES, PADDINGS, DILATIONS, KERNELS)))
-def test_conv2d_matches_reference_float32(stride, padding, dilation, kernel):
+def test_conv2d_matches_reference_float32(stride, padding, dilation, kernel, conv_backend):
     rng = np.random.default_rng(0)
     x, w, b = _data(rng, np.float32, (2, 3, 11, 12), (6, 3) + kernel)
     y = _ops.conv2d(x, w, b, stride, padding, dilation)
@@ -56,7 +66,7 @@ def test_conv2d_backward_is_the_adjoint(stride, padding, dilation):
     assert_allclose(db, dy.sum(axis=(0, 2, 3)), rtol=1e-10)
 
 
-def test_conv2d_float64_and_odd_channel_counts():
+def test_conv2d_float64_and_odd_channel_counts(conv_backend):
     rng = np.random.default_rng(2)
     for o in (1, 3, 5, 9):
         x, w, b = _data(rng, np.float64, (2, 4, 7, 6), (o, 4, 3, 3))
@@ -72,10 +82,64 @@ def test_conv2d_any_geometry(h, w, k, s, d, p):
     if (k - 1) * d + 1 > min(h, w) + 2 * p:
         return
     rng = np.random.default_rng(3)
-    x, wt, b = _data(rng, np.float64, (2, 2, h, w), (3, 2, k, k))
     pad = (p, p, p, p)
-    assert_allclose(_ops.conv2d(x, wt, b, (s, s), pad, (d, d)),
-                    conv2d_ref(x, wt, b, (s, s), pad, (d, d)), rtol=1e-10, atol=1e-12)
+    for dtype, tol in ((np.float64, 1e-10), (np.float32, 1e-5)):
+        x, wt, b = _data(rng, dtype, (2, 2, h, w), (3, 2, k, k))
+        ref = conv2d_ref(x, wt, b, (s, s), pad, (d, d))
+        for simd in {False, _ops._conv2d.HAS_SIMD}:
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(_ops, "USE_SIMD", simd)
+                y = _ops.conv2d(x, wt, b, (s, s), pad, (d, d))
+            assert y.dtype == dtype
+            assert_allclose(y, ref, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("width", [3, 4, 7, 8, 9, 16, 17, 25, 33, 50])
+@pytest.mark.parametrize("stride, padding, dilation", [((1, 1), (0, 0, 0, 0), (1, 1)),
+                                                       ((1, 1), (1, 1, 1, 1), (1, 1)),
+                                                       ((1, 2), (0, 1, 2, 0), (2, 1)),
+                                                       ((2, 3), (1, 0, 0, 1), (1, 2))])
+def test_conv2d_row_widths(dtype, width, stride, padding, dilation, conv_backend):
+    """Output rows narrower than one SIMD vector, exactly one, and any remainder of
+    vectors (the last one overlaps its neighbour; vectors are grouped 3 at a time
+    across rows), in place and through the padded copy, for 1..9 output channels."""
+    rng = np.random.default_rng(width)
+    for o in (1, 4, 9):
+        x, w, b = _data(rng, dtype, (3, 2, 5, width), (o, 2, 3, 2))
+        if (width + padding[2] + padding[3] - (w.shape[3] - 1) * dilation[1] - 1) < 0:
+            continue
+        ref = conv2d_ref(x, w, b, stride, padding, dilation)
+        tol = 1e-5 if dtype == np.float32 else 1e-12
+        y = _ops.conv2d(x, w, b, stride, padding, dilation)
+        assert y.dtype == dtype and y.shape == ref.shape
+        assert_allclose(y, ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("padding", [(0, 0, 0, 0), (1, 1, 1, 1)])
+def test_conv2d_issue_layer_matches_reference(padding, conv_backend):
+    """The issue's layer (64x3x32x32, 16 filters 3x3, float32), the benchmarked call."""
+    rng = np.random.default_rng(9)
+    x, w, b = _data(rng, np.float32, (64, 3, 32, 32), (16, 3, 3, 3))
+    y = _ops.conv2d(x, w, b, (1, 1), padding)
+    ref = conv2d_ref(x, w, b, (1, 1), padding)
+    assert_allclose(y, ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
+def test_conv2d_simd_is_deterministic_across_thread_counts():
+    """Each output is computed by one thread in a fixed order: any thread count, same bits."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    rng = np.random.default_rng(10)
+    x, w, b = _data(rng, np.float32, (7, 3, 13, 21), (5, 3, 3, 3))
+    outs = []
+    for n_threads in (1, 2, 3):
+        out = np.empty((7, 5, 13, 21), np.float32)
+        _ops._conv2d.conv2d_forward(x, w, b, out, (1, 1, 1, 1, 1, 1), n_threads)
+        outs.append(out)
+    assert_allclose(outs[0], conv2d_ref(x, w, b, (1, 1), (1, 1, 1, 1)), rtol=1e-5, atol=1e-4)
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
 
 
 POOLS = [((2, 2), (2, 2), (0, 0, 0, 0)), ((3, 3), (2, 2), (1, 1, 1, 1)),
@@ -137,7 +201,7 @@ def _torch():
 
 @pytest.mark.parametrize("stride, padding, dilation",
                          list(itertools.product(STRIDES, [(0, 0, 0, 0), (1, 1, 1, 1)], DILATIONS)))
-def test_conv2d_matches_torch(stride, padding, dilation):
+def test_conv2d_matches_torch(stride, padding, dilation, conv_backend):
     torch = _torch()
     rng = np.random.default_rng(6)
     x, w, b = _data(rng, np.float32, (4, 3, 12, 11), (8, 3, 3, 3))
