@@ -281,7 +281,7 @@ cdef _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] w,
                     wt[(k * p.T + t) * 4 + q] = w0[(4 * k + q) * p.T + t] if 4 * k + q < p.O else 0
         with nogil, parallel(num_threads=n_threads):
             tid = threadid()
-            for n in prange(n_img, schedule="static"):
+            for n in prange(n_img, schedule="dynamic"):
                 if floating is float:
                     fm_conv_image_s(&x[n, 0, 0, 0], &p, wt, bp, &out[n, 0, 0, 0],
                                     scratch + tid * (nbuf + nobuf),
