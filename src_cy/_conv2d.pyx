@@ -31,7 +31,6 @@
 # FMA, as the NumPy reference up to rounding.
 
 from cython cimport floating
-from cython.parallel cimport prange, parallel, threadid
 from libc.stdlib cimport malloc, free
 
 from fastml._cy._kmeans_simd cimport fm_cpu_has_avx2_fma
@@ -62,6 +61,9 @@ cdef extern from *:
         long *toff;     /* T tap offsets */
         long *ip;       /* nvec input offsets (row base + column) */
         long *op;       /* nvec output offsets */
+        const void *wt; /* (nblk, T, 4) packed weights, zero-padded */
+        const void *bp; /* (nblk * 4) bias, zero-padded */
+        long nbuf;      /* scratch elements for the padded copy (0 when direct) */
     } fm_conv_plan;
 
     /* Copy image x (C, H, W) into the zero-padded column phase planes. */
@@ -150,11 +152,22 @@ cdef extern from *:
     }
     FM_CONV_IMAGE(float, s, 8)
     FM_CONV_IMAGE(double, d, 4)
+
+    /* Entry points called through their address by the Numba driver
+       (fastml/_nb/conv.py), which runs the images on Numba's thread pool. */
+    static void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) {
+        const fm_conv_plan *p = (const fm_conv_plan *)plan;
+        fm_conv_image_s((const float *)x, p, (const float *)p->wt, (const float *)p->bp,
+                        (float *)out, (float *)scratch, (float *)scratch + p->nbuf);
+    }
+    static void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) {
+        const fm_conv_plan *p = (const fm_conv_plan *)plan;
+        fm_conv_image_d((const double *)x, p, (const double *)p->wt, (const double *)p->bp,
+                        (double *)out, (double *)scratch, (double *)scratch + p->nbuf);
+    }
     #else
-    static void fm_conv_image_s(const float *x, const fm_conv_plan *p, const float *wt,
-                                const float *bp, float *out, float *buf, float *obuf) {}
-    static void fm_conv_image_d(const double *x, const fm_conv_plan *p, const double *wt,
-                                const double *bp, double *out, double *buf, double *obuf) {}
+    static void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) {}
+    static void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) {}
     #endif
     """
     int FM_CONV_SIMD
@@ -165,10 +178,11 @@ cdef extern from *:
         long *toff
         long *ip
         long *op
-    void fm_conv_image_s(const float *x, const fm_conv_plan *p, const float *wt,
-                         const float *bp, float *out, float *buf, float *obuf) noexcept nogil
-    void fm_conv_image_d(const double *x, const fm_conv_plan *p, const double *wt,
-                         const double *bp, double *out, double *buf, double *obuf) noexcept nogil
+        const void *wt
+        const void *bp
+        long nbuf
+    void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) noexcept nogil
+    void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) noexcept nogil
 
 
 # True when this build has the AVX2/FMA kernel and the CPU runs it; the caller
@@ -224,74 +238,70 @@ cdef void _unplan(fm_conv_plan *p) noexcept nogil:
     free(p.op)
 
 
-def conv2d_forward(x, w, b, out, geom, int n_threads):
-    """out[n, o] = b[o] + sum_c,ki,kj w[o, c, ki, kj] * xpad[n, c, i*sh + ki*dh, j*sw + kj*dw].
+cdef class ForwardPlan:
+    """Geometry, tap offsets and packed weights of one conv2d forward call.
 
-    x (N, C, H, W), w (O, C, KH, KW), b (O,), out (N, O, OH, OW), all
-    C-contiguous and of one dtype, float32 or float64; ``geom`` = (stride_h,
-    stride_w, pad_top, pad_left, dil_h, dil_w), the padding possibly negative
-    (crop). Call only when ``HAS_SIMD``. Parallel over images (static split,
-    one image per task).
+    The images are then run by ``fastml._nb.conv.conv2d_forward_simd`` on
+    Numba's thread pool (the one every other fastml.nn kernel uses: an OpenMP
+    pool here would spin against it between layers), which calls the C
+    entry point at ``function`` once per image with ``address`` (this plan),
+    the image, its output and ``scratch`` elements of per-task scratch.
+
+    x_shape (N, C, H, W); w (O, C, KH, KW), b (O,) C-contiguous of the input's
+    dtype (float32 or float64); out_shape (N, O, OH, OW); ``geom`` =
+    (stride_h, stride_w, pad_top, pad_left, dil_h, dil_w), the padding
+    possibly negative (crop). Build only when ``HAS_SIMD``.
     """
-    # dispatch on the dtype here: a fused def function's own dispatch costs
-    # ~5 us a call, a visible share of a 0.3 ms layer
-    if out.dtype.itemsize == 4:
-        _forward[float](x, w, b, out, geom, n_threads)
-    else:
-        _forward[double](x, w, b, out, geom, n_threads)
-
-
-cdef _forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] w,
-              const floating[::1] b, floating[:, :, :, ::1] out, geom, int n_threads):
     cdef fm_conv_plan p
-    cdef int vl = 8 if floating is float else 4
-    cdef int n, q, t, k, tid
-    cdef int n_img = x.shape[0]
-    cdef floating *wt = NULL
-    cdef floating *bp = NULL
-    cdef floating *scratch = NULL
-    cdef const floating *w0 = &w[0, 0, 0, 0]
-    cdef long nbuf, nobuf
-    p.C, p.H, p.W = x.shape[1], x.shape[2], x.shape[3]
-    p.O, p.KH, p.KW = w.shape[0], w.shape[2], w.shape[3]
-    p.OH, p.OW = out.shape[2], out.shape[3]
-    p.sh, p.sw, p.pt, p.pl, p.dh, p.dw = geom
-    if n_img == 0 or p.O == 0 or p.OH <= 0 or p.OW <= 0:
-        return
-    n_threads = max(1, min(n_threads, n_img))
-    p.toff = p.ip = p.op = NULL
-    try:
-        if _plan(&p, vl) < 0:
+    cdef void *wt
+    cdef void *bp
+    cdef readonly size_t address, function
+    cdef readonly Py_ssize_t scratch
+
+    def __cinit__(self, x_shape, w, b, out_shape, geom):
+        cdef bint single = w.dtype.itemsize == 4
+        cdef int vl = 8 if single else 4
+        self.p.toff = self.p.ip = self.p.op = NULL
+        self.wt = self.bp = NULL
+        self.p.C, self.p.H, self.p.W = x_shape[1], x_shape[2], x_shape[3]
+        self.p.O, self.p.KH, self.p.KW = w.shape[0], w.shape[2], w.shape[3]
+        self.p.OH, self.p.OW = out_shape[2], out_shape[3]
+        self.p.sh, self.p.sw, self.p.pt, self.p.pl, self.p.dh, self.p.dw = geom
+        if self.p.OH <= 0 or self.p.OW <= 0 or self.p.O <= 0:
+            raise ValueError(f"empty conv2d output {tuple(out_shape)}")
+        if _plan(&self.p, vl) < 0:
             raise MemoryError()
-        # weights as (block, tap, 4) so that one pointer walks a block's taps;
-        # zero filters pad the last block
-        wt = <floating *> malloc(p.nblk * p.T * 4 * sizeof(floating))
-        bp = <floating *> malloc(p.nblk * 4 * sizeof(floating))
-        # per-thread scratch: the padded copy of one image, and the output
-        # rows of one channel block when they are narrower than a vector
-        nbuf = 0 if p.direct else p.C * p.plane
-        nobuf = <long> 4 * p.OH * vl if p.narrow else 0
-        scratch = <floating *> malloc((nbuf + nobuf) * n_threads * sizeof(floating) + 1)
-        if wt == NULL or bp == NULL or scratch == NULL:
-            raise MemoryError()
-        for k in range(p.nblk):
-            for q in range(4):
-                bp[4 * k + q] = b[4 * k + q] if 4 * k + q < p.O else 0
-                for t in range(p.T):  # w is C-contiguous: filter o is w0[o*T : (o+1)*T]
-                    wt[(k * p.T + t) * 4 + q] = w0[(4 * k + q) * p.T + t] if 4 * k + q < p.O else 0
-        with nogil, parallel(num_threads=n_threads):
-            tid = threadid()
-            for n in prange(n_img, schedule="dynamic"):
-                if floating is float:
-                    fm_conv_image_s(&x[n, 0, 0, 0], &p, wt, bp, &out[n, 0, 0, 0],
-                                    scratch + tid * (nbuf + nobuf),
-                                    scratch + tid * (nbuf + nobuf) + nbuf)
-                else:
-                    fm_conv_image_d(&x[n, 0, 0, 0], &p, wt, bp, &out[n, 0, 0, 0],
-                                    scratch + tid * (nbuf + nobuf),
-                                    scratch + tid * (nbuf + nobuf) + nbuf)
-    finally:
-        _unplan(&p)
+        if single:
+            self.wt, self.bp = _pack[float](w, b, &self.p)
+        else:
+            self.wt, self.bp = _pack[double](w, b, &self.p)
+        self.p.wt, self.p.bp = self.wt, self.bp
+        self.p.nbuf = 0 if self.p.direct else self.p.C * self.p.plane
+        self.scratch = self.p.nbuf + (<long> 4 * self.p.OH * vl if self.p.narrow else 0)
+        self.address = <size_t> &self.p
+        self.function = <size_t> (fm_conv_entry_s if single else fm_conv_entry_d)
+
+    def __dealloc__(self):
+        _unplan(&self.p)
+        free(self.wt)
+        free(self.bp)
+
+
+cdef (void *, void *) _pack(const floating[:, :, :, ::1] w, const floating[::1] b,
+                            const fm_conv_plan *p) except *:
+    """Weights as (block, tap, 4), so that one pointer walks a block's taps, and
+    the bias; zero filters pad the last block of 4 output channels."""
+    cdef int k, q, t
+    cdef const floating *w0 = &w[0, 0, 0, 0]  # C-contiguous: filter o is w0[o*T : (o+1)*T]
+    cdef floating *wt = <floating *> malloc(p.nblk * p.T * 4 * sizeof(floating))
+    cdef floating *bp = <floating *> malloc(p.nblk * 4 * sizeof(floating))
+    if wt == NULL or bp == NULL:
         free(wt)
         free(bp)
-        free(scratch)
+        raise MemoryError()
+    for k in range(p.nblk):
+        for q in range(4):
+            bp[4 * k + q] = b[4 * k + q] if 4 * k + q < p.O else 0
+            for t in range(p.T):
+                wt[(k * p.T + t) * 4 + q] = w0[(4 * k + q) * p.T + t] if 4 * k + q < p.O else 0
+    return wt, bp

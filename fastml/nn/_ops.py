@@ -92,7 +92,9 @@ def conv2d(x, w, b, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
     out = np.empty((n, w.shape[0], oh, ow), dtype=dtype)
     geom = (stride[0], stride[1], pt, pl, dilation[0], dilation[1])
     if USE_SIMD:
-        _conv2d.conv2d_forward(x, w, b, out, geom, _openmp_effective_n_threads())
+        plan = _conv2d.ForwardPlan(x.shape, w, b, out.shape, geom)
+        _set_threads()
+        _conv.conv2d_forward_simd(plan.function, plan.address, plan.scratch, x, out)
         return out
     n_blk = _blocks(w.shape[0])
     _set_threads()

@@ -127,19 +127,36 @@ def test_conv2d_issue_layer_matches_reference(padding, conv_backend):
 
 
 def test_conv2d_simd_is_deterministic_across_thread_counts():
-    """Each output is computed by one thread in a fixed order: any thread count, same bits."""
+    """Each output is computed by one task in a fixed order: any thread count, same bits."""
     if not _ops._conv2d.HAS_SIMD:
         pytest.skip("CPU without AVX2/FMA")
+    import numba
     rng = np.random.default_rng(10)
     x, w, b = _data(rng, np.float32, (7, 3, 13, 21), (5, 3, 3, 3))
+    geom = (1, 1, 1, 1, 1, 1)
+    plan = _ops._conv2d.ForwardPlan(x.shape, w, b, (7, 5, 13, 21), geom)
     outs = []
-    for n_threads in (1, 2, 3):
-        out = np.empty((7, 5, 13, 21), np.float32)
-        _ops._conv2d.conv2d_forward(x, w, b, out, (1, 1, 1, 1, 1, 1), n_threads)
-        outs.append(out)
+    before = numba.get_num_threads()
+    try:
+        for n_threads in sorted({1, 2, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(n_threads)
+            out = np.empty((7, 5, 13, 21), np.float32)
+            _ops._conv.conv2d_forward_simd(plan.function, plan.address, plan.scratch, x, out)
+            outs.append(out)
+    finally:
+        numba.set_num_threads(before)
     assert_allclose(outs[0], conv2d_ref(x, w, b, (1, 1), (1, 1, 1, 1)), rtol=1e-5, atol=1e-4)
     for out in outs[1:]:
         np.testing.assert_array_equal(out, outs[0])
+
+
+def test_conv2d_simd_plan_rejects_an_empty_output():
+    """The plan is the C kernel's only gate: an empty output never reaches it."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    w, b = np.ones((2, 1, 3, 3), np.float32), np.zeros(2, np.float32)
+    with pytest.raises(ValueError, match="empty conv2d output"):
+        _ops._conv2d.ForwardPlan((1, 1, 2, 2), w, b, (1, 2, 0, 0), (1, 1, 0, 0, 1, 1))
 
 
 POOLS = [((2, 2), (2, 2), (0, 0, 0, 0)), ((3, 3), (2, 2), (1, 1, 1, 1)),
