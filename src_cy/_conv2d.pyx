@@ -17,8 +17,8 @@
 # offset toff[t] from the row base i * sh * rowpitch, and output pixel j at
 # + j, so ONE loop shape serves every geometry:
 # * stride 1, no padding, rows and columns in bounds: the image itself;
-# * otherwise each image is copied (per thread, O(C*H*W), small beside the
-#   O*C*KH*KW work per pixel) into zero-padded column phase planes
+# * otherwise each strip of rows is copied (per task, bounded by STRIP_BYTES,
+#   small beside the O*C*KH*KW work per pixel) into zero-padded column phase planes
 #   buf[c, r, rw, m] = xpad[c, r, m*sw + rw], so that every stride and
 #   dilation reads contiguous vectors (the same space-to-depth trick as
 #   fastml/_nb/conv.py, here on columns only: rows are addressed directly).
@@ -53,7 +53,8 @@ cdef extern from *:
         int nblk;       /* output-channel blocks of 4 */
         int direct;     /* read the image in place (no copy) */
         int narrow;     /* OW < VL: write through a scratch row of VL */
-        int HQ, WQ;     /* rows, and width of one column phase, of the copy */
+        int HQ, WQ;     /* rows (of one strip), and width of one column phase, of the copy */
+        int R;          /* output rows per strip */
         long plane;     /* elements per input channel (copy or image) */
         long rowpitch;  /* elements per input row (copy or image) */
         long opitch;    /* elements per output row written by the micro-kernel */
@@ -66,12 +67,13 @@ cdef extern from *:
         long nbuf;      /* scratch elements for the padded copy (0 when direct) */
     } fm_conv_plan;
 
-    /* Copy image x (C, H, W) into the zero-padded column phase planes. */
+    /* Copy the HQ padded rows from r0 of image x (C, H, W) into the zero-padded
+       column phase planes. */
     #define FM_CONV_FILL(TYPE, SUF)                                               \\
-    static void fm_conv_fill_##SUF(const TYPE *x, const fm_conv_plan *p, TYPE *buf) { \\
+    static void fm_conv_fill_##SUF(const TYPE *x, const fm_conv_plan *p, int r0, TYPE *buf) { \\
         for (int c = 0; c < p->C; c++)                                            \\
         for (int r = 0; r < p->HQ; r++) {                                         \\
-            int y = r - p->pt, inside = y >= 0 && y < p->H;                       \\
+            int y = r0 + r - p->pt, inside = y >= 0 && y < p->H;                  \\
             const TYPE *xr = x + ((long)c * p->H + (inside ? y : 0)) * p->W;      \\
             for (int rw = 0; rw < p->sw; rw++) {                                  \\
                 TYPE *d = buf + c * p->plane + r * p->rowpitch + (long)rw * p->WQ; \\
@@ -118,36 +120,41 @@ cdef extern from *:
     FM_CONV_MICRO(double, __m256d, d, _mm256_loadu_pd, _mm256_storeu_pd,
                   _mm256_broadcast_sd, _mm256_fmadd_pd)
 
-    /* One image: x (C, H, W) -> out (O, OH, OW). wt (nblk, T, 4) and bp (nblk*4)
-       are the zero-padded packed weights and bias; buf / obuf per-thread scratch. */
+    /* One image: x (C, H, W) -> out (O, OH, OW), a strip of R output rows at a
+       time so that the strip's input rows stay in L2 while every block of 4
+       output channels reads them. wt (nblk, T, 4) and bp (nblk*4) are the
+       zero-padded packed weights and bias; buf / obuf per-task scratch. */
     #define FM_CONV_IMAGE(TYPE, SUF, VL)                                          \\
     FM_CONV_AVX2 static void fm_conv_image_##SUF(                                 \\
             const TYPE *x, const fm_conv_plan *p, const TYPE *wt, const TYPE *bp, \\
             TYPE *out, TYPE *buf, TYPE *obuf) {                                   \\
-        const TYPE *s = x;                                                        \\
-        if (!p->direct) { fm_conv_fill_##SUF(x, p, buf); s = buf; }               \\
-        long oplane = (long)p->OH * p->OW;                                        \\
-        for (int k = 0; k < p->nblk; k++) {                                       \\
-            int on = p->O - 4 * k < 4 ? p->O - 4 * k : 4;                         \\
-            const TYPE *w = wt + (long)k * p->T * 4, *b = bp + 4 * k;             \\
-            TYPE *dst = p->narrow ? obuf : out + 4 * k * oplane;                  \\
-            long dstride = p->narrow ? (long)p->OH * VL : oplane;                 \\
-            long g = 0;                                                           \\
-            for (; g + 3 <= p->nvec; g += 3)                                      \\
-                fm_conv_micro_##SUF(s, p->toff, p->T, w, b, p->ip + g, p->op + g, \\
-                                    dst, dstride, on, 3);                         \\
-            if (p->nvec - g == 2)                                                 \\
-                fm_conv_micro_##SUF(s, p->toff, p->T, w, b, p->ip + g, p->op + g, \\
-                                    dst, dstride, on, 2);                         \\
-            else if (p->nvec - g == 1)                                            \\
-                fm_conv_micro_##SUF(s, p->toff, p->T, w, b, p->ip + g, p->op + g, \\
-                                    dst, dstride, on, 1);                         \\
-            if (p->narrow)                                                        \\
-                for (int q = 0; q < on; q++)                                      \\
-                    for (int i = 0; i < p->OH; i++)                               \\
-                        for (int j = 0; j < p->OW; j++)                           \\
-                            out[(4 * k + q) * oplane + (long)i * p->OW + j] =     \\
-                                obuf[q * dstride + (long)i * VL + j];             \\
+        const TYPE *s = p->direct ? x : buf;                                      \\
+        long oplane = (long)p->OH * p->OW, nv = p->nvec / p->OH;                  \\
+        for (int i0 = 0; i0 < p->OH; i0 += p->R) {                                \\
+            int i1 = i0 + p->R < p->OH ? i0 + p->R : p->OH;                       \\
+            if (!p->direct) fm_conv_fill_##SUF(x, p, i0 * p->sh, buf);            \\
+            for (int k = 0; k < p->nblk; k++) {                                   \\
+                int on = p->O - 4 * k < 4 ? p->O - 4 * k : 4;                     \\
+                const TYPE *w = wt + (long)k * p->T * 4, *b = bp + 4 * k;         \\
+                TYPE *dst = p->narrow ? obuf : out + 4 * k * oplane;              \\
+                long dstride = p->narrow ? (long)p->R * VL : oplane;              \\
+                long g = i0 * nv, end = i1 * nv;                                  \\
+                for (; g + 3 <= end; g += 3)                                      \\
+                    fm_conv_micro_##SUF(s, p->toff, p->T, w, b, p->ip + g, p->op + g, \\
+                                        dst, dstride, on, 3);                     \\
+                if (end - g == 2)                                                 \\
+                    fm_conv_micro_##SUF(s, p->toff, p->T, w, b, p->ip + g, p->op + g, \\
+                                        dst, dstride, on, 2);                     \\
+                else if (end - g == 1)                                            \\
+                    fm_conv_micro_##SUF(s, p->toff, p->T, w, b, p->ip + g, p->op + g, \\
+                                        dst, dstride, on, 1);                     \\
+                if (p->narrow)                                                    \\
+                    for (int q = 0; q < on; q++)                                  \\
+                        for (int i = i0; i < i1; i++)                             \\
+                            for (int j = 0; j < p->OW; j++)                       \\
+                                out[(4 * k + q) * oplane + (long)i * p->OW + j] = \\
+                                    obuf[q * dstride + (long)(i - i0) * VL + j];  \\
+            }                                                                     \\
         }                                                                         \\
     }
     FM_CONV_IMAGE(float, s, 8)
@@ -173,7 +180,7 @@ cdef extern from *:
     int FM_CONV_SIMD
     ctypedef struct fm_conv_plan:
         int C, H, W, O, OH, OW, KH, KW, sh, sw, pt, pl, dh, dw
-        int T, nblk, direct, narrow, HQ, WQ
+        int T, nblk, direct, narrow, HQ, WQ, R
         long plane, rowpitch, opitch, nvec
         long *toff
         long *ip
@@ -189,9 +196,17 @@ cdef extern from *:
 # (fastml.nn._ops) uses the Numba kernel otherwise.
 HAS_SIMD = bool(FM_CONV_SIMD and fm_cpu_has_avx2_fma())
 
+# Input bytes one strip of output rows may read: a quarter of a 512 KB L2,
+# leaving room for the weights and the output lines being written.
+STRIP_BYTES = 128 * 1024
 
-cdef int _plan(fm_conv_plan *p, int vl) noexcept nogil:
-    """Fill the offsets of p (geometry already set); returns -1 if out of memory."""
+
+cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes) noexcept nogil:
+    """Fill the offsets of p (geometry already set); returns -1 if out of memory.
+
+    In place (direct), offsets are from the image start; through the copy, ip
+    is from the start of the row's strip (i % R), the copy holding one strip.
+    """
     cdef int c, ki, kj, i, v, nv, j
     cdef long k
     p.T = p.C * p.KH * p.KW
@@ -201,13 +216,18 @@ cdef int _plan(fm_conv_plan *p, int vl) noexcept nogil:
                 and (p.OH - 1) * p.sh + (p.KH - 1) * p.dh <= p.H - 1
                 and p.OW - 1 + (p.KW - 1) * p.dw <= p.W - 1)
     if p.direct:
-        p.HQ, p.WQ = p.H, p.W
-        p.rowpitch, p.plane = p.W, <long> p.H * p.W
+        p.WQ = p.W
+        p.rowpitch = p.W
     else:
-        p.HQ = (p.OH - 1) * p.sh + (p.KH - 1) * p.dh + 1
         p.WQ = max(p.OW, vl) + ((p.KW - 1) * p.dw) // p.sw
         p.rowpitch = <long> p.sw * p.WQ
-        p.plane = p.HQ * p.rowpitch
+    # rows per strip: the input rows a strip reads fit in strip_bytes
+    p.R = <int> min(<long> p.OH, max(1, strip_bytes // (p.C * p.sh * p.rowpitch * itemsize)))
+    if p.direct:
+        p.HQ = p.H
+    else:
+        p.HQ = (p.R - 1) * p.sh + (p.KH - 1) * p.dh + 1
+    p.plane = p.HQ * p.rowpitch
     p.opitch = vl if p.narrow else p.OW
     nv = 1 if p.narrow else (p.OW + vl - 1) // vl
     p.nvec = <long> nv * p.OH
@@ -226,8 +246,8 @@ cdef int _plan(fm_conv_plan *p, int vl) noexcept nogil:
     for i in range(p.OH):
         for v in range(nv):
             j = min(v * vl, p.OW - vl) if not p.narrow else 0
-            p.ip[k] = <long> i * p.sh * p.rowpitch + j
-            p.op[k] = <long> i * p.opitch + j
+            p.ip[k] = <long> (i if p.direct else i % p.R) * p.sh * p.rowpitch + j
+            p.op[k] = <long> (i % p.R if p.narrow else i) * p.opitch + j
             k += 1
     return 0
 
@@ -250,7 +270,9 @@ cdef class ForwardPlan:
     x_shape (N, C, H, W); w (O, C, KH, KW), b (O,) C-contiguous of the input's
     dtype (float32 or float64); out_shape (N, O, OH, OW); ``geom`` =
     (stride_h, stride_w, pad_top, pad_left, dil_h, dil_w), the padding
-    possibly negative (crop). Build only when ``HAS_SIMD``.
+    possibly negative (crop). ``strip_bytes`` bounds the input rows one strip
+    of output rows reads (and the per-task copy): tests shrink it to force
+    many strips. Build only when ``HAS_SIMD``.
     """
     cdef fm_conv_plan p
     cdef void *wt
@@ -258,7 +280,7 @@ cdef class ForwardPlan:
     cdef readonly size_t address, function
     cdef readonly Py_ssize_t scratch
 
-    def __cinit__(self, x_shape, w, b, out_shape, geom):
+    def __cinit__(self, x_shape, w, b, out_shape, geom, long strip_bytes=STRIP_BYTES):
         cdef bint single = w.dtype.itemsize == 4
         cdef int vl = 8 if single else 4
         self.p.toff = self.p.ip = self.p.op = NULL
@@ -269,7 +291,7 @@ cdef class ForwardPlan:
         self.p.sh, self.p.sw, self.p.pt, self.p.pl, self.p.dh, self.p.dw = geom
         if self.p.OH <= 0 or self.p.OW <= 0 or self.p.O <= 0:
             raise ValueError(f"empty conv2d output {tuple(out_shape)}")
-        if _plan(&self.p, vl) < 0:
+        if _plan(&self.p, vl, w.dtype.itemsize, strip_bytes) < 0:
             raise MemoryError()
         if single:
             self.wt, self.bp = _pack[float](w, b, &self.p)
@@ -277,7 +299,7 @@ cdef class ForwardPlan:
             self.wt, self.bp = _pack[double](w, b, &self.p)
         self.p.wt, self.p.bp = self.wt, self.bp
         self.p.nbuf = 0 if self.p.direct else self.p.C * self.p.plane
-        self.scratch = self.p.nbuf + (<long> 4 * self.p.OH * vl if self.p.narrow else 0)
+        self.scratch = self.p.nbuf + (<long> 4 * self.p.R * vl if self.p.narrow else 0)
         self.address = <size_t> &self.p
         self.function = <size_t> (fm_conv_entry_s if single else fm_conv_entry_d)
 

@@ -150,6 +150,29 @@ def test_conv2d_simd_is_deterministic_across_thread_counts():
         np.testing.assert_array_equal(out, outs[0])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("strip_bytes", [1, 700, 5000])
+@pytest.mark.parametrize("shape_x, stride, padding, dilation", [
+    ((2, 3, 13, 21), (1, 1), (0, 0, 0, 0), (1, 1)),   # in place
+    ((2, 3, 13, 21), (2, 1), (1, 2, 1, 0), (1, 2)),   # through the strip copy
+    ((2, 2, 11, 5), (1, 2), (1, 1, 1, 1), (2, 1)),    # narrow rows, scratch row
+])
+def test_conv2d_simd_row_strips(dtype, strip_bytes, shape_x, stride, padding, dilation):
+    """Images are computed a strip of rows at a time (the strip's input in L2):
+    strips of 1 row, a few rows and a remainder strip give the reference."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    rng = np.random.default_rng(11)
+    x, w, b = _data(rng, dtype, shape_x, (6, shape_x[1], 3, 3))
+    ref = conv2d_ref(x, w, b, stride, padding, dilation)
+    plan = _ops._conv2d.ForwardPlan(x.shape, w, b, ref.shape, stride + padding[::2] + dilation,
+                                    strip_bytes)
+    out = np.full(ref.shape, np.nan, dtype)
+    _ops._conv.conv2d_forward_simd(plan.function, plan.address, plan.scratch, x, out)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert_allclose(out, ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
 def test_conv2d_simd_plan_rejects_an_empty_output():
     """The plan is the C kernel's only gate: an empty output never reaches it."""
     if not _ops._conv2d.HAS_SIMD:
