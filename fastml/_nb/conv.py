@@ -360,12 +360,11 @@ def _call_entry(typingctx, function, plan, x, out, scratch):
     return sig, codegen
 
 
-@njit(parallel=True, cache=True)
-def conv2d_forward_simd(function, plan, n_scratch, x, out):
+def _images_simd(function, plan, n_scratch, x, out):
     """Run the AVX2/FMA C kernel of ``fastml._cy._conv2d`` (``function``, the
     address of its entry point for x's dtype, and ``plan``, the address of a
-    live ``ForwardPlan``) over the images on Numba's thread pool, one image per
-    task, each with its own ``n_scratch`` elements of scratch.
+    live ``ForwardPlan``) over the images, one image per task, each with its
+    own ``n_scratch`` elements of scratch.
 
     x (N, C, H, W) and out (N, O, OH, OW) C-contiguous of one dtype; the plan
     describes exactly these shapes. Each output is computed by one task in a
@@ -378,3 +377,9 @@ def conv2d_forward_simd(function, plan, n_scratch, x, out):
         scratch = np.empty(n_scratch, dtype=x.dtype)
         _call_entry(function, plan, base_x + n * step_x, base_out + n * step_out,
                     scratch.ctypes.data)
+
+
+# On Numba's thread pool; and serial, for layers too small to repay waking it
+# (~10 us; a LeNet layer on a batch of 8x8 digits is a few us of work).
+conv2d_forward_simd = njit(parallel=True, cache=True)(_images_simd)
+conv2d_forward_simd_serial = njit(cache=True)(_images_simd)

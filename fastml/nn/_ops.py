@@ -75,6 +75,9 @@ def _padded(a, n_rows):
 # The AVX2/FMA C kernel when the CPU has it (~2-3x the Numba loop on the issue's
 # 64x3x32x32 layer); the Numba kernel otherwise. Module-level so tests cover both.
 USE_SIMD = _conv2d.HAS_SIMD
+# Below this many multiply-adds (~10 us on one core) the C kernel runs serially:
+# waking the thread pool would cost more than it saves.
+SERIAL_MACS = 1 << 19
 
 
 def _blocks(n_out):
@@ -93,8 +96,11 @@ def conv2d(x, w, b, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
     geom = (stride[0], stride[1], pt, pl, dilation[0], dilation[1])
     if USE_SIMD:
         plan = _conv2d.ForwardPlan(x.shape, w, b, out.shape, geom)
-        _set_threads()
-        _conv.conv2d_forward_simd(plan.function, plan.address, plan.scratch, x, out)
+        if out.size * w[0].size < SERIAL_MACS:
+            _conv.conv2d_forward_simd_serial(plan.function, plan.address, plan.scratch, x, out)
+        else:
+            _set_threads()
+            _conv.conv2d_forward_simd(plan.function, plan.address, plan.scratch, x, out)
         return out
     n_blk = _blocks(w.shape[0])
     _set_threads()

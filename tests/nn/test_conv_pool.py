@@ -145,6 +145,9 @@ def test_conv2d_simd_is_deterministic_across_thread_counts():
             outs.append(out)
     finally:
         numba.set_num_threads(before)
+    out = np.empty((7, 5, 13, 21), np.float32)  # the serial driver of small layers
+    _ops._conv.conv2d_forward_simd_serial(plan.function, plan.address, plan.scratch, x, out)
+    outs.append(out)
     assert_allclose(outs[0], conv2d_ref(x, w, b, (1, 1), (1, 1, 1, 1)), rtol=1e-5, atol=1e-4)
     for out in outs[1:]:
         np.testing.assert_array_equal(out, outs[0])
