@@ -30,6 +30,8 @@
 # Summation order per output: bias, then taps in (c, ki, kj) order with
 # FMA, as the NumPy reference up to rounding.
 
+import numpy as np
+
 from cython cimport floating
 from libc.stdlib cimport malloc, free
 
@@ -160,8 +162,7 @@ cdef extern from *:
     FM_CONV_IMAGE(float, s, 8)
     FM_CONV_IMAGE(double, d, 4)
 
-    /* Entry points called through their address by the Numba driver
-       (fastml/_nb/conv.py), which runs the images on Numba's thread pool. */
+    /* Entry points: one image each, run by fm_conv_parallel. */
     static void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) {
         const fm_conv_plan *p = (const fm_conv_plan *)plan;
         fm_conv_image_s((const float *)x, p, (const float *)p->wt, (const float *)p->bp,
@@ -176,6 +177,129 @@ cdef extern from *:
     static void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) {}
     static void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) {}
     #endif
+
+    /* A small pool of worker threads that BLOCK between calls.
+       Why not OpenMP: libgomp's idle workers spin for ~300k pause loops (ms on
+       Zen) after each region, taking a core from the Numba (TBB) kernels of
+       the next layer (forward+backward measured 3x slower). Why not Numba's
+       TBB pool: it rarely brought its worker into a sub-millisecond region
+       here (2 threads ran at 1-thread speed). Here a call wakes n-1 workers
+       (futex), the caller works too, and images are claimed one at a time
+       from an atomic counter, so a late or descheduled worker costs at most
+       the image it holds. Calls are serialised; after fork() the child starts
+       a fresh pool. Each output is computed by one thread in a fixed order,
+       so results do not depend on the thread count. */
+    #include <pthread.h>
+    #include <sched.h>
+    #include <time.h>
+    typedef void (*fm_conv_fn)(void *, void *, void *, void *);
+    typedef struct {
+        fm_conv_fn fn; void *plan;
+        char *x, *out, *scratch;
+        long sx, so, ss, n;
+    } fm_conv_job;
+    static pthread_mutex_t fm_pool_call = PTHREAD_MUTEX_INITIALIZER;
+    static pthread_mutex_t fm_pool_mu = PTHREAD_MUTEX_INITIALIZER;
+    static pthread_cond_t fm_pool_cv = PTHREAD_COND_INITIALIZER;
+    static fm_conv_job fm_pool_job;
+    static long fm_pool_gen = 0, fm_pool_next = 0, fm_pool_done = 0;
+    static int fm_pool_want = 0, fm_pool_started = 0, fm_pool_active = 0;
+    static pthread_once_t fm_pool_once = PTHREAD_ONCE_INIT;
+
+    static void fm_pool_after_fork(void) {  /* the child has no workers */
+        pthread_mutex_init(&fm_pool_call, NULL);
+        pthread_mutex_init(&fm_pool_mu, NULL);
+        pthread_cond_init(&fm_pool_cv, NULL);
+        fm_pool_started = fm_pool_active = 0;
+    }
+    static void fm_pool_init(void) { pthread_atfork(NULL, NULL, fm_pool_after_fork); }
+
+    static void fm_pool_work(const fm_conv_job *j, int slot) {
+        long i;
+        while ((i = __atomic_fetch_add(&fm_pool_next, 1, __ATOMIC_RELAXED)) < j->n) {
+            j->fn(j->x + i * j->sx, j->plan, j->out + i * j->so, j->scratch + slot * j->ss);
+            __atomic_fetch_add(&fm_pool_done, 1, __ATOMIC_RELEASE);
+        }
+    }
+
+    /* Stay awake up to FM_POOL_SPIN_NS for the next call: waking a blocked
+       thread (on a VM, an idle vCPU) costs tens of microseconds, and
+       back-to-back calls (a batch loop, a benchmark) then find the worker
+       running; 0.2 ms is short enough not to matter to the next layer. */
+    #define FM_POOL_SPIN_NS 200000L
+    static void fm_pool_spin(long seen) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (int k = 1;; k++) {
+            if (__atomic_load_n(&fm_pool_gen, __ATOMIC_ACQUIRE) != seen) return;
+    #if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+    #endif
+            if ((k & 63) == 0) {
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                if ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) > FM_POOL_SPIN_NS)
+                    return;
+            }
+        }
+    }
+
+    static void *fm_pool_worker(void *arg) {
+        int id = (int)(long)arg;
+        long seen = 0;  /* a new worker joins the job it was started for */
+        pthread_mutex_lock(&fm_pool_mu);
+        for (;;) {
+            while (fm_pool_gen == seen) pthread_cond_wait(&fm_pool_cv, &fm_pool_mu);
+            seen = fm_pool_gen;
+            if (id > fm_pool_want) continue;
+            fm_conv_job j = fm_pool_job;  /* copied under the lock */
+            fm_pool_active++;
+            pthread_mutex_unlock(&fm_pool_mu);
+            fm_pool_work(&j, id);
+            pthread_mutex_lock(&fm_pool_mu);
+            fm_pool_active--;
+            pthread_mutex_unlock(&fm_pool_mu);
+            fm_pool_spin(seen);
+            pthread_mutex_lock(&fm_pool_mu);
+        }
+        return NULL;
+    }
+
+    /* Run job j on n_threads threads (the caller included). */
+    static void fm_conv_parallel(const fm_conv_job *j, int n_threads) {
+        if (n_threads > j->n) n_threads = (int)j->n;
+        if (n_threads <= 1) {
+            for (long i = 0; i < j->n; i++)
+                j->fn(j->x + i * j->sx, j->plan, j->out + i * j->so, j->scratch);
+            return;
+        }
+        pthread_once(&fm_pool_once, fm_pool_init);
+        pthread_mutex_lock(&fm_pool_call);
+        pthread_mutex_lock(&fm_pool_mu);
+        while (fm_pool_active > 0) {  /* a late worker leaving the previous job */
+            pthread_mutex_unlock(&fm_pool_mu);
+            sched_yield();
+            pthread_mutex_lock(&fm_pool_mu);
+        }
+        fm_pool_job = *j;
+        fm_pool_next = fm_pool_done = 0;
+        __atomic_store_n(&fm_pool_gen, fm_pool_gen + 1, __ATOMIC_RELEASE);
+        while (fm_pool_started < n_threads - 1) {
+            pthread_t t;
+            pthread_attr_t attr;
+            pthread_attr_init(&attr);
+            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+            int err = pthread_create(&t, &attr, fm_pool_worker, (void *)(long)(fm_pool_started + 1));
+            pthread_attr_destroy(&attr);
+            if (err) break;  /* fewer threads: the claiming loop still covers every image */
+            fm_pool_started++;
+        }
+        fm_pool_want = n_threads - 1;
+        pthread_cond_broadcast(&fm_pool_cv);
+        pthread_mutex_unlock(&fm_pool_mu);
+        fm_pool_work(j, 0);
+        while (__atomic_load_n(&fm_pool_done, __ATOMIC_ACQUIRE) < j->n) sched_yield();
+        pthread_mutex_unlock(&fm_pool_call);
+    }
     """
     int FM_CONV_SIMD
     ctypedef struct fm_conv_plan:
@@ -190,6 +314,15 @@ cdef extern from *:
         long nbuf
     void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) noexcept nogil
     void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) noexcept nogil
+    ctypedef void (*fm_conv_fn)(void *, void *, void *, void *) noexcept nogil
+    ctypedef struct fm_conv_job:
+        fm_conv_fn fn
+        void *plan
+        char *x
+        char *out
+        char *scratch
+        long sx, so, ss, n
+    void fm_conv_parallel(const fm_conv_job *j, int n_threads) noexcept nogil
 
 
 # True when this build has the AVX2/FMA kernel and the CPU runs it; the caller
@@ -259,13 +392,8 @@ cdef void _unplan(fm_conv_plan *p) noexcept nogil:
 
 
 cdef class ForwardPlan:
-    """Geometry, tap offsets and packed weights of one conv2d forward call.
-
-    The images are then run by ``fastml._nb.conv.conv2d_forward_simd`` on
-    Numba's thread pool (the one every other fastml.nn kernel uses: an OpenMP
-    pool here would spin against it between layers), which calls the C
-    entry point at ``function`` once per image with ``address`` (this plan),
-    the image, its output and ``scratch`` elements of per-task scratch.
+    """Geometry, tap offsets and packed weights of one conv2d forward call;
+    ``run`` computes it.
 
     x_shape (N, C, H, W); w (O, C, KH, KW), b (O,) C-contiguous of the input's
     dtype (float32 or float64); out_shape (N, O, OH, OW); ``geom`` =
@@ -277,8 +405,10 @@ cdef class ForwardPlan:
     cdef fm_conv_plan p
     cdef void *wt
     cdef void *bp
-    cdef readonly size_t address, function
+    cdef fm_conv_fn function
     cdef readonly Py_ssize_t scratch
+    cdef tuple x_shape, out_shape
+    cdef object dtype
 
     def __cinit__(self, x_shape, w, b, out_shape, geom, long strip_bytes=STRIP_BYTES):
         cdef bint single = w.dtype.itemsize == 4
@@ -300,8 +430,32 @@ cdef class ForwardPlan:
         self.p.wt, self.p.bp = self.wt, self.bp
         self.p.nbuf = 0 if self.p.direct else self.p.C * self.p.plane
         self.scratch = self.p.nbuf + (<long> 4 * self.p.R * vl if self.p.narrow else 0)
-        self.address = <size_t> &self.p
-        self.function = <size_t> (fm_conv_entry_s if single else fm_conv_entry_d)
+        self.function = fm_conv_entry_s if single else fm_conv_entry_d
+        self.x_shape, self.out_shape, self.dtype = tuple(x_shape), tuple(out_shape), w.dtype
+
+    def run(self, x, out, int n_threads):
+        """out = conv2d(x) on n_threads threads (the caller's included).
+
+        x and out: C-contiguous, writeable, of the plan's shapes and dtype
+        (checked: this is the C kernel's only gate)."""
+        cdef fm_conv_job job
+        if (x.shape != self.x_shape or out.shape != self.out_shape or x.dtype != self.dtype
+                or out.dtype != self.dtype or not x.flags.c_contiguous
+                or not out.flags.c_contiguous or not out.flags.writeable):
+            raise ValueError("x / out do not match the plan")
+        n_threads = max(1, min(n_threads, x.shape[0]))
+        job.ss = self.scratch * x.itemsize
+        scratch = np.empty(job.ss * n_threads + 1, dtype=np.uint8)  # per thread
+        job.fn = self.function
+        job.plan = &self.p
+        job.x = <char *> <size_t> x.ctypes.data
+        job.out = <char *> <size_t> out.ctypes.data
+        job.scratch = <char *> <size_t> scratch.ctypes.data
+        job.sx = x[0].size * x.itemsize if x.shape[0] else 0
+        job.so = out[0].size * out.itemsize if out.shape[0] else 0
+        job.n = x.shape[0]
+        with nogil:
+            fm_conv_parallel(&job, n_threads)
 
     def __dealloc__(self):
         _unplan(&self.p)

@@ -32,9 +32,7 @@ images (weight gradient, per-chunk slabs summed by the caller).
 """
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, prange, types
-from numba.extending import intrinsic
+from numba import njit, prange
 
 BLOCK = 4  # output channels per register block; callers pad O to a multiple
 
@@ -342,44 +340,3 @@ def conv2d_backward_weight(x, dy, dw_parts, db_parts, geom):
                     gw[o + 1, t] += s10
                     t += 1
 
-
-@intrinsic
-def _call_entry(typingctx, function, plan, x, out, scratch):
-    """function(x, plan, out, scratch) for a C ``void f(void*, void*, void*, void*)``
-    at address ``function``; all five are integer addresses. The address is a
-    run-time argument, so the compiled code holds none and caches on disk."""
-    sig = types.void(types.uintp, types.uintp, types.uintp, types.uintp, types.uintp)
-
-    def codegen(context, builder, signature, args):
-        ptr = ir.IntType(8).as_pointer()
-        fnty = ir.FunctionType(ir.VoidType(), [ptr] * 4)
-        fn = builder.inttoptr(args[0], fnty.as_pointer())
-        builder.call(fn, [builder.inttoptr(args[i], ptr) for i in (2, 1, 3, 4)])
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
-def _images_simd(function, plan, n_scratch, x, out):
-    """Run the AVX2/FMA C kernel of ``fastml._cy._conv2d`` (``function``, the
-    address of its entry point for x's dtype, and ``plan``, the address of a
-    live ``ForwardPlan``) over the images, one image per task, each with its
-    own ``n_scratch`` elements of scratch.
-
-    x (N, C, H, W) and out (N, O, OH, OW) C-contiguous of one dtype; the plan
-    describes exactly these shapes. Each output is computed by one task in a
-    fixed order, so the result does not depend on the thread count.
-    """
-    step_x = x[0].size * x.itemsize
-    step_out = out[0].size * out.itemsize
-    base_x, base_out = x.ctypes.data, out.ctypes.data
-    for n in prange(x.shape[0]):
-        scratch = np.empty(n_scratch, dtype=x.dtype)
-        _call_entry(function, plan, base_x + n * step_x, base_out + n * step_out,
-                    scratch.ctypes.data)
-
-
-# On Numba's thread pool; and serial, for layers too small to repay waking it
-# (~10 us; a LeNet layer on a batch of 8x8 digits is a few us of work).
-conv2d_forward_simd = njit(parallel=True, cache=True)(_images_simd)
-conv2d_forward_simd_serial = njit(cache=True)(_images_simd)

@@ -96,11 +96,8 @@ def conv2d(x, w, b, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
     geom = (stride[0], stride[1], pt, pl, dilation[0], dilation[1])
     if USE_SIMD:
         plan = _conv2d.ForwardPlan(x.shape, w, b, out.shape, geom)
-        if out.size * w[0].size < SERIAL_MACS:
-            _conv.conv2d_forward_simd_serial(plan.function, plan.address, plan.scratch, x, out)
-        else:
-            _set_threads()
-            _conv.conv2d_forward_simd(plan.function, plan.address, plan.scratch, x, out)
+        plan.run(x, out, 1 if out.size * w[0].size < SERIAL_MACS else
+                 _openmp_effective_n_threads())
         return out
     n_blk = _blocks(w.shape[0])
     _set_threads()

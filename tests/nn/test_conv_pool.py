@@ -127,30 +127,61 @@ def test_conv2d_issue_layer_matches_reference(padding, conv_backend):
 
 
 def test_conv2d_simd_is_deterministic_across_thread_counts():
-    """Each output is computed by one task in a fixed order: any thread count, same bits."""
+    """Each output is computed by one thread in a fixed order: any thread count,
+    the same bits (1: the serial path of small layers; more: the worker pool,
+    including more threads than cores and than images)."""
     if not _ops._conv2d.HAS_SIMD:
         pytest.skip("CPU without AVX2/FMA")
-    import numba
     rng = np.random.default_rng(10)
     x, w, b = _data(rng, np.float32, (7, 3, 13, 21), (5, 3, 3, 3))
-    geom = (1, 1, 1, 1, 1, 1)
-    plan = _ops._conv2d.ForwardPlan(x.shape, w, b, (7, 5, 13, 21), geom)
+    plan = _ops._conv2d.ForwardPlan(x.shape, w, b, (7, 5, 13, 21), (1, 1, 1, 1, 1, 1))
     outs = []
-    before = numba.get_num_threads()
-    try:
-        for n_threads in sorted({1, 2, numba.config.NUMBA_NUM_THREADS}):
-            numba.set_num_threads(n_threads)
-            out = np.empty((7, 5, 13, 21), np.float32)
-            _ops._conv.conv2d_forward_simd(plan.function, plan.address, plan.scratch, x, out)
-            outs.append(out)
-    finally:
-        numba.set_num_threads(before)
-    out = np.empty((7, 5, 13, 21), np.float32)  # the serial driver of small layers
-    _ops._conv.conv2d_forward_simd_serial(plan.function, plan.address, plan.scratch, x, out)
-    outs.append(out)
+    for n_threads in (1, 2, 3, 8, 2):
+        out = np.full((7, 5, 13, 21), np.nan, np.float32)
+        plan.run(x, out, n_threads)
+        outs.append(out)
     assert_allclose(outs[0], conv2d_ref(x, w, b, (1, 1), (1, 1, 1, 1)), rtol=1e-5, atol=1e-4)
     for out in outs[1:]:
         np.testing.assert_array_equal(out, outs[0])
+
+
+def test_conv2d_simd_pool_from_python_threads():
+    """Concurrent calls from several Python threads (the GIL is released) are
+    serialised by the pool and each gets its own correct result."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    from concurrent.futures import ThreadPoolExecutor
+    rng = np.random.default_rng(12)
+    jobs = [_data(rng, np.float32, (16, 3, 12, 12), (8, 3, 3, 3)) for _ in range(6)]
+
+    def run(job):
+        x, w, b = job
+        plan = _ops._conv2d.ForwardPlan(x.shape, w, b, (16, 8, 10, 10), (1, 1, 0, 0, 1, 1))
+        out = np.empty((16, 8, 10, 10), np.float32)
+        for _ in range(20):
+            plan.run(x, out, 2)
+        return out
+
+    with ThreadPoolExecutor(3) as ex:
+        results = list(ex.map(run, jobs))
+    for (x, w, b), out in zip(jobs, results):
+        assert_allclose(out, conv2d_ref(x, w, b), rtol=1e-5, atol=1e-4)
+
+
+def test_conv2d_simd_plan_checks_its_arrays():
+    """``run`` is the C kernel's only gate: arrays that do not match the plan raise."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    x, w, b = _data(np.random.default_rng(13), np.float32, (2, 3, 8, 8), (4, 3, 3, 3))
+    plan = _ops._conv2d.ForwardPlan(x.shape, w, b, (2, 4, 6, 6), (1, 1, 0, 0, 1, 1))
+    out = np.empty((2, 4, 6, 6), np.float32)
+    for bad_x, bad_out in [(x[:1], out), (x, out[:, :3]), (x.astype(np.float64), out),
+                           (x, out.astype(np.float64)), (np.asfortranarray(x), out)]:
+        with pytest.raises(ValueError, match="do not match the plan"):
+            plan.run(bad_x, bad_out, 2)
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="do not match the plan"):
+        plan.run(x, out, 2)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -171,7 +202,7 @@ def test_conv2d_simd_row_strips(dtype, strip_bytes, shape_x, stride, padding, di
     plan = _ops._conv2d.ForwardPlan(x.shape, w, b, ref.shape, stride + padding[::2] + dilation,
                                     strip_bytes)
     out = np.full(ref.shape, np.nan, dtype)
-    _ops._conv.conv2d_forward_simd(plan.function, plan.address, plan.scratch, x, out)
+    plan.run(x, out, 2)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     assert_allclose(out, ref, rtol=tol, atol=tol * np.abs(ref).max())
 
