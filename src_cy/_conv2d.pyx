@@ -1,7 +1,8 @@
 # Conv2D forward (cross-correlation, NCHW) as an AVX2/FMA register-blocked
 # direct convolution: the fast path of fastml.nn._ops.conv2d on x86-64 CPUs
 # that have AVX2 and FMA (fastml/_nb/conv.py, Numba, serves every other CPU
-# and all the gradients).
+# and all the gradients). Images run on a small worker pool of its own (see
+# fm_conv_parallel for why neither OpenMP nor Numba's pool).
 #
 # Why a C micro-kernel and not the Numba loop: the work is 27 multiply-adds
 # per output for the usual 3-channel 3x3 layer, so speed is FMA throughput.
