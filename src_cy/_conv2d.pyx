@@ -11,8 +11,9 @@
 # The micro-kernel keeps a 4-output-channel x 3-vector tile (12 accumulators)
 # in registers, and per tap issues 3 vector loads of input, 4 weight
 # broadcasts and 12 FMAs: 16 registers, no spills (checked in the asm), and
-# every output vector is written once, straight into the user's array. LLVM
-# through Numba could not be made to keep such a tile in registers.
+# every output vector is written once, straight into the user's array (the
+# Numba kernel accumulates whole wide planes in memory and copies them out:
+# ~1.0 ms per core on the issue's layer against 0.62 ms here).
 #
 # Geometry: the input row of output row i, tap (c, ki, kj) is at a fixed
 # offset toff[t] from the row base i * sh * rowpitch, and output pixel j at
