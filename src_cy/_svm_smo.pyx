@@ -17,7 +17,12 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 ctypedef float Qfloat
 
 from fastml._cy._blas cimport _dot
-from fastml._cy._svm_kernel cimport K_PRECOMPUTED, _from_dot, _kernel_column
+from fastml._cy._svm_kernel cimport (
+    K_PRECOMPUTED,
+    _from_dot,
+    _kernel_column,
+    fm_svm_has_avx2_fma,
+)
 
 cdef double TAU = 1e-12
 
@@ -210,6 +215,7 @@ cdef class _KernelRows:
     cdef const double* K
     cdef int* perm
     cdef int n, d, kind, degree, n_threads
+    cdef bint simd
     cdef double gamma, coef0, parallel_min_work
     cdef object _keep
 
@@ -218,6 +224,7 @@ cdef class _KernelRows:
         # X is our private, writable copy: shrinking swaps its rows in place
         self.kind, self.gamma, self.coef0, self.degree = kind, gamma, coef0, degree
         self.n_threads = n_threads
+        self.simd = fm_svm_has_avx2_fma()
         self.parallel_min_work = parallel_min_work
         cdef int i
         self.n = X.shape[0]
@@ -266,7 +273,7 @@ cdef class _KernelRows:
             return
         _kernel_column(self.kind, self.X, self.sq, self.d, self.X + <Py_ssize_t> i * self.d,
                        self.sq[i], start, end, self.gamma, self.coef0, self.degree,
-                       out, self.n_threads, self.parallel_min_work)
+                       out, self.n_threads, self.parallel_min_work, self.simd)
 
     cdef void swap(self, int i, int j) noexcept nogil:
         cdef int k
