@@ -23,8 +23,20 @@ from fastml._cy._svm_kernel cimport (
     _kernel_column,
     fm_svm_has_avx2_fma,
 )
+from fastml._cy._svm_wss cimport fm_wss_gmax_avx2, fm_wss_gmin_avx2
 
 cdef double TAU = 1e-12
+# AVX2 kernel columns and working-set scans where the CPU has them; tests turn
+# them off to check that both paths give the same model
+cdef bint _SIMD = fm_svm_has_avx2_fma()
+
+
+def set_simd(bint enabled):
+    """Use the AVX2 paths (if the CPU has AVX2+FMA); return the previous setting."""
+    global _SIMD
+    previous = _SIMD
+    _SIMD = enabled and fm_svm_has_avx2_fma()
+    return previous
 
 cdef enum:
     LOWER_BOUND = 0
@@ -224,7 +236,7 @@ cdef class _KernelRows:
         # X is our private, writable copy: shrinking swaps its rows in place
         self.kind, self.gamma, self.coef0, self.degree = kind, gamma, coef0, degree
         self.n_threads = n_threads
-        self.simd = fm_svm_has_avx2_fma()
+        self.simd = _SIMD
         self.parallel_min_work = parallel_min_work
         cdef int i
         self.n = X.shape[0]
@@ -413,7 +425,7 @@ cdef class _Solver:
     cdef double* QD
     cdef _QMatrix Q
     cdef double eps
-    cdef bint unshrink
+    cdef bint unshrink, simd
     cdef object _keep
 
     cdef inline double get_C(self, int i) noexcept nogil:
@@ -479,7 +491,12 @@ cdef class _Solver:
         cdef Qfloat* Q_i = NULL
         cdef double* G = self.G
         cdef double* QD = self.QD
-        for t in range(self.active_size):
+        # the AVX2 scans take the first multiple of 4 and return the loops'
+        # state there; the scalar loops below finish from it
+        cdef int n_simd = self.active_size - self.active_size % 4 if self.simd else 0
+        if n_simd:
+            Gmax_idx = fm_wss_gmax_avx2(self.y, self.status, G, n_simd, &Gmax)
+        for t in range(n_simd, self.active_size):
             if self.y[t] == 1:
                 if not self.is_upper(t) and -G[t] >= Gmax:
                     Gmax = -G[t]
@@ -489,10 +506,14 @@ cdef class _Solver:
                     Gmax = G[t]
                     Gmax_idx = t
         i = Gmax_idx
-        if i != -1:
-            Q_i = self.Q.get_Q(i, self.active_size)
-            yi = self.y[i]
-        for j in range(self.active_size):
+        if i == -1:
+            return 1  # Gmax = -inf: no pair can be chosen (as the scan below finds)
+        Q_i = self.Q.get_Q(i, self.active_size)
+        yi = self.y[i]
+        if n_simd:
+            Gmin_idx = fm_wss_gmin_avx2(self.y, self.status, G, QD, Q_i, QD[i], yi, Gmax,
+                                        TAU, n_simd, &Gmax2, &obj_diff_min)
+        for j in range(n_simd, self.active_size):
             if self.y[j] == 1:
                 if not self.is_lower(j):
                     grad_diff = Gmax + G[j]
@@ -754,6 +775,7 @@ cdef _solve(_QMatrix Q, p, y, alpha, C, double eps, bint shrinking, long max_ite
     s.Q = Q
     s.QD = Q.QD
     s.eps = eps
+    s.simd = _SIMD
     s._keep = (p, y, a, C, G, G_bar, status, active_set)
     cdef double rho = 0.0
     cdef long n_iter = 0
@@ -802,3 +824,13 @@ def epsilon_svr(X, y, C, double epsilon, int kind, double gamma, double coef0,
     alpha2, rho, status, n_iter = _solve(Q, p, y2, np.zeros(2 * l), C2, tol, shrinking,
                                          max_iter)
     return alpha2[:l] - alpha2[l:], rho, status, n_iter
+
+
+def kernel_column(X, int i, int kind, double gamma, double coef0=0.0, int degree=3):
+    """K(X[i], X[j]) for all j, as the solver computes it (for tests)."""
+    Xw = np.array(X, dtype=np.float64, order="C", copy=True)
+    kr = _KernelRows(Xw, kind, gamma, coef0, degree, 1, 0.0)
+    out = np.empty(Xw.shape[0])
+    cdef double[::1] ov = out
+    kr.column(i, 0, Xw.shape[0], &ov[0])
+    return out
