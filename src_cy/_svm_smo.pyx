@@ -51,22 +51,33 @@ cdef struct head_t:
     head_t* next
     Qfloat* data
     int len
+    Py_ssize_t pos  # entries of the swap log already applied to data
 
 
 cdef class _Cache:
     """Kernel columns (possibly partial: the first ``len`` entries) kept in LRU order.
 
     At most ``cache_size`` MB of column data live at once, as libsvm's Cache.
+
+    Shrinking swaps two variables' entries in every cached column. libsvm
+    walks all cached columns at each swap; with hundreds of swaps per
+    shrinking pass and a cache far larger than the CPU's, that walk streamed
+    the whole cache from memory and dominated the solver. Here swaps go to a
+    log and a column replays the swaps it has not seen when it is next read
+    (``get_data``); columns evicted before that never pay. Replaying a
+    column's pending swaps in log order does exactly what libsvm's eager walk
+    does to it, including dropping a partial column that holds one entry of a
+    swapped pair but not the other (its memory is then released later than
+    libsvm would, which can only change which columns get recomputed, not
+    any value).
     """
     cdef int l
     cdef Py_ssize_t size
     cdef head_t* head
     cdef head_t lru_head
-    # swaps recorded between begin_batch and end_batch (see swap_index)
-    cdef int* swap_lo
-    cdef int* swap_hi
-    cdef int n_swaps
-    cdef bint batching
+    cdef int* log_lo
+    cdef int* log_hi
+    cdef Py_ssize_t log_len, log_cap
 
     def __cinit__(self, int l, double cache_mb):
         self.l = l
@@ -79,10 +90,12 @@ cdef class _Cache:
         self.size = max(self.size, 2 * <Py_ssize_t> l)
         self.lru_head.next = &self.lru_head
         self.lru_head.prev = &self.lru_head
-        self.swap_lo = <int*> malloc(max(l, 1) * sizeof(int))
-        self.swap_hi = <int*> malloc(max(l, 1) * sizeof(int))
-        self.n_swaps = 0
-        self.batching = False
+        self.log_len = 0
+        self.log_cap = max(l, 16)
+        self.log_lo = <int*> malloc(self.log_cap * sizeof(int))
+        self.log_hi = <int*> malloc(self.log_cap * sizeof(int))
+        if self.log_lo == NULL or self.log_hi == NULL:
+            raise MemoryError()
 
     def __dealloc__(self):
         cdef int i
@@ -90,8 +103,8 @@ cdef class _Cache:
             for i in range(self.l):
                 free(self.head[i].data)
             free(self.head)
-        free(self.swap_lo)
-        free(self.swap_hi)
+        free(self.log_lo)
+        free(self.log_hi)
 
     cdef inline void _lru_delete(self, head_t* h) noexcept nogil:
         h.prev.next = h.next
@@ -103,12 +116,40 @@ cdef class _Cache:
         h.prev.next = h
         h.next.prev = h
 
+    cdef inline void _drop(self, head_t* h) noexcept nogil:
+        self._lru_delete(h)
+        free(h.data)
+        self.size += h.len
+        h.data = NULL
+        h.len = 0
+
+    cdef void _catch_up(self, head_t* h) noexcept nogil:
+        """Apply the logged swaps that column ``h`` (cached, len > 0) has not seen."""
+        cdef Py_ssize_t s
+        cdef int i, j
+        cdef Qfloat t
+        cdef Qfloat* data = h.data
+        for s in range(h.pos, self.log_len):
+            i = self.log_lo[s]
+            j = self.log_hi[s]
+            if h.len > i:
+                if h.len > j:
+                    t = data[i]
+                    data[i] = data[j]
+                    data[j] = t
+                else:
+                    self._drop(h)
+                    break
+        h.pos = self.log_len
+
     cdef int get_data(self, int index, Qfloat** data, int length) noexcept nogil:
         """Point ``data`` at column ``index`` (grown to ``length``); return how
         many leading entries are already valid."""
         cdef head_t* h = &self.head[index]
         cdef head_t* old
         cdef int more, valid
+        if h.len and h.pos < self.log_len:
+            self._catch_up(h)
         if h.len:
             self._lru_delete(h)
         more = length - h.len
@@ -125,79 +166,36 @@ cdef class _Cache:
             self.size -= more
             valid = h.len
             h.len = length
+        h.pos = self.log_len
         self._lru_insert(h)
         data[0] = h.data
         return valid
 
     cdef void swap_index(self, int i, int j) noexcept nogil:
-        cdef Qfloat* tmp_data
-        cdef int tmp_len
+        cdef head_t tmp
         if i == j:
             return
         if self.head[i].len:
             self._lru_delete(&self.head[i])
         if self.head[j].len:
             self._lru_delete(&self.head[j])
-        tmp_data = self.head[i].data
-        self.head[i].data = self.head[j].data
-        self.head[j].data = tmp_data
-        tmp_len = self.head[i].len
-        self.head[i].len = self.head[j].len
-        self.head[j].len = tmp_len
+        tmp.data, tmp.len, tmp.pos = self.head[i].data, self.head[i].len, self.head[i].pos
+        self.head[i].data, self.head[i].len, self.head[i].pos = (
+            self.head[j].data, self.head[j].len, self.head[j].pos)
+        self.head[j].data, self.head[j].len, self.head[j].pos = tmp.data, tmp.len, tmp.pos
         if self.head[i].len:
             self._lru_insert(&self.head[i])
         if self.head[j].len:
             self._lru_insert(&self.head[j])
         if i > j:
             i, j = j, i
-        if self.batching:
-            self.swap_lo[self.n_swaps] = i
-            self.swap_hi[self.n_swaps] = j
-            self.n_swaps += 1
-            return
-        self.n_swaps = 1
-        self.swap_lo[0] = i
-        self.swap_hi[0] = j
-        self._apply_swaps()
-
-    cdef void begin_batch(self) noexcept nogil:
-        self.batching = True
-        self.n_swaps = 0
-
-    cdef void end_batch(self) noexcept nogil:
-        self.batching = False
-        self._apply_swaps()
-
-    cdef void _apply_swaps(self) noexcept nogil:
-        # libsvm walks every cached column once per swap; a shrinking pass
-        # makes hundreds of swaps, so that walk dominated the solver. Entry
-        # swaps of one column do not depend on other columns, so applying the
-        # recorded sequence column by column gives the same cache, with each
-        # column touched once while it sits in L1/L2.
-        cdef head_t* h = self.lru_head.next
-        cdef head_t* nxt
-        cdef int s, i, j
-        cdef Qfloat t
-        while h != &self.lru_head:
-            nxt = h.next
-            for s in range(self.n_swaps):
-                i = self.swap_lo[s]
-                j = self.swap_hi[s]
-                if h.len > i:
-                    if h.len > j:
-                        t = h.data[i]
-                        h.data[i] = h.data[j]
-                        h.data[j] = t
-                    else:
-                        # a partial column that holds i but not j: drop it
-                        self._lru_delete(h)
-                        free(h.data)
-                        self.size += h.len
-                        h.data = NULL
-                        h.len = 0
-                        break
-            h = nxt
-        self.n_swaps = 0
+        if self.log_len == self.log_cap:
+            self.log_cap *= 2
+            self.log_lo = <int*> realloc(self.log_lo, self.log_cap * sizeof(int))
+            self.log_hi = <int*> realloc(self.log_hi, self.log_cap * sizeof(int))
+        self.log_lo[self.log_len] = i
+        self.log_hi[self.log_len] = j
+        self.log_len += 1
 
 
 # ---------------------------------------------------------------- Q matrices
@@ -211,12 +209,6 @@ cdef class _QMatrix:
         return NULL
 
     cdef void swap_index(self, int i, int j) noexcept nogil:
-        pass
-
-    cdef void begin_swaps(self) noexcept nogil:
-        pass
-
-    cdef void end_swaps(self) noexcept nogil:
         pass
 
 
@@ -342,12 +334,6 @@ cdef class _SVCQ(_QMatrix):
         self.kr.swap(i, j)
         self.y[i], self.y[j] = self.y[j], self.y[i]
         self.QD[i], self.QD[j] = self.QD[j], self.QD[i]
-
-    cdef void begin_swaps(self) noexcept nogil:
-        self.cache.begin_batch()
-
-    cdef void end_swaps(self) noexcept nogil:
-        self.cache.end_batch()
 
 
 cdef class _SVRQ(_QMatrix):
@@ -579,7 +565,6 @@ cdef class _Solver:
             self.reconstruct_gradient()
             self.active_size = self.l
         i = 0
-        self.Q.begin_swaps()  # nothing reads Q until end_swaps
         while i < self.active_size:
             if self.be_shrunk(i, Gmax1, Gmax2):
                 self.active_size -= 1
@@ -589,7 +574,6 @@ cdef class _Solver:
                         break
                     self.active_size -= 1
             i += 1
-        self.Q.end_swaps()
 
     cdef double calculate_rho(self) noexcept nogil:
         cdef int i, nr_free = 0
