@@ -31,6 +31,11 @@ cdef double TAU = 1e-12
 cdef bint _SIMD = fm_svm_has_avx2_fma()
 
 
+def simd_enabled():
+    """Whether the AVX2 paths are in use (the CPU has AVX2+FMA and tests did not turn them off)."""
+    return bool(_SIMD)
+
+
 def set_simd(bint enabled):
     """Use the AVX2 paths (if the CPU has AVX2+FMA); return the previous setting."""
     global _SIMD

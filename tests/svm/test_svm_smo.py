@@ -91,3 +91,33 @@ def test_rbf_column_shapes(n_samples, n_features):
         finally:
             _svm_smo.set_simd(previous)
         np.testing.assert_allclose(col, ref, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 3), (300, 21)])
+def test_rbf_kernel_rows_match_numpy(shape, n_threads):
+    if not _svm_smo.simd_enabled():
+        pytest.skip("the fused prediction kernel needs AVX2+FMA")
+    from fastml._cy import _svm_predict
+    from fastml.svm._base import kernel_matrix
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(*shape)
+    SV = rng.randn(shape[0] + 5, shape[1])
+    sv_sq = np.einsum("ij,ij->i", SV, SV)
+    K = _svm_predict.rbf_kernel_rows(X, SV, sv_sq, 0.2, n_threads)
+    np.testing.assert_allclose(K, kernel_matrix(X, SV, "rbf", 0.2, 0.0, 3), rtol=1e-12, atol=1e-15)
+    assert _svm_predict.rbf_kernel_rows(X[:0], SV, sv_sq, 0.2, n_threads).shape == (0, SV.shape[0])
+
+
+def test_fused_prediction_equals_numpy_prediction():
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:400] / 16.0, y[:400]
+    model = SVC(decision_function_shape="ovo").fit(X, y)
+    fused = model.decision_function(X)
+    previous = _svm_smo.set_simd(False)
+    try:
+        plain = model.decision_function(X)
+    finally:
+        _svm_smo.set_simd(previous)
+    np.testing.assert_allclose(fused, plain, rtol=1e-12, atol=1e-12)
