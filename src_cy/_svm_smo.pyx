@@ -96,7 +96,9 @@ cdef class _Cache:
         self.lru_head.next = &self.lru_head
         self.lru_head.prev = &self.lru_head
         self.log_len = 0
-        self.log_cap = max(l, 16)
+        # a full log is flushed (see _flush_log): at most 4 swaps per variable
+        # are held, and the flush is amortised over that many swaps
+        self.log_cap = max(4 * <Py_ssize_t> l, 16)
         self.log_lo = <int*> malloc(self.log_cap * sizeof(int))
         self.log_hi = <int*> malloc(self.log_cap * sizeof(int))
         if self.log_lo == NULL or self.log_hi == NULL:
@@ -147,6 +149,17 @@ cdef class _Cache:
                     break
         h.pos = self.log_len
 
+    cdef void _flush_log(self) noexcept nogil:
+        """Bring every cached column up to date and empty the log (bounds its memory)."""
+        cdef head_t* h = self.lru_head.next
+        cdef head_t* nxt
+        while h != &self.lru_head:
+            nxt = h.next  # _catch_up may drop h from the list
+            self._catch_up(h)
+            h.pos = 0
+            h = nxt
+        self.log_len = 0
+
     cdef int get_data(self, int index, Qfloat** data, int length) noexcept nogil:
         """Point ``data`` at column ``index`` (grown to ``length``); return how
         many leading entries are already valid."""
@@ -195,9 +208,7 @@ cdef class _Cache:
         if i > j:
             i, j = j, i
         if self.log_len == self.log_cap:
-            self.log_cap *= 2
-            self.log_lo = <int*> realloc(self.log_lo, self.log_cap * sizeof(int))
-            self.log_hi = <int*> realloc(self.log_hi, self.log_cap * sizeof(int))
+            self._flush_log()
         self.log_lo[self.log_len] = i
         self.log_hi[self.log_len] = j
         self.log_len += 1
