@@ -1,16 +1,30 @@
 # Compiled traversal of a fitted tree: the leaf each sample reaches (apply)
 # and the nodes on its way (decision_path). After sklearn/tree/_tree.pyx
 # (Tree._apply_dense, _decision_path_dense; BSD-3), parallel over samples.
+# NaN goes left where the node's missing_go_to_left says so, else right, as
+# there; a finite value goes left when <= threshold.
 from cython.parallel cimport prange
+from libc.stdint cimport uint8_t
 
 import numpy as np
 
 from fastml._cy._tree_common cimport TREE_LEAF, float32_t, float64_t, intp_t
 
 
+cdef inline intp_t _child(float32_t x, intp_t node, const intp_t* children_left,
+                          const intp_t* children_right, const float64_t* threshold,
+                          const uint8_t* missing_go_to_left) noexcept nogil:
+    # `x <= threshold` first: finite data pays one comparison as before, and a
+    # NaN fails it (IEEE 754) and is routed by the node's flag.
+    if x <= threshold[node] or (x != x and missing_go_to_left[node]):
+        return children_left[node]
+    return children_right[node]
+
+
 def apply(const float32_t[:, ::1] X, const intp_t[::1] children_left,
           const intp_t[::1] children_right, const intp_t[::1] feature,
-          const float64_t[::1] threshold, int n_threads):
+          const float64_t[::1] threshold, const uint8_t[::1] missing_go_to_left,
+          int n_threads):
     """Index of the leaf each row of X ends up in (X <= threshold goes left)."""
     cdef intp_t n = X.shape[0], i, node
     out = np.empty(n, dtype=np.intp)
@@ -19,17 +33,16 @@ def apply(const float32_t[:, ::1] X, const intp_t[::1] children_left,
         for i in prange(n, num_threads=n_threads, schedule="static"):
             node = 0
             while children_left[node] != TREE_LEAF:
-                if X[i, feature[node]] <= threshold[node]:
-                    node = children_left[node]
-                else:
-                    node = children_right[node]
+                node = _child(X[i, feature[node]], node, &children_left[0],
+                              &children_right[0], &threshold[0], &missing_go_to_left[0])
             leaves[i] = node
     return out
 
 
 def decision_path(const float32_t[:, ::1] X, const intp_t[::1] children_left,
                   const intp_t[::1] children_right, const intp_t[::1] feature,
-                  const float64_t[::1] threshold, int n_threads):
+                  const float64_t[::1] threshold, const uint8_t[::1] missing_go_to_left,
+                  int n_threads):
     """CSR (indptr, indices) of the nodes each row of X visits, root first."""
     cdef intp_t n = X.shape[0], i, node, p
     indptr_arr = np.zeros(n + 1, dtype=np.intp)
@@ -39,10 +52,8 @@ def decision_path(const float32_t[:, ::1] X, const intp_t[::1] children_left,
             node = 0
             p = 1
             while children_left[node] != TREE_LEAF:
-                if X[i, feature[node]] <= threshold[node]:
-                    node = children_left[node]
-                else:
-                    node = children_right[node]
+                node = _child(X[i, feature[node]], node, &children_left[0],
+                              &children_right[0], &threshold[0], &missing_go_to_left[0])
                 p = p + 1
             indptr[i + 1] = p
     np.cumsum(indptr_arr, out=indptr_arr)
@@ -54,10 +65,8 @@ def decision_path(const float32_t[:, ::1] X, const intp_t[::1] children_left,
             p = indptr[i]
             indices[p] = 0
             while children_left[node] != TREE_LEAF:
-                if X[i, feature[node]] <= threshold[node]:
-                    node = children_left[node]
-                else:
-                    node = children_right[node]
+                node = _child(X[i, feature[node]], node, &children_left[0],
+                              &children_right[0], &threshold[0], &missing_go_to_left[0])
                 p = p + 1
                 indices[p] = node
     return indptr_arr, indices_arr

@@ -291,7 +291,8 @@ def _mean_importances(trees, n_features, normalize):
 def _apply(tree, X, n_threads):
     """Leaf index of each row of validated float32 X, with ``n_threads`` threads."""
     t = tree.tree_
-    return _tree_apply(X, t.children_left, t.children_right, t.feature, t.threshold, n_threads)
+    return _tree_apply(X, t.children_left, t.children_right, t.feature, t.threshold,
+                       t.missing_go_to_left, n_threads)
 
 
 class _TreeData:

@@ -12,7 +12,8 @@ Internal API for fastml.ensemble (forests, bagging, boosting)
   order=None, n_threads=None)`` — sklearn's private ``_fit`` plus:
 
   - ``X``: float32 C-contiguous (n_samples, n_features), already validated
-    (finite); with ``check_input=False`` nothing is re-validated.
+    (no inf; NaN only for "best"/"random"); with ``check_input=False``
+    nothing is re-validated.
   - ``y``: for classifiers, anything ``np.unique`` encodes (forests pass the
     float64 class indices, as sklearn's forests do); (n,) or (n, n_outputs).
   - ``sample_weight``: float64 (n,) or None. Bootstrap = counts as weights;
@@ -28,6 +29,8 @@ Internal API for fastml.ensemble (forests, bagging, boosting)
     from 200000 samples on, else 1). Pass 1 when trees are grown in parallel
     threads (the builder releases the GIL, so a joblib threading backend
     scales).
+  - ``missing``: optional bool (n_features,), which features hold NaN
+    (sklearn's missing_values_in_feature_mask); found by the kernel if None.
   - ``max_features`` and ``random_state`` behave as in sklearn: the seed of
     the tree's XorShift RNG is ``check_random_state(random_state).randint(0,
     2**31 - 1)``, drawn at the start of ``_fit``.
@@ -65,6 +68,7 @@ from fastml.utils._sklearn import (
     Interval,
     RealNotInt,
     StrOptions,
+    _assert_all_finite,
     _check_sample_weight,
     _fit_context,
     _openmp_effective_n_threads,
@@ -84,6 +88,16 @@ _RAND_R_MAX = 2147483647
 _PARALLEL_MIN_SAMPLES = 200_000
 
 
+def _reject_nan(X, estimator_name, setting, instead):
+    """ValueError naming the histogram setting when X holds NaN: the bins have
+    no missing-value bin (HistGradientBoosting's), so NaN are not supported."""
+    if np.isnan(np.sum(X)) and np.isnan(X).any():
+        raise ValueError(
+            f"Input X contains NaN. {estimator_name} with {setting} does not support "
+            f"missing values (its histograms have no missing-value bin): use {instead}, "
+            "which handle NaN as scikit-learn does.")
+
+
 def _n_threads(n_samples):
     return _openmp_effective_n_threads() if n_samples >= _PARALLEL_MIN_SAMPLES else 1
 
@@ -95,8 +109,10 @@ class Tree:
     leaves), ``feature[i]`` and ``threshold[i]`` (samples with
     ``X[:, feature] <= threshold`` go left; ``-2`` on leaves), ``value[i]``
     of shape (n_outputs, max_n_classes), ``impurity[i]``,
-    ``n_node_samples[i]``, ``weighted_n_node_samples[i]``. A plain object of
-    NumPy arrays, so it pickles.
+    ``n_node_samples[i]``, ``weighted_n_node_samples[i]``,
+    ``missing_go_to_left[i]`` (uint8: where NaN goes at a split node; the side
+    the training NaN went, or the larger child if the node saw none). A plain
+    object of NumPy arrays, so it pickles.
 
     Examples
     --------
@@ -157,7 +173,7 @@ class Tree:
         X = np.ascontiguousarray(X, dtype=np.float32)
         return _tree_predict.apply(
             X, self.children_left, self.children_right, self.feature,
-            self.threshold, _n_threads(X.shape[0]))
+            self.threshold, self.missing_go_to_left, _n_threads(X.shape[0]))
 
     def predict(self, X):
         """``value`` of each row's leaf: (n, max_n_classes) if one output."""
@@ -171,7 +187,7 @@ class Tree:
         X = np.ascontiguousarray(X, dtype=np.float32)
         indptr, indices = _tree_predict.decision_path(
             X, self.children_left, self.children_right, self.feature,
-            self.threshold, _n_threads(X.shape[0]))
+            self.threshold, self.missing_go_to_left, _n_threads(X.shape[0]))
         data = np.ones(indices.shape[0], dtype=np.intp)
         return sp.csr_matrix((data, indices, indptr),
                              shape=(X.shape[0], self.node_count))
@@ -254,16 +270,43 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
     def _check_X(self, X, reset):
         # float32 like sklearn's trees: thresholds are midpoints of float32
         # values, so the same data gives the same tree and the same predictions.
-        return validate_data(self, X, dtype=np.float32, order="C", reset=reset)
+        allow_nan = self._support_missing_values(X)
+        return validate_data(self, X, dtype=np.float32, order="C", reset=reset,
+                             ensure_all_finite="allow-nan" if allow_nan else True)
+
+    def _support_missing_values(self, X):
+        return not sp.issparse(X) and self.__sklearn_tags__().input_tags.allow_nan
+
+    def _compute_missing_values_in_feature_mask(self, X, estimator_name=None):
+        """Which features of X hold NaN (None if none does), as sklearn's.
+
+        Raises sklearn's ValueError for inf, and for NaN when they are not
+        supported (``splitter="hist"``: its bins have no missing-value bin).
+        """
+        estimator_name = estimator_name or type(self).__name__
+        if not self._support_missing_values(X):
+            if self.splitter == "hist" and not sp.issparse(X):
+                _reject_nan(X, estimator_name, "splitter='hist'", "splitter='best' or 'random'")
+            _assert_all_finite(X, allow_nan=False, estimator_name=estimator_name,
+                               input_name="X")
+            return None
+        with np.errstate(over="ignore"):
+            overall_sum = np.sum(X)
+        if np.isfinite(overall_sum):
+            return None
+        _assert_all_finite(X, allow_nan=True, estimator_name=estimator_name, input_name="X")
+        return np.isnan(X.sum(axis=0))
 
     def _fit(self, X, y, sample_weight=None, check_input=True, binned=None,
-             order=None, n_threads=None, classes=None):
+             order=None, n_threads=None, classes=None, missing=None):
         random_state = check_random_state(self.random_state)
         if check_input:
             X, y = validate_data(
                 self, X, y,
-                validate_separately=(dict(dtype=np.float32, order="C"),
+                validate_separately=(dict(dtype=np.float32, order="C",
+                                          ensure_all_finite=False),
                                      dict(ensure_2d=False, dtype=None)))
+            missing = self._compute_missing_values_in_feature_mask(X)
         else:
             X = np.ascontiguousarray(X, dtype=np.float32)
             self.n_features_in_ = X.shape[1]
@@ -359,7 +402,8 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
             min_weight_leaf, max_depth, max_leaf_nodes,
             float(self.min_impurity_decrease), seed,
             _n_threads(n_samples) if n_threads is None else int(n_threads),
-            order=order, bin_thresholds=thresholds, n_bins=n_bins, bin_values=values)
+            order=order, bin_thresholds=thresholds, n_bins=n_bins, bin_values=values,
+            missing=missing)
         self.tree_ = Tree(n_features, n_classes, self.n_outputs_)._set_nodes(**builder.build())
         if self.n_outputs_ == 1 and is_classification:
             self.n_classes_ = self.n_classes_[0]
@@ -441,7 +485,8 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
+        # NaN (dense X only) as sklearn's trees, except in the histograms
+        tags.input_tags.allow_nan = self.splitter != "hist"
         tags.input_tags.sparse = False
         return tags
 
@@ -453,7 +498,10 @@ class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
     ``sklearn.tree.DecisionTreeClassifier``. ``splitter`` also accepts
     ``"hist"``: features binned once into at most 255 bins, histograms
     scanned per node (faster on large data, approximate thresholds).
-    Differences: X with NaN, sparse X and ``monotonic_cst`` are rejected.
+    Missing values (NaN, dense X) are supported as in scikit-learn: a split
+    sends them to the side that fits best in training (the larger child at
+    predict time if the node saw none); ``splitter="hist"`` rejects them.
+    Differences: sparse X and ``monotonic_cst`` are rejected.
 
     Parameters
     ----------
@@ -548,8 +596,8 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
     ``sklearn.tree.DecisionTreeRegressor``; ``splitter="hist"`` as in
     :class:`DecisionTreeClassifier`. ``criterion="friedman_mse"`` maps to
     ``"squared_error"`` with a FutureWarning, as in scikit-learn 1.9.
-    Differences: X with NaN, sparse X, ``criterion="poisson"`` and
-    ``monotonic_cst`` are rejected.
+    NaN in X as in :class:`DecisionTreeClassifier`. Differences: sparse X,
+    ``criterion="poisson"`` and ``monotonic_cst`` are rejected.
 
     Parameters
     ----------
