@@ -306,9 +306,10 @@ class _TreeData:
     order / bins) stay valid for every tree.
     """
 
-    def __init__(self, X, max_bins=None, splitter="best", n_threads=None):
+    def __init__(self, X, max_bins=None, splitter="best", n_threads=None, missing=None):
         self.X = np.ascontiguousarray(X, dtype=np.float32)
         self.n_threads = n_threads
+        self.missing = missing  # which features hold NaN (None: none, or unknown)
         self.order = self.binned = None
         if max_bins is not None:
             self.splitter = "hist"
@@ -327,7 +328,7 @@ class _TreeData:
         tree.splitter = self.splitter  # a valid option: no need for set_params
         return tree._fit(self.X, y, sample_weight=sample_weight, check_input=False,
                          binned=self.binned, order=self.order, n_threads=self.n_threads,
-                         classes=classes)
+                         classes=classes, missing=self.missing)
 
     def apply(self, tree):
         return _apply(tree, self.X, 1 if self.n_threads is None else self.n_threads)
