@@ -568,6 +568,8 @@ cdef class TreeBuilder:
         self.has_nan = <uint8_t*> calloc(max(d, 1), sizeof(uint8_t))
         self.vmiss = <intp_t*> calloc(max(d, 1), sizeof(intp_t))
         self.vmleft = <uint8_t*> calloc(max(d, 1), sizeof(uint8_t))
+        if self.splitter != HIST:  # "hist" takes no NaN
+            self._find_nan_features(missing)
         self.frecs = <SplitRecord*> malloc(d * sizeof(SplitRecord))
         self.scratch = <float64_t*> malloc(d * 2 * self.n_stat * sizeof(float64_t))
         self.total = <float64_t*> malloc(self.n_stat * sizeof(float64_t))
@@ -586,9 +588,7 @@ cdef class TreeBuilder:
             self.medians = <float64_t*> malloc(self.n_outputs * sizeof(float64_t))
         if self.splitter == BEST:
             self._presort(order)
-        if self.splitter != HIST:
-            self._find_nan_features(missing)
-        if self.splitter == HIST:
+        elif self.splitter == HIST:
             self.S = 2 + self.n_stat + (0 if self.is_clf else 1)
             self.hist_size = d * self.max_bins * self.S
             self.gw = <float64_t*> malloc(max(self.n_samples, 1) * sizeof(float64_t))
@@ -606,29 +606,6 @@ cdef class TreeBuilder:
         self.node_count = 0
         self.capacity = 0
         self.max_depth_seen = -1
-
-    cdef _find_nan_features(self, object missing):
-        cdef intp_t f, i, n = self.n_samples
-        cdef const uint8_t[::1] mk
-        cdef bint any_nan = False
-        if missing is not None:
-            mk = np.ascontiguousarray(missing, dtype=np.uint8)
-            for f in range(self.n_features):
-                self.has_nan[f] = mk[f]
-        else:
-            with nogil:
-                for f in range(self.n_features):
-                    if self.splitter == BEST:  # NaN sorts last
-                        self.has_nan[f] = n > 0 and isnan(self.svals[f * n + n - 1])
-                    else:
-                        for i in range(self.n_total):
-                            if isnan(self.Xt[f * self.n_total + i]):
-                                self.has_nan[f] = 1
-                                break
-        for f in range(self.n_features):
-            any_nan = any_nan or self.has_nan[f]
-        if any_nan and self.splitter == BEST:
-            self.lay = <int32_t*> malloc(max(n, 1) * sizeof(int32_t))
 
     cdef _presort(self, object order):
         """sidx[f] = the nonzero-weight samples sorted by X[:, f]; svals their values."""
@@ -676,6 +653,27 @@ cdef class TreeBuilder:
                     self.sw[f * n + q] = self.w[i]
                     self.sy[f * n + q] = (self.yc[i] if self.is_clf else self.yr[i])
                 q += 1
+
+    cdef _find_nan_features(self, object missing):
+        """has_nan[f]: feature f holds NaN (the mask validation found, else a scan)."""
+        cdef intp_t f, i
+        cdef const uint8_t[::1] mk
+        cdef bint any_nan = False
+        if missing is not None:
+            mk = np.ascontiguousarray(missing, dtype=np.uint8)
+            for f in range(self.n_features):
+                self.has_nan[f] = mk[f]
+        else:
+            with nogil:
+                for f in range(self.n_features):
+                    for i in range(self.n_total):
+                        if isnan(self.Xt[f * self.n_total + i]):
+                            self.has_nan[f] = 1
+                            break
+        for f in range(self.n_features):
+            any_nan = any_nan or self.has_nan[f]
+        if any_nan and self.splitter == BEST:
+            self.lay = <int32_t*> malloc(max(self.n_samples, 1) * sizeof(int32_t))
 
     # ------------------------------------------------------------------ criteria
     cdef inline float64_t _impurity(self, const float64_t* s, float64_t wn,
