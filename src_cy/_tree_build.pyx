@@ -1158,42 +1158,45 @@ cdef class TreeBuilder:
         value at position q is svals[f][q - shift]. Without missing_left and with NaN
         (hi < end), position hi (values | NaN) is tried as well.
         """
-        cdef intp_t f = self.visit[j], p, n = self.n_samples
+        cdef intp_t f = self.visit[j], p, q, n = self.n_samples
         cdef const float32_t* v = self.svals + f * n
         cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
-        cdef float64_t wl = 0.0
+        cdef float64_t* sr = sl + self.n_stat
+        cdef float64_t wl = 0.0, proxy
+        cdef SplitRecord* rec = &self.frecs[j]
         cdef intp_t pos = start
         memset(sl, 0, self.n_stat * sizeof(float64_t))
         for p in range(lo - shift, hi - 1 - shift):  # v[p], v[p + 1] at p + shift, + 1
             if v[p + 1] <= v[p] + FEATURE_THRESHOLD:
                 continue
-            self._try_split(j, idx, sw, sy, start, end, p + 1 + shift, w_node, sl, &wl,
-                            &pos, v[p] / 2.0 + v[p + 1] / 2.0, missing_left)
-        if hi < end and not missing_left:
-            # values | NaN: threshold inf, as NaN <= inf is false (sklearn's)
-            self._try_split(j, idx, sw, sy, start, end, hi, w_node, sl, &wl, &pos,
-                            INFINITY, False)
-
-    cdef inline void _try_split(self, intp_t j, const int32_t* idx, const float64_t* sw,
-                                const float64_t* sy, intp_t start, intp_t end, intp_t q,
-                                float64_t w_node, float64_t* sl, float64_t* wl,
-                                intp_t* pos, float64_t threshold,
-                                bint missing_left) noexcept nogil:
-        """Evaluate the split idx[start:q] | idx[q:end] (sums moved to q)."""
-        cdef float64_t proxy
-        cdef SplitRecord* rec = &self.frecs[j]
-        if q - start < self.min_samples_leaf or end - q < self.min_samples_leaf:
+            q = p + 1 + shift
+            if q - start < self.min_samples_leaf or end - q < self.min_samples_leaf:
+                continue
+            if self.packed:
+                self._update_packed(sl, &wl, sw, sy, end, &pos, q, w_node)
+            else:
+                self._update(sl, &wl, idx, end, &pos, q, w_node)
+            proxy = self._candidate_proxy(sl, sr, wl, w_node)
+            if proxy > rec.proxy:
+                rec.proxy = proxy
+                rec.pos = q
+                rec.threshold = v[p] / 2.0 + v[p + 1] / 2.0
+                rec.missing_left = missing_left
+        q = hi
+        if (hi == end or missing_left or q - start < self.min_samples_leaf
+                or end - q < self.min_samples_leaf):
             return
+        # values | NaN (the loop's body again: a helper call there costs ~5%)
         if self.packed:
-            self._update_packed(sl, wl, sw, sy, end, pos, q, w_node)
+            self._update_packed(sl, &wl, sw, sy, end, &pos, q, w_node)
         else:
-            self._update(sl, wl, idx, end, pos, q, w_node)
-        proxy = self._candidate_proxy(sl, sl + self.n_stat, wl[0], w_node)
+            self._update(sl, &wl, idx, end, &pos, q, w_node)
+        proxy = self._candidate_proxy(sl, sr, wl, w_node)
         if proxy > rec.proxy:
             rec.proxy = proxy
             rec.pos = q
-            rec.threshold = threshold
-            rec.missing_left = missing_left
+            rec.threshold = INFINITY  # NaN <= inf is false: NaN go right (sklearn's)
+            rec.missing_left = False
 
     cdef void _split_best(self, intp_t start, intp_t end, float64_t w_node,
                           float64_t impurity, intp_t* n_constant,
@@ -1322,9 +1325,19 @@ cdef class TreeBuilder:
         cdef int32_t tmp
         cdef const float32_t* x = self.Xt + f * self.n_total
         cdef float32_t xi
+        if missing_left:  # a loop of its own: the NaN-free one stays as lean
+            while ps < pe:
+                xi = x[self.samples[ps]]
+                if xi <= thr or isnan(xi):
+                    ps += 1
+                else:
+                    pe -= 1
+                    tmp = self.samples[ps]
+                    self.samples[ps] = self.samples[pe]
+                    self.samples[pe] = tmp
+            return pe
         while ps < pe:
-            xi = x[self.samples[ps]]
-            if xi <= thr or (missing_left and isnan(xi)):
+            if x[self.samples[ps]] <= thr:
                 ps += 1
             else:
                 pe -= 1

@@ -174,16 +174,18 @@ class Tree:
     def n_leaves(self):
         return int(np.sum(self.children_left == TREE_LEAF))
 
-    def apply(self, X):
-        """Leaf index of each row of X (float32, C-contiguous)."""
+    def apply(self, X, may_have_nan=True):
+        """Leaf index of each row of X (float32, C-contiguous). With
+        ``may_have_nan=False`` (X known NaN-free) the walk skips NaN checks."""
         X = np.ascontiguousarray(X, dtype=np.float32)
         return _tree_predict.apply(
             X, self.children_left, self.children_right, self.feature,
-            self.threshold, self.missing_go_to_left, _n_threads(X.shape[0]))
+            self.threshold, self.missing_go_to_left, _n_threads(X.shape[0]),
+            may_have_nan)
 
-    def predict(self, X):
+    def predict(self, X, may_have_nan=True):
         """``value`` of each row's leaf: (n, max_n_classes) if one output."""
-        out = self.value.take(self.apply(X), axis=0, mode="clip")
+        out = self.value.take(self.apply(X, may_have_nan), axis=0, mode="clip")
         if self.n_outputs == 1:
             out = out.reshape(out.shape[0], self.max_n_classes)
         return out
@@ -274,11 +276,23 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
     }
 
     def _check_X(self, X, reset):
-        # float32 like sklearn's trees: thresholds are midpoints of float32
-        # values, so the same data gives the same tree and the same predictions.
-        allow_nan = self._support_missing_values(X)
-        return validate_data(self, X, dtype=np.float32, order="C", reset=reset,
-                             ensure_all_finite="allow-nan" if allow_nan else True)
+        """Validated X and whether it may hold NaN.
+
+        float32 like sklearn's trees: thresholds are midpoints of float32
+        values, so the same data gives the same tree and the same predictions.
+        NaN are checked as sklearn's "allow-nan" does (a sum first, element by
+        element only if it is not finite), keeping the answer for the walk.
+        """
+        if not self._support_missing_values(X):
+            return validate_data(self, X, dtype=np.float32, order="C", reset=reset), False
+        X = validate_data(self, X, dtype=np.float32, order="C", reset=reset,
+                          ensure_all_finite=False)
+        with np.errstate(over="ignore"):
+            if np.isfinite(np.sum(X)):
+                return X, False
+        _assert_all_finite(X, allow_nan=True, estimator_name=type(self).__name__,
+                           input_name="X")
+        return X, True
 
     def _support_missing_values(self, X):
         return not sp.issparse(X) and self.__sklearn_tags__().input_tags.allow_nan
@@ -429,12 +443,13 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
         self.tree_ = t._pruned(leaves)
 
     def _validate_X_predict(self, X, check_input):
+        """X as the walk takes it, and whether it may hold NaN."""
         if check_input:
             return self._check_X(X, reset=False)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} "
                              f"is expecting {self.n_features_in_} features as input.")
-        return np.ascontiguousarray(X, dtype=np.float32)
+        return np.ascontiguousarray(X, dtype=np.float32), True
 
     def get_depth(self):
         """The depth of the tree: the longest root-to-leaf path."""
@@ -449,8 +464,8 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
     def predict(self, X, check_input=True):
         """Predict class or regression value for X."""
         check_is_fitted(self)
-        X = self._validate_X_predict(X, check_input)
-        proba = self.tree_.predict(X)
+        X, may_have_nan = self._validate_X_predict(X, check_input)
+        proba = self.tree_.predict(X, may_have_nan)
         n_samples = X.shape[0]
         if is_classifier(self):
             if self.n_outputs_ == 1:
@@ -466,13 +481,13 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
     def apply(self, X, check_input=True):
         """Index of the leaf each sample ends up in."""
         check_is_fitted(self)
-        X = self._validate_X_predict(X, check_input)
-        return self.tree_.apply(X)
+        X, may_have_nan = self._validate_X_predict(X, check_input)
+        return self.tree_.apply(X, may_have_nan)
 
     def decision_path(self, X, check_input=True):
         """Sparse (n_samples, n_nodes) indicator of the nodes each sample visits."""
         check_is_fitted(self)
-        X = self._validate_X_predict(X, check_input)
+        X, _ = self._validate_X_predict(X, check_input)
         return self.tree_.decision_path(X)
 
     def cost_complexity_pruning_path(self, X, y, sample_weight=None):
@@ -578,8 +593,8 @@ class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
     def predict_proba(self, X, check_input=True):
         """Class probabilities: the class fractions of each sample's leaf."""
         check_is_fitted(self)
-        X = self._validate_X_predict(X, check_input)
-        proba = self.tree_.predict(X)
+        X, may_have_nan = self._validate_X_predict(X, check_input)
+        proba = self.tree_.predict(X, may_have_nan)
         if self.n_outputs_ == 1:
             return proba[:, : self.n_classes_]
         return [proba[:, k, : self.n_classes_[k]] for k in range(self.n_outputs_)]
