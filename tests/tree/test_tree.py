@@ -373,7 +373,8 @@ def test_bad_input_raises_sklearns_errors():
 
 @parametrize_with_checks(
     [DecisionTreeClassifier(), DecisionTreeRegressor(),
-     DecisionTreeClassifier(splitter="hist"), DecisionTreeRegressor(splitter="random")],
+     DecisionTreeClassifier(splitter="hist"), DecisionTreeRegressor(splitter="random"),
+     ExtraTreeClassifier(), ExtraTreeRegressor()],
     expected_failed_checks=sklearn_xfails,
 )
 def test_sklearn_compatible(estimator, check):
