@@ -309,7 +309,8 @@ class _TreeData:
     def __init__(self, X, max_bins=None, splitter="best", n_threads=None, missing=None):
         self.X = np.ascontiguousarray(X, dtype=np.float32)
         self.n_threads = n_threads
-        self.missing = missing  # which features hold NaN (None: none, or unknown)
+        # which features hold NaN, found once for all the trees (forests pass it)
+        self.missing = np.isnan(self.X.sum(axis=0)) if missing is None else missing
         self.order = self.binned = None
         if max_bins is not None:
             self.splitter = "hist"
