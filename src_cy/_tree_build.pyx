@@ -980,7 +980,8 @@ cdef class TreeBuilder:
         for k in range(self.n_stat):
             sr[k] = self.total[k] - sl[k]
         if self.crit == ABSOLUTE_ERROR:
-            best.impurity_left = self._impurity(sl, wl, self._mae_set(smp, start, best.pos, NULL, True))
+            best.impurity_left = self._impurity(
+                sl, wl, self._mae_set(smp, start, best.pos, NULL, True))
             best.impurity_right = self._impurity(sr, wr, self._mae_set(smp, best.pos, end, NULL))
         else:
             best.impurity_left = self._impurity(sl, wl, sql)

@@ -29,8 +29,8 @@ def _with_nan(X, frac, seed):
 
 @pytest.mark.filterwarnings("ignore:Some inputs do not have OOB scores")
 @pytest.mark.parametrize("name", FORESTS)
-@pytest.mark.parametrize("params", [{}, {"bootstrap": True, "oob_score": True, "max_features": 0.5}],
-                         ids=str)
+@pytest.mark.parametrize(
+    "params", [{}, {"bootstrap": True, "oob_score": True, "max_features": 0.5}], ids=str)
 def test_forest_with_nan_identical_to_sklearn(name, params, global_random_seed):
     load = load_wine if name.endswith("Classifier") else load_diabetes
     X, y = load(return_X_y=True)
@@ -111,7 +111,8 @@ def test_allow_nan_tags_and_rejections_as_sklearn():
     ref = ske.RandomForestClassifier(5, random_state=0).fit(X, y)
     assert_array_equal(ours.predict_proba(Xn), ref.predict_proba(Xn))
     # boosting rejects NaN, as sklearn's GradientBoosting* and AdaBoost*
-    for est in [fe.GradientBoostingClassifier(n_estimators=2), fe.AdaBoostClassifier(n_estimators=2)]:
+    for est in [fe.GradientBoostingClassifier(n_estimators=2),
+                fe.AdaBoostClassifier(n_estimators=2)]:
         assert not get_tags(est).input_tags.allow_nan
         with pytest.raises(ValueError, match="NaN"):
             est.fit(Xn, y)
