@@ -339,4 +339,3 @@ def conv2d_backward_weight(x, dy, dw_parts, db_parts, geom):
                     gw[o, t] += s00
                     gw[o + 1, t] += s10
                     t += 1
-
