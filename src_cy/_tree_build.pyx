@@ -719,6 +719,8 @@ cdef class TreeBuilder:
         cdef bint gather = self.splitter == HIST  # in the same pass
         memset(self.total, 0, self.n_stat * sizeof(float64_t))
         self.sq_total = 0.0
+        if gather and self.is_clf and self.n_outputs == 1:
+            return self._node_reset_hist_clf(start, end)
         for p in range(start, end):
             i = smp[p]
             wi = self.w[i]
@@ -1218,6 +1220,28 @@ cdef class TreeBuilder:
                 self._hist_fill(H + f * self.max_bins * self.S,
                                 self.Xbt + f * self.n_total, start, n, NULL)
 
+    cdef float64_t _node_reset_hist_clf(self, intp_t start, intp_t end) noexcept nogil:
+        """_node_reset and the gather for one-output classification, in one
+        tight pass (the same sums in the same order)."""
+        cdef const int32_t* smp = self.samples + start
+        cdef const float64_t* w = self.w
+        cdef const int32_t* yc = self.yc
+        cdef float64_t* total = self.total
+        cdef float64_t* gw = self.gw
+        cdef int32_t* go = self.gofs
+        cdef intp_t p, i, o = self.o_st
+        cdef int32_t c
+        cdef float64_t wn = 0.0, wi
+        for p in range(end - start):
+            i = smp[p]
+            wi = w[i]
+            c = yc[i]
+            gw[p] = wi
+            go[p] = o + c
+            total[c] += wi
+            wn += wi
+        return wn
+
     cdef void _gather(self, intp_t start, intp_t end) noexcept nogil:
         # The node's weights and targets, contiguously, for all features.
         cdef intp_t p
@@ -1328,6 +1352,9 @@ cdef class TreeBuilder:
                          float64_t w_node) noexcept nogil:
         """Visit j's best split: the bins present, in order (a local row is
         zeroed as it is read, so it is clean for the next node)."""
+        if self.crit == GINI and self.n_outputs == 1 and not self.hcnt:
+            self._scan_hist_gini(j, start, end, w_node)
+            return
         cdef intp_t f = self.visit[j], b, k, w, S = self.S, n_node = end - start
         cdef intp_t last = 0, n_left, M0 = self.n_classes[0]
         cdef float64_t* Hf = <float64_t*> self.vrow[j]
@@ -1408,6 +1435,127 @@ cdef class TreeBuilder:
                         rec.threshold = self.bin_thr[f * self.max_bins + b]
                     if screen:
                         bar = self._screen_bar(proxy, w_node)
+
+    cdef void _scan_hist_gini(self, intp_t j, intp_t start, intp_t end,
+                              float64_t w_node) noexcept nogil:
+        """_scan_hist for one-output Gini on a local row of class weights
+        (S == n_classes, no counts): the hot loop of classification forests,
+        with the fields it reads in locals and the screen's sums reused by
+        the proxy (the same operations, in the same order, as _proxy)."""
+        cdef intp_t f = self.visit[j], b, k, w, M = self.max_n_classes, last = 0
+        cdef float64_t* Hf = <float64_t*> self.vrow[j]
+        cdef float64_t* h
+        cdef const float64_t* tot = self.total
+        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
+        cdef bint midpoints = vals[0] == vals[0], pending = False
+        cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
+        cdef float64_t wl = 0.0, wr, wb, c, r, pl, pr, proxy, best = -INFINITY
+        cdef float64_t bar = -INFINITY, mwl = self.min_weight_leaf
+        cdef SplitRecord* rec = &self.frecs[j]
+        cdef const uint64_t* bits = self.vbits + 4 * j
+        cdef uint64_t m
+        memset(sl, 0, M * sizeof(float64_t))
+        rec.feature = f
+        rec.pos = end
+        for w in range(3, -1, -1):
+            if bits[w]:
+                last = 64 * w + 63 - __builtin_clzll(bits[w])
+                break
+        if M == 2:
+            self._scan_hist_gini2(j, start, end, w_node, last)
+            return
+        for w in range(4):
+            m = bits[w]
+            while m:
+                b = 64 * w + __builtin_ctzll(m)
+                m &= m - 1
+                h = Hf + b * M
+                if pending:
+                    rec.threshold = vals[rec.bin] / 2.0 + vals[b] / 2.0
+                    pending = False
+                if b == last:
+                    for k in range(M):
+                        h[k] = 0.0
+                    break
+                wb = 0.0
+                for k in range(M):
+                    wb += h[k]
+                    sl[k] += h[k]
+                    h[k] = 0.0
+                wl += wb
+                wr = w_node - wl
+                if wl < mwl or wr < mwl:
+                    continue
+                pl = pr = 0.0
+                for k in range(M):
+                    c = sl[k]
+                    pl += c * c
+                    r = tot[k] - c
+                    pr += r * r
+                if pl * wr + pr * wl < bar * (wl * wr):
+                    continue
+                proxy = -wr * (1.0 - pr / (wr * wr)) - wl * (1.0 - pl / (wl * wl))
+                if proxy > best:
+                    best = proxy
+                    bar = self._screen_bar(proxy, w_node)
+                    rec.pos = start
+                    rec.bin = b
+                    pending = midpoints
+                    if not midpoints:
+                        rec.threshold = self.bin_thr[f * self.max_bins + b]
+        rec.proxy = best
+
+    cdef void _scan_hist_gini2(self, intp_t j, intp_t start, intp_t end,
+                               float64_t w_node, intp_t last) noexcept nogil:
+        """_scan_hist_gini for two classes, its sums in registers."""
+        cdef intp_t f = self.visit[j], b, w
+        cdef float64_t* Hf = <float64_t*> self.vrow[j]
+        cdef float64_t* h
+        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
+        cdef bint midpoints = vals[0] == vals[0], pending = False
+        cdef float64_t t0 = self.total[0], t1 = self.total[1], s0 = 0.0, s1 = 0.0
+        cdef float64_t h0, h1, wl = 0.0, wr, r0, r1, pl, pr, proxy, best = -INFINITY
+        cdef float64_t bar = -INFINITY, mwl = self.min_weight_leaf
+        cdef SplitRecord* rec = &self.frecs[j]
+        cdef const uint64_t* bits = self.vbits + 4 * j
+        cdef uint64_t m
+        for w in range(4):
+            m = bits[w]
+            while m:
+                b = 64 * w + __builtin_ctzll(m)
+                m &= m - 1
+                h = Hf + 2 * b
+                h0 = h[0]
+                h1 = h[1]
+                h[0] = 0.0
+                h[1] = 0.0
+                if pending:
+                    rec.threshold = vals[rec.bin] / 2.0 + vals[b] / 2.0
+                    pending = False
+                if b == last:
+                    break
+                s0 += h0
+                s1 += h1
+                wl += h0 + h1
+                wr = w_node - wl
+                if wl < mwl or wr < mwl:
+                    continue
+                r0 = t0 - s0
+                r1 = t1 - s1
+                pl = s0 * s0 + s1 * s1
+                pr = r0 * r0 + r1 * r1
+                if pl * wr + pr * wl < bar * (wl * wr):
+                    continue
+                proxy = -wr * (1.0 - pr / (wr * wr)) - wl * (1.0 - pl / (wl * wl))
+                if proxy > best:
+                    best = proxy
+                    bar = self._screen_bar(proxy, w_node)
+                    rec.pos = start
+                    rec.bin = b
+                    pending = midpoints
+                    if not midpoints:
+                        rec.threshold = self.bin_thr[f * self.max_bins + b]
+        rec.proxy = best
 
     cdef inline float64_t _screen_bar(self, float64_t best, float64_t w_node) noexcept nogil:
         """A bound such that (pl * wr + pr * wl) / (wl * wr) < bound implies a
