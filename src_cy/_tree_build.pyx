@@ -1321,6 +1321,14 @@ cdef class TreeBuilder:
                 if Hf[b * S] > 0.0:
                     bits[b >> 6] |= (<uint64_t> 1) << (b & 63)
             self.vrow[j] = Hf
+        elif self.cur_end - self.cur_start >= 2 * self.n_bins[f]:
+            # most bins get samples: reading the row afterwards is cheaper
+            # than marking every sample's bin
+            h = self.lh + j * self.max_bins * S
+            self._hist_fill(h, self.Xbt + f * self.n_total, self.cur_start,
+                            self.cur_end - self.cur_start, NULL)
+            self._mark_present(h, self.n_bins[f], bits)
+            self.vrow[j] = h
         else:
             h = self.lh + j * self.max_bins * S
             self._hist_fill(h, self.Xbt + f * self.n_total, self.cur_start,
@@ -1332,6 +1340,26 @@ cdef class TreeBuilder:
         if H == NULL:
             self._clear_local(j)
         return True
+
+    cdef void _mark_present(self, const float64_t* h, intp_t nb, uint64_t* bits) noexcept nogil:
+        """Set the bits of the bins of local row h that hold samples: their
+        count, or weight, or the sum of their class weights is > 0 (the node's
+        samples all weigh > 0)."""
+        cdef intp_t b, k, S = self.S
+        cdef float64_t v
+        for b in range(nb):
+            if self.hcnt:
+                v = h[b * S]
+            elif self.hw:
+                v = h[b * S + self.o_w]
+            elif S == 2:
+                v = h[2 * b] + h[2 * b + 1]
+            else:
+                v = 0.0
+                for k in range(S):
+                    v += h[b * S + k]
+            if v > 0.0:
+                bits[b >> 6] |= (<uint64_t> 1) << (b & 63)
 
     cdef void _clear_local(self, intp_t j) noexcept nogil:
         """Zero the bins present in local row j (a full histogram's row is kept)."""
