@@ -1394,11 +1394,7 @@ cdef class TreeBuilder:
         cdef bint midpoints = vals[0] == vals[0], pending = False
         cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
         cdef float64_t* sr = sl + self.n_stat
-        cdef float64_t wl = 0.0, wr, wb, proxy, nl = 0.0, pl, pr, r
-        # Squared error and single-output Gini: a candidate is worth its
-        # divisions only when a division-free bound says it may beat the best
-        cdef bint screen = self.crit == SQUARED_ERROR or (self.crit == GINI and self.n_outputs == 1)
-        cdef float64_t bar = -INFINITY
+        cdef float64_t wl = 0.0, wb, proxy, nl = 0.0
         cdef SplitRecord* rec = &self.frecs[j]
         cdef const uint64_t* bits = self.vbits + 4 * j
         cdef uint64_t m
@@ -1442,18 +1438,7 @@ cdef class TreeBuilder:
                     n_left = <intp_t> nl
                     if n_left < self.min_samples_leaf or n_node - n_left < self.min_samples_leaf:
                         continue
-                wr = w_node - wl
-                if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
-                    continue
-                if screen:
-                    pl = pr = 0.0
-                    for k in range(self.n_stat):
-                        r = self.total[k] - sl[k]
-                        pl += sl[k] * sl[k]
-                        pr += r * r
-                    if pl * wr + pr * wl < bar * (wl * wr):
-                        continue
-                proxy = self._proxy(sl, sr, wl, wr)
+                proxy = self._screened_proxy(sl, sr, wl, w_node, rec.proxy)
                 if proxy > rec.proxy:
                     rec.proxy = proxy
                     rec.pos = start  # any position < end: the partition finds it
@@ -1461,8 +1446,6 @@ cdef class TreeBuilder:
                     pending = midpoints
                     if not midpoints:
                         rec.threshold = self.bin_thr[f * self.max_bins + b]
-                    if screen:
-                        bar = self._screen_bar(proxy, w_node)
 
     cdef void _scan_hist_gini(self, intp_t j, intp_t start, intp_t end,
                               float64_t w_node) noexcept nogil:
@@ -1584,6 +1567,24 @@ cdef class TreeBuilder:
                     if not midpoints:
                         rec.threshold = self.bin_thr[f * self.max_bins + b]
         rec.proxy = best
+
+    cdef inline float64_t _screened_proxy(self, const float64_t* sl, float64_t* sr,
+                                          float64_t wl, float64_t w_node,
+                                          float64_t best) noexcept nogil:
+        """_candidate_proxy, or -inf, without dividing, when a bound shows the
+        candidate cannot beat `best` (one-output Gini, squared error: most
+        candidates of a scan, whose two divisions dominated it)."""
+        cdef float64_t wr = w_node - wl, pl = 0.0, pr = 0.0, r
+        cdef intp_t k
+        if (best > -INFINITY and wl > 0.0 and wr > 0.0 and
+                (self.crit == SQUARED_ERROR or (self.crit == GINI and self.n_outputs == 1))):
+            for k in range(self.n_stat):
+                r = self.total[k] - sl[k]
+                pl += sl[k] * sl[k]
+                pr += r * r
+            if pl * wr + pr * wl < self._screen_bar(best, w_node) * (wl * wr):
+                return -INFINITY
+        return self._candidate_proxy(sl, sr, wl, w_node)
 
     cdef inline float64_t _screen_bar(self, float64_t best, float64_t w_node) noexcept nogil:
         """A bound such that (pl * wr + pr * wl) / (wl * wr) < bound implies a
