@@ -37,7 +37,7 @@ import numpy as np
 from cython cimport floating
 from libc.stdlib cimport malloc, free
 
-from fastml._cy._kmeans_simd cimport fm_cpu_has_avx2_fma
+from fastml._cy._cpu cimport fm_cpu_has_avx2_fma
 
 cdef extern from *:
     """
