@@ -23,6 +23,13 @@ cdef extern from *:
     #define FM_HAVE_X86_SIMD 0
     #endif
 
+    /* A hint only: fetch the cache line of p ahead of its use. */
+    #if defined(__GNUC__) || defined(__clang__)
+    #define fm_prefetch(p) __builtin_prefetch((const void *)(p))
+    #else
+    #define fm_prefetch(p) ((void)0)
+    #endif
+
     static int fm_cpu_has_avx2_fma(void) {
     #if FM_HAVE_X86_SIMD
         __builtin_cpu_init();
@@ -367,6 +374,97 @@ cdef extern from *:
         }
     }
 
+    /* 8 rows X[idx[0..7]] (float32, row stride d) into lanes: xt[8 f + q] = row q, feature f. */
+    FM_AVX2_FMA static inline void fm_rows_to_lanes_s(const float *X, const int *idx, int d,
+                                                      float *xt) {
+        const float *r[8];
+        for (int q = 0; q < 8; q++) r[q] = X + (size_t)idx[q] * d;
+        int f = 0;
+        for (; f + 8 <= d; f += 8) {
+            __m256 a0 = _mm256_loadu_ps(r[0] + f), a1 = _mm256_loadu_ps(r[1] + f);
+            __m256 a2 = _mm256_loadu_ps(r[2] + f), a3 = _mm256_loadu_ps(r[3] + f);
+            __m256 a4 = _mm256_loadu_ps(r[4] + f), a5 = _mm256_loadu_ps(r[5] + f);
+            __m256 a6 = _mm256_loadu_ps(r[6] + f), a7 = _mm256_loadu_ps(r[7] + f);
+            __m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
+            __m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
+            __m256 t4 = _mm256_unpacklo_ps(a4, a5), t5 = _mm256_unpackhi_ps(a4, a5);
+            __m256 t6 = _mm256_unpacklo_ps(a6, a7), t7 = _mm256_unpackhi_ps(a6, a7);
+            __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *o = xt + 8 * f;
+            _mm256_store_ps(o + 0, _mm256_permute2f128_ps(s0, s4, 0x20));
+            _mm256_store_ps(o + 8, _mm256_permute2f128_ps(s1, s5, 0x20));
+            _mm256_store_ps(o + 16, _mm256_permute2f128_ps(s2, s6, 0x20));
+            _mm256_store_ps(o + 24, _mm256_permute2f128_ps(s3, s7, 0x20));
+            _mm256_store_ps(o + 32, _mm256_permute2f128_ps(s0, s4, 0x31));
+            _mm256_store_ps(o + 40, _mm256_permute2f128_ps(s1, s5, 0x31));
+            _mm256_store_ps(o + 48, _mm256_permute2f128_ps(s2, s6, 0x31));
+            _mm256_store_ps(o + 56, _mm256_permute2f128_ps(s3, s7, 0x31));
+        }
+        for (; f < d; f++)
+            for (int q = 0; q < 8; q++) xt[8 * f + q] = r[q][f];
+    }
+
+    /* 8 rows in lanes against kpad centers (CT = -2 C^T, d x kpad, kpad a
+       multiple of 8; cn = ||c||^2, +inf in the pad): per row the first argmin of
+       ||c||^2 - 2 x.c, its value and the runner-up value.  Each score is one FMA
+       chain over the features from 0, then + ||c||^2: the arithmetic of the
+       centers-in-lanes kernels above (and of OpenBLAS' sgemm kernel). */
+    FM_AVX2_FMA static inline void fm_screen8_s(const float *xt, int d, const float *CT,
+                                                const float *cn, int kpad, int *lab,
+                                                float *b1, float *b2) {
+        __m256 best = _mm256_set1_ps(INFINITY), sec = best, bi = _mm256_setzero_ps();
+        for (int jb = 0; jb < kpad; jb += 8) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            __m256 a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            const float *c = CT + jb;
+            for (int f = 0; f < d; f++, c += kpad) {
+                __m256 x = _mm256_load_ps(xt + 8 * f);
+                a0 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 0), a0);
+                a1 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 1), a1);
+                a2 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 2), a2);
+                a3 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 3), a3);
+                a4 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 4), a4);
+                a5 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 5), a5);
+                a6 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 6), a6);
+                a7 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 7), a7);
+            }
+            __m256 acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+            for (int g = 0; g < 8; g++) {
+                __m256 v = _mm256_add_ps(_mm256_broadcast_ss(cn + jb + g), acc[g]);
+                sec = _mm256_min_ps(sec, _mm256_max_ps(best, v));
+                __m256 lt = _mm256_cmp_ps(v, best, _CMP_LT_OQ);
+                best = _mm256_blendv_ps(best, v, lt);
+                bi = _mm256_blendv_ps(bi, _mm256_set1_ps((float)(jb + g)), lt);
+            }
+        }
+        _mm256_storeu_si256((__m256i *)lab, _mm256_cvttps_epi32(bi));
+        _mm256_storeu_ps(b1, best);
+        _mm256_storeu_ps(b2, sec);
+    }
+
+    /* The m rows X[idx[r]] (ascending), 8 at a time; the tail block repeats the
+       last row (results unused).  xt: scratch of 8 * d floats, 32-byte aligned. */
+    FM_AVX2_FMA static void fm_screen_avx2_s(const float *X, const int *idx, int m, int d,
+                                             const float *CT, const float *cn, int kpad,
+                                             int *lab, float *b1, float *b2, float *xt) {
+        int r = 0;
+        for (; r + 8 <= m; r += 8) {
+            fm_rows_to_lanes_s(X, idx + r, d, xt);
+            fm_screen8_s(xt, d, CT, cn, kpad, lab + r, b1 + r, b2 + r);
+        }
+        if (r < m) {
+            int ti[8], tl[8];
+            float t1[8], t2[8];
+            for (int q = 0; q < 8; q++) ti[q] = idx[r + q < m ? r + q : m - 1];
+            fm_rows_to_lanes_s(X, ti, d, xt);
+            fm_screen8_s(xt, d, CT, cn, kpad, tl, t1, t2);
+            for (int q = 0; r + q < m; q++) { lab[r + q] = tl[q]; b1[r + q] = t1[q]; b2[r + q] = t2[q]; }
+        }
+    }
+
     FM_AVX2_FMA static void fm_assign_avx2_d(const double *X, int n, int d,
             const double *CT, const double *cn, int kpad, int *labels) {
         int i = 0;
@@ -394,6 +492,9 @@ cdef extern from *:
             const float *CT, const float *cn, int kpad, int *lab, float *b1, float *b2) {}
     static void fm_scores_avx2_d(const double *X, const int *idx, int m, int d,
             const double *CT, const double *cn, int kpad, double *out) {}
+    static void fm_screen_avx2_s(const float *X, const int *idx, int m, int d,
+            const float *CT, const float *cn, int kpad, int *lab, float *b1, float *b2,
+            float *xt) {}
     static void fm_scores_avx2_s(const float *X, const int *idx, int m, int d,
             const float *CT, const float *cn, int kpad, float *out) {}
     #endif
@@ -411,6 +512,10 @@ cdef extern from *:
                            double *out) noexcept nogil
     void fm_dist_row_avx_s(const float *x, int d, const float *CT, int kpad,
                            float *out) noexcept nogil
+    void fm_prefetch(const void *p) noexcept nogil
+    void fm_screen_avx2_s(const float *X, const int *idx, int m, int d, const float *CT,
+                          const float *cn, int kpad, int *lab, float *b1, float *b2,
+                          float *xt) noexcept nogil
     void fm_best2_avx2_d(const double *X, const int *idx, int m, int d, const double *CT,
                          const double *cn, int kpad, int *lab, double *b1,
                          double *b2) noexcept nogil

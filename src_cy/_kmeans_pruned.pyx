@@ -1,0 +1,469 @@
+# The pruned E-step (and incremental M-step) that both k-means algorithms use
+# inside _kmeans_common._kmeans_run: exact Hamerly pruning, a float32 screen of
+# the samples the bounds cannot settle, and the algorithm's exact arithmetic
+# for the rare samples the screen cannot decide either.
+# Adapted from scikit-learn (sklearn/cluster/_k_means_lloyd.pyx,
+# _k_means_elkan.pyx, BSD-3-Clause, The scikit-learn developers); bounds after
+# G. Hamerly, "Making k-means even faster", SDM 2010.
+#
+# Per chunk of CHUNK_SIZE samples, three phases:
+#
+# 1. Bounds.  Per sample an upper bound on the distance to its own center and
+#    a lower bound on the distance to every other center (float32, rounded
+#    outwards), valid for the centers of version stamps[i]; brought up to date
+#    with the cumulative center moves (see _kmeans_common) and tested.  A
+#    sample whose label provably cannot change -- for the algorithm's own
+#    rounding, too -- is not touched.  The others go to a list, ascending, and
+#    their rows are prefetched.
+# 2. Screen.  The listed rows are scored against all centers in float32, 8
+#    samples in the lanes of an AVX2 vector (fm_screen_avx2_s): from a float32
+#    copy of X for float64 data, which halves the bytes fetched and the FMAs.
+#    With a bound E on the screen's error (relative to ||x||^2 + max ||c||^2)
+#    the screen gives valid bounds, and, unless the two best centers are
+#    closer than the error margins, the label: the same label scikit-learn's
+#    arithmetic gives, as a margin > 2 (E + err) leaves no other winner.
+#    For lloyd on float32 data the screen *is* scikit-learn's arithmetic.
+# 3. Exact.  The undecided rows (near-ties, and every row when the screen is
+#    off: no AVX2, or data whose float32 copy would overflow or underflow) get
+#    the algorithm's own arithmetic: lloyd's GEMM surrogate ||c||^2 - 2 x.c
+#    (register-blocked, or BLAS on the whole chunk as scikit-learn calls it),
+#    elkan's direct distances with its keep-the-label rule.
+
+import numpy as np
+
+from cython cimport floating
+from cython.parallel cimport prange, parallel, threadid
+from libc.stdlib cimport malloc, free
+from libc.math cimport sqrt, INFINITY
+
+from fastml._cy._kmeans_common cimport (
+    CHUNK_SIZE, PAD, _euclidean_dense_dense, _scores_blas, _move_sample,
+    _begin_pass, _end_pass)
+from fastml._cy._kmeans_common import _packed_centers, _use_simd_py, _kpad_py
+from fastml._cy._kmeans_simd cimport (
+    fm_best2_avx2_d, fm_best2_avx2_s, fm_dist_row_avx_d, fm_dist_row_avx_s,
+    fm_screen_avx2_s, fm_prefetch)
+
+cdef:
+    # float32 storage of the bounds, rounded outwards (2^-22 > the 2^-24 of
+    # the conversion plus the double arithmetic before it)
+    double UP32 = 1 + 2.0 ** -22
+    double DOWN32 = 1 - 2.0 ** -22
+    double FLT_MIN_NORMAL = 1.1754943508222875e-38
+    double FLT_MAX_D = 3.4028234663852886e+38
+    # the screen is used for float64 data whose norms lie in this range (its
+    # float32 copy neither overflows nor underflows to lose relative accuracy)
+    double SCREEN_MIN_NORM = 1e-15
+    double SCREEN_MAX_NORM = 1e15
+
+
+cdef inline float _up32(double v) noexcept nogil:
+    """A float32 >= v (v >= 0): a valid upper bound after storage."""
+    return <float> max(v * UP32, FLT_MIN_NORMAL)
+
+
+cdef inline float _down32(double v) noexcept nogil:
+    """A float32 <= v (v >= 0): a valid lower bound after storage."""
+    v = min(v * DOWN32, FLT_MAX_D)
+    return <float> (v if v >= FLT_MIN_NORMAL else 0.0)
+
+
+cdef void _distances(
+        const floating* x,               # IN one sample
+        const floating[:, ::1] centers,  # IN
+        const floating[:, ::1] ct,       # IN centers transposed, padded (SIMD)
+        bint simd,
+        floating* out) noexcept nogil:   # OUT (kpad,)
+    """Distances of x to every center, each bit-identical to the scalar formula."""
+    cdef int j, d = centers.shape[1]
+    if simd:
+        if floating is double:
+            fm_dist_row_avx_d(x, d, &ct[0, 0], ct.shape[1], out)
+        else:
+            fm_dist_row_avx_s(x, d, &ct[0, 0], ct.shape[1], out)
+    else:
+        for j in range(centers.shape[0]):
+            out[j] = _euclidean_dense_dense(x, &centers[j, 0], d, False)
+
+
+cdef struct _Scratch:
+    # per thread, CHUNK_SIZE entries each (kstride per sample for scores)
+    int* idx        # the listed samples (phase 1), then the undecided ones
+    int* lab        # screen: first argmin
+    float* b1       # screen: its score
+    float* b2       # screen: the runner-up score
+    float* xt       # screen: 8 rows in lanes (32-byte aligned)
+    int* elab       # exact lloyd: first argmin
+    double* eb1     # exact lloyd: its score
+    double* eb2     # exact lloyd: the runner-up score
+    void* dist      # exact: BLAS scores of the chunk / elkan distances
+
+
+cdef _Scratch _scratch_new(int n_features, int kstride) noexcept nogil:
+    cdef _Scratch s
+    s.idx = <int*> malloc(CHUNK_SIZE * sizeof(int))
+    s.lab = <int*> malloc(CHUNK_SIZE * sizeof(int))
+    s.b1 = <float*> malloc(2 * CHUNK_SIZE * sizeof(float))
+    s.b2 = s.b1 + CHUNK_SIZE
+    s.xt = <float*> malloc((8 * n_features + 8) * sizeof(float))
+    s.elab = <int*> malloc(CHUNK_SIZE * sizeof(int))
+    s.eb1 = <double*> malloc(2 * CHUNK_SIZE * sizeof(double))
+    s.eb2 = s.eb1 + CHUNK_SIZE
+    s.dist = malloc(CHUNK_SIZE * kstride * sizeof(double))
+    return s
+
+
+cdef void _scratch_free(_Scratch s) noexcept nogil:
+    free(s.idx)
+    free(s.lab)
+    free(s.b1)
+    free(s.xt)
+    free(s.elab)
+    free(s.eb1)
+    free(s.dist)
+
+
+cdef inline float* _aligned32(float* p) noexcept nogil:
+    return <float*> ((<size_t> p + 31) & ~(<size_t> 31))
+
+
+cdef Py_ssize_t _pruned_chunk(
+        const floating[:, ::1] X,            # IN
+        const float[:, ::1] Xs,              # IN screen copy (float32 data: X)
+        const floating[::1] sample_weight,   # IN
+        const double[::1] x_sq,              # IN ||x||^2
+        const float[:, ::1] ct_s,            # IN screen: -2 C^T (float32, padded)
+        const float[::1] cn_s,               # IN screen: ||c||^2 (+inf padded)
+        const floating[:, ::1] centers,      # IN
+        const floating[:, ::1] packed,       # IN exact lloyd SIMD / elkan SIMD layout
+        const floating[::1] norms,           # IN exact lloyd: ||c||^2
+        int[::1] labels,                     # INOUT
+        int[::1] stamps,                     # INOUT version of the bounds
+        float[::1] upper,                    # INOUT >= d(x, own center)
+        float[::1] lower,                    # INOUT <= d(x, any other center)
+        const double[:, ::1] cum_shift,      # IN
+        const double[:, ::1] cum_max,        # IN
+        const double[::1] half_min,          # IN
+        double err,                          # lloyd: bound on the surrogate's error
+        double gamma,                        # elkan: relative error of a distance
+        double slack,                        # bound on the bound-arithmetic error
+        double e_coef,                       # screen error: e_coef (||x||^2 + c_sq_max) + e_abs
+        double e_abs,
+        double c_sq_max,
+        int version,
+        int start,
+        int end,
+        _Scratch s,
+        double* slab,                        # INOUT this thread's moves
+        bint elkan,
+        bint screen,
+        bint exact_screen,
+        bint simd,
+        bint full,
+        bint update) noexcept nogil:
+    cdef:
+        int d = X.shape[1]
+        int n_clusters = centers.shape[0]
+        int kstride = packed.shape[1] if simd else n_clusters
+        int i, j, r, m = 0, m2 = 0, a, t, label
+        double u, low, x2, e, hi, lo, s1, s2, best, second
+        # lloyd's test needs (low - u)(low + u) > 2.5 err; elkan's
+        # low (1 - gamma) > u (1 + gamma): one test with err = 0 or gamma = 0
+        double err25 = 0.0 if elkan else 2.5 * err
+        double lo_pad = 1 - gamma, hi_pad = 1 + gamma
+        # a true distance lies within [computed * lo2, computed * hi2]
+        double lo2 = 1 - 2 * gamma, hi2 = 1 + 2 * gamma
+        double el_lo = (1 - gamma) * (1 - gamma), el_hi = (1 + gamma) * (1 + gamma)
+        bint keep, ok
+        Py_ssize_t n_changed = 0
+        floating* fdist = <floating*> s.dist
+        float* xt = _aligned32(s.xt)
+
+    # -- 1. bounds -----------------------------------------------------------
+    if full:
+        for i in range(start, end):
+            s.idx[m] = i
+            m = m + 1
+    else:
+        for i in range(start, end):
+            a = labels[i]
+            t = stamps[i]
+            u = upper[i] + (cum_shift[version, a] - cum_shift[t, a]) + slack
+            low = lower[i] - (cum_max[version, a] - cum_max[t, a]) - slack
+            low = max(low, 2 * half_min[a] - u - slack)
+            keep = (low * lo_pad > u * hi_pad) & ((low - u) * (low + u) > err25)
+            # branch-free: which samples stay is data, not a pattern
+            s.idx[m] = i
+            m = m + (not keep)
+            if screen:
+                fm_prefetch(&Xs[start if keep else i, 0])
+                fm_prefetch(&Xs[start if keep else i, d - 1])
+    if m == 0:
+        return 0
+
+    # -- 2. screen -------------------------------------------------------------
+    if screen:
+        fm_screen_avx2_s(&Xs[0, 0], s.idx, m, d, &ct_s[0, 0], &cn_s[0], ct_s.shape[1],
+                         s.lab, s.b1, s.b2, xt)
+    for r in range(m):
+        i = s.idx[r]
+        if not screen:
+            s.idx[m2] = i
+            m2 = m2 + 1
+            continue
+        x2 = x_sq[i]
+        s1 = s.b1[r]
+        s2 = s.b2[r]
+        e = e_coef * (x2 + c_sq_max) + e_abs
+        hi = s1 + x2 + e   # >= d(x, c_lab)^2
+        lo = s2 + x2 - e   # <= d(x, c_j)^2 for every other j
+        if exact_screen:
+            ok = True
+        elif elkan:
+            # every other computed distance strictly larger than the best one
+            ok = lo * el_lo > hi * el_hi
+        else:
+            # every other computed surrogate strictly larger than the best one
+            ok = s2 - s1 > 2 * (e + err)
+        if not ok:
+            # written over the listed samples already read (m2 <= r)
+            s.idx[m2] = i
+            m2 = m2 + 1
+            continue
+        label = s.lab[r]
+        upper[i] = _up32(sqrt(max(hi, 0.0)))
+        lower[i] = _down32(sqrt(max(lo, 0.0)))
+        stamps[i] = version
+        a = labels[i]
+        if label != a:
+            n_changed += 1
+            labels[i] = label
+            if update:
+                _move_sample(&X[i, 0], sample_weight[i], a, label, d, n_clusters, slab)
+
+    if m2 == 0:
+        return n_changed
+
+    # -- 3. exact ----------------------------------------------------------------
+    if not elkan:
+        if simd:
+            if floating is double:
+                fm_best2_avx2_d(&X[0, 0], s.idx, m2, d, &packed[0, 0], &norms[0],
+                                kstride, s.elab, s.eb1, s.eb2)
+            else:
+                fm_best2_avx2_s(&X[0, 0], s.idx, m2, d, &packed[0, 0], &norms[0],
+                                kstride, s.elab, <float*> s.eb1, <float*> s.eb2)
+        else:
+            # BLAS may round differently for another shape: score the whole
+            # chunk, with scikit-learn's very call
+            _scores_blas(&X[start, 0], end - start, d, n_clusters, centers, &norms[0],
+                         fdist)
+            for r in range(m2):
+                i = s.idx[r] - start
+                # first argmin (scikit-learn's scan) and the runner-up score
+                best = fdist[i * n_clusters]
+                label = 0
+                second = INFINITY
+                for j in range(1, n_clusters):
+                    u = fdist[i * n_clusters + j]
+                    second = min(second, max(best, u))
+                    label = j if u < best else label
+                    best = min(best, u)
+                s.elab[r] = label
+                s.eb1[r] = best
+                s.eb2[r] = second
+        for r in range(m2):
+            i = s.idx[r]
+            if simd and floating is float:
+                best = (<float*> s.eb1)[r]
+                second = (<float*> s.eb2)[r]
+            else:
+                best = s.eb1[r]
+                second = s.eb2[r]
+            x2 = x_sq[i]
+            label = s.elab[r]
+            upper[i] = _up32(sqrt(max(best + x2 + err, 0.0)))
+            lower[i] = _down32(sqrt(max(second + x2 - err, 0.0)))
+            stamps[i] = version
+            a = labels[i]
+            if label != a:
+                n_changed += 1
+                labels[i] = label
+                if update:
+                    _move_sample(&X[i, 0], sample_weight[i], a, label, d, n_clusters, slab)
+        return n_changed
+
+    for r in range(m2):
+        i = s.idx[r]
+        a = labels[i]
+        _distances(&X[i, 0], centers, packed, simd, fdist)
+        # scikit-learn's scan: from the current label (the first center on the
+        # first pass), switch only to a strictly closer center, in index order
+        label = 0 if a < 0 else a
+        best = fdist[label]
+        for j in range(n_clusters):
+            if fdist[j] < best:
+                best = fdist[j]
+                label = j
+        lo = INFINITY
+        for j in range(n_clusters):
+            if j != label:
+                lo = min(lo, fdist[j] * lo2)
+        upper[i] = _up32(best * hi2)
+        lower[i] = _down32(lo)
+        stamps[i] = version
+        if label != a:
+            n_changed += 1
+            labels[i] = label
+            if update:
+                _move_sample(&X[i, 0], sample_weight[i], a, label, d, n_clusters, slab)
+    return n_changed
+
+
+def _pruned_pass(
+        const floating[:, ::1] X,
+        const float[:, ::1] Xs,
+        const floating[::1] sample_weight,
+        const double[::1] x_sq,
+        const float[:, ::1] ct_s,
+        const float[::1] cn_s,
+        const floating[:, ::1] centers,
+        const floating[:, ::1] packed,
+        const floating[::1] norms,
+        int[::1] labels,
+        int[::1] stamps,
+        float[::1] upper,
+        float[::1] lower,
+        const double[:, ::1] cum_shift,
+        const double[:, ::1] cum_max,
+        const double[::1] half_min,
+        double err,
+        double gamma,
+        double slack,
+        double e_coef,
+        double e_abs,
+        double c_sq_max,
+        int version,
+        double[:, ::1] slabs,
+        Py_ssize_t[::1] changed,
+        bint elkan,
+        bint screen,
+        bint exact_screen,
+        bint simd,
+        bint full,
+        bint update,
+        int n_threads):
+    """One pruned pass over all chunks (static schedule, a slab per thread)."""
+    cdef:
+        int n_samples = X.shape[0]
+        int kstride = max(packed.shape[1], centers.shape[0])
+        int n_chunks = (n_samples + CHUNK_SIZE - 1) // CHUNK_SIZE
+        int chunk_idx, start, end
+        Py_ssize_t total
+        _Scratch s
+
+    with nogil:
+        _begin_pass(slabs, changed, n_threads, update)
+        with parallel(num_threads=n_threads):
+            s = _scratch_new(X.shape[1], kstride)
+            for chunk_idx in prange(n_chunks, schedule='static'):
+                start = chunk_idx * CHUNK_SIZE
+                end = min(start + CHUNK_SIZE, n_samples)
+                changed[threadid() * PAD] += _pruned_chunk(
+                    X, Xs, sample_weight, x_sq, ct_s, cn_s, centers, packed, norms,
+                    labels, stamps, upper, lower, cum_shift, cum_max, half_min,
+                    err, gamma, slack, e_coef, e_abs, c_sq_max, version, start, end,
+                    s, &slabs[threadid(), 0], elkan, screen, exact_screen, simd,
+                    full, update)
+            _scratch_free(s)
+        total = _end_pass(changed, n_threads)
+    return total
+
+
+def _aligned_float32_copy(X):
+    """X as float32, rows starting on 64-byte boundaries where the row size
+    allows (16 features: one cache line per row fetched)."""
+    n, d = X.shape
+    buf = np.empty(n * d + 16, dtype=np.float32)
+    off = (-buf.ctypes.data % 64) // 4
+    out = buf[off:off + n * d].reshape(n, d)
+    out[...] = X
+    return out
+
+
+class _PrunedStep:
+    """The E-step handed to ``_kmeans_run``: bounds, screen, exact arithmetic.
+
+    ``elkan`` selects whose iterates are reproduced: scikit-learn's lloyd
+    (GEMM surrogate, first argmin) or elkan (direct distances, keep the label
+    unless another center is strictly closer).
+    """
+
+    elkan = False
+
+    def __init__(self, X, sample_weight, n_threads):
+        n, d = X.shape
+        is_float = X.dtype == np.float32
+        self.X, self.sample_weight, self.n_threads = X, sample_weight, n_threads
+        self.x_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+        self.x_norm_max = float(np.sqrt(self.x_sq.max())) if n else 0.0
+        self.eps = float(np.finfo(X.dtype).eps)
+        # elkan: relative error of a computed Euclidean distance (d products
+        # and sums, a square root), doubled for safety
+        self.gamma = 2 * (d + 8) * self.eps if self.elkan else 0.0
+        self.stamps = np.zeros(n, dtype=np.int32)
+        self.upper = np.zeros(n, dtype=np.float32)
+        self.lower = np.zeros(n, dtype=np.float32)
+        self.simd = _use_simd_py(d, 1, is_float)
+        # the float32 screen: X itself for float32 data, else a float32 copy
+        # (half the bytes of X), when its values keep float32's relative
+        # accuracy (norms well inside the float32 range)
+        self.screen = self.simd and (is_float or (
+            SCREEN_MIN_NORM < self.x_norm_max < SCREEN_MAX_NORM))
+        if not self.screen:
+            self.Xs = np.zeros((1, 1), dtype=np.float32)
+        elif is_float:
+            self.Xs = X
+        else:
+            self.Xs = _aligned_float32_copy(X)
+        # for lloyd on float32 data the screen is scikit-learn's arithmetic
+        self.exact_screen = self.screen and is_float and not self.elkan
+        # |screen - exact| of ||c||^2 - 2 x.c: rounding X and C to float32
+        # (2u ||x|| ||c||), the float32 dot product (d u ||x|| ||c||, any
+        # order), ||c||^2 and the final sum; with ||x|| ||c|| <= (||x||^2 +
+        # ||c||^2) / 2, and doubled for safety.  e_abs covers underflow.
+        u32 = 2.0 ** -24
+        self.e_coef = 2 * (2 * d + 16) * u32
+        self.e_abs = (4 * d + 16) * FLT_MIN_NORMAL
+
+    def __call__(self, centers, labels, st, version, full, update):
+        X = self.X
+        k, d = centers.shape
+        is_float = X.dtype == np.float32
+        simd = self.simd and _use_simd_py(d, k, is_float)
+        packed, norms = _packed_centers(centers, simd)
+        c_sq_max = float(np.max(norms[:k]))
+        scale = self.x_norm_max + float(np.sqrt(c_sq_max))
+        # lloyd: |computed - exact| of ||c||^2 - 2 x.c + ||x||^2, any
+        # summation order (standard dot-product bound, doubled for safety)
+        err = 2 * (2 * d + 8) * self.eps * scale * scale
+        screen = self.screen and simd and SCREEN_MIN_NORM < scale < SCREEN_MAX_NORM
+        if screen and is_float:
+            ct_s, cn_s = packed, norms
+        elif screen:
+            ct_s, cn_s = packed.astype(np.float32), norms.astype(np.float32)
+        else:
+            ct_s, cn_s = np.zeros((1, 1), np.float32), np.zeros(1, np.float32)
+        if self.elkan:
+            # elkan's exact path wants the centers transposed, not scaled
+            if simd:
+                packed = np.zeros((d, _kpad_py(k, is_float)), dtype=X.dtype)
+                packed[:, :k] = centers.T
+            err = 0.0
+        return _pruned_pass(
+            X, self.Xs, self.sample_weight, self.x_sq, ct_s, cn_s, centers, packed,
+            norms, labels, self.stamps, self.upper, self.lower, st.cum_shift,
+            st.cum_max, st.half_min, err, self.gamma, st.slack(version, scale),
+            self.e_coef, self.e_abs, c_sq_max, version, st.slabs, st.changed,
+            self.elkan, screen, self.exact_screen and screen, simd, full, update,
+            self.n_threads)
