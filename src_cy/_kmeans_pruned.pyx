@@ -42,7 +42,7 @@ from fastml._cy._kmeans_common cimport (
 from fastml._cy._kmeans_common import _packed_centers, _use_simd_py, _kpad_py
 from fastml._cy._kmeans_simd cimport (
     fm_best2_avx2_d, fm_best2_avx2_s, fm_dist_row_avx_d, fm_dist_row_avx_s,
-    fm_screen_avx2_s, fm_prefetch)
+    fm_screen_avx2_s, fm_prefetch, fm_bounds_test)
 
 cdef:
     # float32 storage of the bounds, rounded outwards (2^-22 > the 2^-24 of
@@ -92,24 +92,28 @@ cdef struct _Scratch:
     int* lab        # screen: first argmin
     float* b1       # screen: its score
     float* b2       # screen: the runner-up score
+    float* x2       # screen: ||x||^2
     float* xt       # screen: 8 rows in lanes (32-byte aligned)
     int* elab       # exact lloyd: first argmin
     double* eb1     # exact lloyd: its score
     double* eb2     # exact lloyd: the runner-up score
     void* dist      # exact: BLAS scores of the chunk / elkan distances
+    int* moved      # samples that changed cluster: index, old, new (3 per sample)
 
 
 cdef _Scratch _scratch_new(int n_features, int kstride) noexcept nogil:
     cdef _Scratch s
-    s.idx = <int*> malloc(CHUNK_SIZE * sizeof(int))
+    s.idx = <int*> malloc((CHUNK_SIZE + 4) * sizeof(int))
     s.lab = <int*> malloc(CHUNK_SIZE * sizeof(int))
-    s.b1 = <float*> malloc(2 * CHUNK_SIZE * sizeof(float))
+    s.b1 = <float*> malloc(3 * CHUNK_SIZE * sizeof(float))
     s.b2 = s.b1 + CHUNK_SIZE
+    s.x2 = s.b2 + CHUNK_SIZE
     s.xt = <float*> malloc((8 * n_features + 8) * sizeof(float))
     s.elab = <int*> malloc(CHUNK_SIZE * sizeof(int))
     s.eb1 = <double*> malloc(2 * CHUNK_SIZE * sizeof(double))
     s.eb2 = s.eb1 + CHUNK_SIZE
     s.dist = malloc(CHUNK_SIZE * kstride * sizeof(double))
+    s.moved = <int*> malloc(3 * CHUNK_SIZE * sizeof(int))
     return s
 
 
@@ -121,10 +125,38 @@ cdef void _scratch_free(_Scratch s) noexcept nogil:
     free(s.elab)
     free(s.eb1)
     free(s.dist)
+    free(s.moved)
 
 
 cdef inline float* _aligned32(float* p) noexcept nogil:
     return <float*> ((<size_t> p + 31) & ~(<size_t> 31))
+
+
+cdef void _apply_moves(
+        const floating[:, ::1] X, const floating[::1] sample_weight,
+        const int* moved, int n_moved, int n_clusters, double* slab) noexcept nogil:
+    cdef int q
+    for q in range(n_moved):
+        _move_sample(&X[moved[3 * q], 0], sample_weight[moved[3 * q]], moved[3 * q + 1],
+                     moved[3 * q + 2], X.shape[1], n_clusters, slab)
+
+
+cdef inline int _record_move(
+        const floating[:, ::1] X, const floating[::1] sample_weight,
+        int* moved, int n_moved, int i, int old, int new) noexcept nogil:
+    """Queue a move between the cluster sums and prefetch what it will read
+    (the sample's row and weight: rarely in cache, the sample was screened
+    from the float32 copy)."""
+    cdef int f = 0, step = 64 // <int> sizeof(floating)
+    moved[3 * n_moved] = i
+    moved[3 * n_moved + 1] = old
+    moved[3 * n_moved + 2] = new
+    while f < X.shape[1]:
+        fm_prefetch(&X[i, f])
+        f += step
+    fm_prefetch(&X[i, X.shape[1] - 1])
+    fm_prefetch(&sample_weight[i])
+    return n_moved + 1
 
 
 cdef Py_ssize_t _pruned_chunk(
@@ -141,14 +173,14 @@ cdef Py_ssize_t _pruned_chunk(
         int[::1] stamps,                     # INOUT version of the bounds
         float[::1] upper,                    # INOUT >= d(x, own center)
         float[::1] lower,                    # INOUT <= d(x, any other center)
-        const double[:, ::1] cum_shift,      # IN
-        const double[:, ::1] cum_max,        # IN
-        const double[::1] half_min,          # IN
+        const double* du,                    # IN (stamp, label): upper bound's growth
+        const double* dl,                    # IN (stamp, label): lower bound's decay
+        const double* hm,                    # IN label: 2 half_min - slack
         double err,                          # lloyd: bound on the surrogate's error
         double gamma,                        # elkan: relative error of a distance
-        double slack,                        # bound on the bound-arithmetic error
         double e_coef,                       # screen error: e_coef (||x||^2 + c_sq_max) + e_abs
         double e_abs,
+        double e_x,                          # relative error of the screen's ||x||^2
         double c_sq_max,
         int version,
         int start,
@@ -165,7 +197,7 @@ cdef Py_ssize_t _pruned_chunk(
         int d = X.shape[1]
         int n_clusters = centers.shape[0]
         int kstride = packed.shape[1] if simd else n_clusters
-        int i, j, r, m = 0, m2 = 0, a, t, label
+        int i, j, r, m = 0, m2 = 0, a, t, label, n_moved = 0
         double u, low, x2, e, hi, lo, s1, s2, best, second
         # lloyd's test needs (low - u)(low + u) > 2.5 err; elkan's
         # low (1 - gamma) > u (1 + gamma): one test with err = 0 or gamma = 0
@@ -184,37 +216,39 @@ cdef Py_ssize_t _pruned_chunk(
         for i in range(start, end):
             s.idx[m] = i
             m = m + 1
+    elif simd:
+        # (the AVX2 kernel runs the loop below, 4 samples at a time)
+        m = fm_bounds_test(&labels[0], &stamps[0], &upper[0], &lower[0], du, dl, hm,
+                           n_clusters, lo_pad, hi_pad, err25, start, end, s.idx,
+                           <const char*> &Xs[0, 0], Xs.shape[1] * sizeof(float) if screen else 0)
     else:
         for i in range(start, end):
             a = labels[i]
-            t = stamps[i]
-            u = upper[i] + (cum_shift[version, a] - cum_shift[t, a]) + slack
-            low = lower[i] - (cum_max[version, a] - cum_max[t, a]) - slack
-            low = max(low, 2 * half_min[a] - u - slack)
+            t = stamps[i] * n_clusters + a
+            u = upper[i] + du[t]
+            low = max(lower[i] - dl[t], hm[a] - u)
             keep = (low * lo_pad > u * hi_pad) & ((low - u) * (low + u) > err25)
             # branch-free: which samples stay is data, not a pattern
             s.idx[m] = i
             m = m + (not keep)
-            if screen:
-                fm_prefetch(&Xs[start if keep else i, 0])
-                fm_prefetch(&Xs[start if keep else i, d - 1])
     if m == 0:
         return 0
 
     # -- 2. screen -------------------------------------------------------------
     if screen:
         fm_screen_avx2_s(&Xs[0, 0], s.idx, m, d, &ct_s[0, 0], &cn_s[0], ct_s.shape[1],
-                         s.lab, s.b1, s.b2, xt)
+                         s.lab, s.b1, s.b2, s.x2, xt)
     for r in range(m):
         i = s.idx[r]
         if not screen:
             s.idx[m2] = i
             m2 = m2 + 1
             continue
-        x2 = x_sq[i]
+        # ||x||^2 from the screen too (no fetch of x_sq): within x2 * e_x
+        x2 = s.x2[r]
         s1 = s.b1[r]
         s2 = s.b2[r]
-        e = e_coef * (x2 + c_sq_max) + e_abs
+        e = e_coef * (x2 * (1 + e_x) + c_sq_max) + e_x * x2 + e_abs
         hi = s1 + x2 + e   # >= d(x, c_lab)^2
         lo = s2 + x2 - e   # <= d(x, c_j)^2 for every other j
         if exact_screen:
@@ -239,9 +273,10 @@ cdef Py_ssize_t _pruned_chunk(
             n_changed += 1
             labels[i] = label
             if update:
-                _move_sample(&X[i, 0], sample_weight[i], a, label, d, n_clusters, slab)
+                n_moved = _record_move(X, sample_weight, s.moved, n_moved, i, a, label)
 
     if m2 == 0:
+        _apply_moves(X, sample_weight, s.moved, n_moved, n_clusters, slab)
         return n_changed
 
     # -- 3. exact ----------------------------------------------------------------
@@ -290,7 +325,8 @@ cdef Py_ssize_t _pruned_chunk(
                 n_changed += 1
                 labels[i] = label
                 if update:
-                    _move_sample(&X[i, 0], sample_weight[i], a, label, d, n_clusters, slab)
+                    n_moved = _record_move(X, sample_weight, s.moved, n_moved, i, a, label)
+        _apply_moves(X, sample_weight, s.moved, n_moved, n_clusters, slab)
         return n_changed
 
     for r in range(m2):
@@ -316,7 +352,8 @@ cdef Py_ssize_t _pruned_chunk(
             n_changed += 1
             labels[i] = label
             if update:
-                _move_sample(&X[i, 0], sample_weight[i], a, label, d, n_clusters, slab)
+                n_moved = _record_move(X, sample_weight, s.moved, n_moved, i, a, label)
+    _apply_moves(X, sample_weight, s.moved, n_moved, n_clusters, slab)
     return n_changed
 
 
@@ -342,6 +379,7 @@ def _pruned_pass(
         double slack,
         double e_coef,
         double e_abs,
+        double e_x,
         double c_sq_max,
         int version,
         double[:, ::1] slabs,
@@ -358,11 +396,22 @@ def _pruned_pass(
         int n_samples = X.shape[0]
         int kstride = max(packed.shape[1], centers.shape[0])
         int n_chunks = (n_samples + CHUNK_SIZE - 1) // CHUNK_SIZE
-        int chunk_idx, start, end
+        int k = centers.shape[0], chunk_idx, start, end, t, a
         Py_ssize_t total
         _Scratch s
+        double* du = <double*> malloc(2 * (version + 1) * k * sizeof(double))
+        double* dl = du + (version + 1) * k
+        double* hm = <double*> malloc(k * sizeof(double))
 
     with nogil:
+        # the bounds' updates, once per (stamp, label) instead of per sample:
+        # the cumulative moves since the stamp, padded by the slack
+        for t in range(version + 1):
+            for a in range(k):
+                du[t * k + a] = (cum_shift[version, a] - cum_shift[t, a]) + slack
+                dl[t * k + a] = (cum_max[version, a] - cum_max[t, a]) + slack
+        for a in range(k):
+            hm[a] = 2 * half_min[a] - slack
         _begin_pass(slabs, changed, n_threads, update)
         with parallel(num_threads=n_threads):
             s = _scratch_new(X.shape[1], kstride)
@@ -371,12 +420,14 @@ def _pruned_pass(
                 end = min(start + CHUNK_SIZE, n_samples)
                 changed[threadid() * PAD] += _pruned_chunk(
                     X, Xs, sample_weight, x_sq, ct_s, cn_s, centers, packed, norms,
-                    labels, stamps, upper, lower, cum_shift, cum_max, half_min,
-                    err, gamma, slack, e_coef, e_abs, c_sq_max, version, start, end,
+                    labels, stamps, upper, lower, du, dl, hm,
+                    err, gamma, e_coef, e_abs, e_x, c_sq_max, version, start, end,
                     s, &slabs[threadid(), 0], elkan, screen, exact_screen, simd,
                     full, update)
             _scratch_free(s)
         total = _end_pass(changed, n_threads)
+    free(du)
+    free(hm)
     return total
 
 
@@ -435,6 +486,9 @@ class _PrunedStep:
         u32 = 2.0 ** -24
         self.e_coef = 2 * (2 * d + 16) * u32
         self.e_abs = (4 * d + 16) * FLT_MIN_NORMAL
+        # the screen's ||x||^2: float32 rows and sums, (d + 3) u relative,
+        # doubled for safety
+        self.e_x = 2 * (d + 4) * u32
 
     def __call__(self, centers, labels, st, version, full, update):
         X = self.X
@@ -464,6 +518,6 @@ class _PrunedStep:
             X, self.Xs, self.sample_weight, self.x_sq, ct_s, cn_s, centers, packed,
             norms, labels, self.stamps, self.upper, self.lower, st.cum_shift,
             st.cum_max, st.half_min, err, self.gamma, st.slack(version, scale),
-            self.e_coef, self.e_abs, c_sq_max, version, st.slabs, st.changed,
+            self.e_coef, self.e_abs, self.e_x, c_sq_max, version, st.slabs, st.changed,
             self.elkan, screen, self.exact_screen and screen, simd, full, update,
             self.n_threads)

@@ -414,8 +414,14 @@ cdef extern from *:
        centers-in-lanes kernels above (and of OpenBLAS' sgemm kernel). */
     FM_AVX2_FMA static inline void fm_screen8_s(const float *xt, int d, const float *CT,
                                                 const float *cn, int kpad, int *lab,
-                                                float *b1, float *b2) {
+                                                float *b1, float *b2, float *x2) {
         __m256 best = _mm256_set1_ps(INFINITY), sec = best, bi = _mm256_setzero_ps();
+        __m256 xx = _mm256_setzero_ps();
+        for (int f = 0; f < d; f++) {
+            __m256 x = _mm256_load_ps(xt + 8 * f);
+            xx = _mm256_fmadd_ps(x, x, xx);
+        }
+        _mm256_storeu_ps(x2, xx);
         for (int jb = 0; jb < kpad; jb += 8) {
             __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
             __m256 a4 = a0, a5 = a0, a6 = a0, a7 = a0;
@@ -449,20 +455,82 @@ cdef extern from *:
        last row (results unused).  xt: scratch of 8 * d floats, 32-byte aligned. */
     FM_AVX2_FMA static void fm_screen_avx2_s(const float *X, const int *idx, int m, int d,
                                              const float *CT, const float *cn, int kpad,
-                                             int *lab, float *b1, float *b2, float *xt) {
+                                             int *lab, float *b1, float *b2, float *x2,
+                                             float *xt) {
         int r = 0;
         for (; r + 8 <= m; r += 8) {
             fm_rows_to_lanes_s(X, idx + r, d, xt);
-            fm_screen8_s(xt, d, CT, cn, kpad, lab + r, b1 + r, b2 + r);
+            fm_screen8_s(xt, d, CT, cn, kpad, lab + r, b1 + r, b2 + r, x2 + r);
         }
         if (r < m) {
             int ti[8], tl[8];
-            float t1[8], t2[8];
+            float t1[8], t2[8], t3[8];
             for (int q = 0; q < 8; q++) ti[q] = idx[r + q < m ? r + q : m - 1];
             fm_rows_to_lanes_s(X, ti, d, xt);
-            fm_screen8_s(xt, d, CT, cn, kpad, tl, t1, t2);
-            for (int q = 0; r + q < m; q++) { lab[r + q] = tl[q]; b1[r + q] = t1[q]; b2[r + q] = t2[q]; }
+            fm_screen8_s(xt, d, CT, cn, kpad, tl, t1, t2, t3);
+            for (int q = 0; r + q < m; q++) {
+                lab[r + q] = tl[q]; b1[r + q] = t1[q]; b2[r + q] = t2[q]; x2[r + q] = t3[q]; }
         }
+    }
+
+    /* Hamerly's test of samples [start, end), 4 at a time in double lanes:
+       u = upper + du[stamp * k + label], low = max(lower - dl[...],
+       hm[label] - u); a sample is kept (not listed) iff
+       low (1 - g) > u (1 + g) and (low - u)(low + u) > err25.  The indices of
+       the others are appended to idx in ascending order (idx needs 4 spare
+       entries) and their rows of X (row stride d) prefetched.  Returns their
+       number.  The same arithmetic as the scalar tail, lane by lane. */
+    static const signed char fm_compact_lut[16][4] = {
+        {-1,-1,-1,-1}, {0,-1,-1,-1}, {1,-1,-1,-1}, {0,1,-1,-1},
+        {2,-1,-1,-1}, {0,2,-1,-1}, {1,2,-1,-1}, {0,1,2,-1},
+        {3,-1,-1,-1}, {0,3,-1,-1}, {1,3,-1,-1}, {0,1,3,-1},
+        {2,3,-1,-1}, {0,2,3,-1}, {1,2,3,-1}, {0,1,2,3}};
+    static inline int fm_keep_scalar(double u, double lw, double hmv, double lo_pad,
+                                     double hi_pad, double err25) {
+        double low = lw > hmv - u ? lw : hmv - u;
+        return (low * lo_pad > u * hi_pad) & ((low - u) * (low + u) > err25);
+    }
+    FM_AVX2_FMA static int fm_bounds_test(
+            const int *labels, const int *stamps, const float *upper, const float *lower,
+            const double *du, const double *dl, const double *hm, int k,
+            double lo_pad, double hi_pad, double err25, int start, int end,
+            int *idx, const char *Xs, size_t row_bytes) {
+        int m = 0, i = start;
+        const __m256d vlo = _mm256_set1_pd(lo_pad), vhi = _mm256_set1_pd(hi_pad);
+        const __m256d verr = _mm256_set1_pd(err25);
+        const __m128i vk = _mm_set1_epi32(k);
+        for (; i + 4 <= end; i += 4) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(labels + i));
+            __m128i t = _mm_add_epi32(_mm_mullo_epi32(_mm_loadu_si128((const __m128i *)(stamps + i)), vk), a);
+            __m256d u = _mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(upper + i)),
+                                      _mm256_i32gather_pd(du, t, 8));
+            __m256d lw = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(lower + i)),
+                                       _mm256_i32gather_pd(dl, t, 8));
+            __m256d low = _mm256_max_pd(lw, _mm256_sub_pd(_mm256_i32gather_pd(hm, a, 8), u));
+            __m256d k1 = _mm256_cmp_pd(_mm256_mul_pd(low, vlo), _mm256_mul_pd(u, vhi), _CMP_GT_OQ);
+            __m256d k2 = _mm256_cmp_pd(_mm256_mul_pd(_mm256_sub_pd(low, u), _mm256_add_pd(low, u)),
+                                       verr, _CMP_GT_OQ);
+            int listed = ~_mm256_movemask_pd(_mm256_and_pd(k1, k2)) & 15;
+            const signed char *p = fm_compact_lut[listed];
+            idx[m] = i + p[0]; idx[m + 1] = i + p[1]; idx[m + 2] = i + p[2]; idx[m + 3] = i + p[3];
+            m += __builtin_popcount(listed);
+            while (listed) {
+                int q = __builtin_ctz(listed);
+                listed &= listed - 1;
+                fm_prefetch(Xs + (size_t)(i + q) * row_bytes);
+                fm_prefetch(Xs + (size_t)(i + q) * row_bytes + row_bytes - 1);
+            }
+        }
+        for (; i < end; i++) {
+            int a = labels[i], t = stamps[i] * k + a;
+            double u = (double)upper[i] + du[t];
+            if (!fm_keep_scalar(u, (double)lower[i] - dl[t], hm[a], lo_pad, hi_pad, err25)) {
+                idx[m++] = i;
+                fm_prefetch(Xs + (size_t)i * row_bytes);
+                fm_prefetch(Xs + (size_t)i * row_bytes + row_bytes - 1);
+            }
+        }
+        return m;
     }
 
     FM_AVX2_FMA static void fm_assign_avx2_d(const double *X, int n, int d,
@@ -492,9 +560,14 @@ cdef extern from *:
             const float *CT, const float *cn, int kpad, int *lab, float *b1, float *b2) {}
     static void fm_scores_avx2_d(const double *X, const int *idx, int m, int d,
             const double *CT, const double *cn, int kpad, double *out) {}
+    static int fm_bounds_test(
+            const int *labels, const int *stamps, const float *upper, const float *lower,
+            const double *du, const double *dl, const double *hm, int k,
+            double lo_pad, double hi_pad, double err25, int start, int end,
+            int *idx, const char *Xs, size_t row_bytes) { return 0; }
     static void fm_screen_avx2_s(const float *X, const int *idx, int m, int d,
             const float *CT, const float *cn, int kpad, int *lab, float *b1, float *b2,
-            float *xt) {}
+            float *x2, float *xt) {}
     static void fm_scores_avx2_s(const float *X, const int *idx, int m, int d,
             const float *CT, const float *cn, int kpad, float *out) {}
     #endif
@@ -513,9 +586,14 @@ cdef extern from *:
     void fm_dist_row_avx_s(const float *x, int d, const float *CT, int kpad,
                            float *out) noexcept nogil
     void fm_prefetch(const void *p) noexcept nogil
+    int fm_bounds_test(
+        const int *labels, const int *stamps, const float *upper, const float *lower,
+        const double *du, const double *dl, const double *hm, int k,
+        double lo_pad, double hi_pad, double err25, int start, int end,
+        int *idx, const char *Xs, size_t row_bytes) noexcept nogil
     void fm_screen_avx2_s(const float *X, const int *idx, int m, int d, const float *CT,
                           const float *cn, int kpad, int *lab, float *b1, float *b2,
-                          float *xt) noexcept nogil
+                          float *x2, float *xt) noexcept nogil
     void fm_best2_avx2_d(const double *X, const int *idx, int m, int d, const double *CT,
                          const double *cn, int kpad, int *lab, double *b1,
                          double *b2) noexcept nogil
