@@ -31,11 +31,16 @@ def elkan_fit(
         int max_iter,
         double tol,
         int n_threads,
-        bint verbose=False):
+        bint verbose=False,
+        x_sq=None,
+        Xs=None):
     """A single run of k-means elkan, all iterations compiled.
 
     Same semantics and iterates as scikit-learn's ``_kmeans_single_elkan``
     (see ``_kmeans_run``).
+
+    ``x_sq`` and ``Xs`` (squared row norms, float32 screen copy) may come
+    precomputed from ``_kmeans_pruned._prepare``.
 
     Returns
     -------
@@ -45,6 +50,6 @@ def elkan_fit(
     n_iter : int
     """
     n_threads = _n_threads_for(X.shape[0], n_threads)
-    estep = _ElkanStep(X, sample_weight, n_threads)
+    estep = _ElkanStep(X, sample_weight, n_threads, x_sq, Xs)
     return _kmeans_run(estep, X, sample_weight, centers_init, max_iter, tol,
                        n_threads, verbose)

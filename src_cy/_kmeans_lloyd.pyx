@@ -22,12 +22,17 @@ def lloyd_fit(
         int max_iter,
         double tol,
         int n_threads,
-        bint verbose=False):
+        bint verbose=False,
+        x_sq=None,
+        Xs=None):
     """A single run of k-means lloyd, all iterations compiled.
 
     Same semantics and iterates as scikit-learn's ``_kmeans_single_lloyd``
     (see ``_kmeans_run``); the E-step skips the samples whose bounds settle
     their label.
+
+    ``x_sq`` and ``Xs`` (squared row norms, float32 screen copy) may come
+    precomputed from ``_kmeans_pruned._prepare``.
 
     Returns
     -------
@@ -37,7 +42,7 @@ def lloyd_fit(
     n_iter : int
     """
     n_threads = _n_threads_for(X.shape[0], n_threads)
-    estep = _LloydStep(X, sample_weight, n_threads)
+    estep = _LloydStep(X, sample_weight, n_threads, x_sq, Xs)
     return _kmeans_run(estep, X, sample_weight, centers_init, max_iter, tol,
                        n_threads, verbose)
 

@@ -39,7 +39,8 @@ from libc.math cimport sqrt, INFINITY
 from fastml._cy._kmeans_common cimport (
     CHUNK_SIZE, PAD, _euclidean_dense_dense, _scores_blas, _move_sample,
     _begin_pass, _end_pass)
-from fastml._cy._kmeans_common import _packed_centers, _use_simd_py, _kpad_py
+from fastml._cy._kmeans_common import (
+    _packed_centers, _use_simd_py, _kpad_py, HAS_AVX2_FMA)
 from fastml._cy._kmeans_simd cimport (
     fm_best2_avx2_d, fm_best2_avx2_s, fm_dist_row_avx_d, fm_dist_row_avx_s,
     fm_screen_avx2_s, fm_prefetch, fm_bounds_test)
@@ -431,15 +432,58 @@ def _pruned_pass(
     return total
 
 
-def _aligned_float32_copy(X):
-    """X as float32, rows starting on 64-byte boundaries where the row size
-    allows (16 features: one cache line per row fetched)."""
-    n, d = X.shape
+def _aligned_float32(Py_ssize_t n, Py_ssize_t d):
+    """An (n, d) float32 array whose rows start on 64-byte boundaries where the
+    row size allows (16 features: one cache line per row fetched)."""
     buf = np.empty(n * d + 16, dtype=np.float32)
     off = (-buf.ctypes.data % 64) // 4
-    out = buf[off:off + n * d].reshape(n, d)
-    out[...] = X
-    return out
+    return buf[off:off + n * d].reshape(n, d)
+
+
+def _center_prepare(
+        const floating[:, ::1] X,      # IN
+        const floating[::1] mean,      # IN
+        floating[:, ::1] out,          # OUT X - mean (may be X itself)
+        double[::1] x_sq,              # OUT ||x - mean||^2
+        float[:, ::1] Xs,              # OUT float32 copy of out (if screen)
+        bint screen,
+        int n_threads):
+    """Center X and compute what the pruned passes need, in one parallel pass.
+
+    ``out = X - mean`` is scikit-learn's ``X -= X_mean`` element by element;
+    the squared norms (float64, any order: the bounds allow for it) and the
+    float32 screen copy come from the same read of each row.
+    """
+    cdef Py_ssize_t n = X.shape[0], i
+    cdef int d = X.shape[1], f
+    cdef floating v
+    cdef double acc
+    for i in prange(n, nogil=True, num_threads=n_threads, schedule='static'):
+        acc = 0
+        for f in range(d):
+            v = X[i, f] - mean[f]
+            out[i, f] = v
+            acc = acc + <double> v * v
+            if screen:
+                Xs[i, f] = <float> v
+        x_sq[i] = acc
+
+
+def _prepare(X, X_mean, bint copy, int n_threads):
+    """``(X - X_mean, x_sq, Xs)`` for ``_PrunedStep``: centered in place
+    unless ``copy``; Xs is the float32 screen copy (X itself for float32)."""
+    n, d = X.shape
+    out = np.empty_like(X) if copy else X
+    x_sq = np.empty(n, dtype=np.float64)
+    screen = X.dtype == np.float64 and HAS_AVX2_FMA
+    Xs = _aligned_float32(n, d) if screen else np.zeros((1, 1), dtype=np.float32)
+    _center_prepare(X, np.ascontiguousarray(X_mean, dtype=X.dtype), out, x_sq, Xs,
+                    screen, n_threads)
+    if X.dtype == np.float32:
+        Xs = out
+    elif not screen:
+        Xs = None
+    return out, x_sq, Xs
 
 
 class _PrunedStep:
@@ -452,11 +496,13 @@ class _PrunedStep:
 
     elkan = False
 
-    def __init__(self, X, sample_weight, n_threads):
+    def __init__(self, X, sample_weight, n_threads, x_sq=None, Xs=None):
         n, d = X.shape
         is_float = X.dtype == np.float32
         self.X, self.sample_weight, self.n_threads = X, sample_weight, n_threads
-        self.x_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+        if x_sq is None:
+            x_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+        self.x_sq = x_sq
         self.x_norm_max = float(np.sqrt(self.x_sq.max())) if n else 0.0
         self.eps = float(np.finfo(X.dtype).eps)
         # elkan: relative error of a computed Euclidean distance (d products
@@ -475,8 +521,11 @@ class _PrunedStep:
             self.Xs = np.zeros((1, 1), dtype=np.float32)
         elif is_float:
             self.Xs = X
+        elif Xs is not None:
+            self.Xs = Xs
         else:
-            self.Xs = _aligned_float32_copy(X)
+            self.Xs = _aligned_float32(n, d)
+            self.Xs[...] = X
         # for lloyd on float32 data the screen is scikit-learn's arithmetic
         self.exact_screen = self.screen and is_float and not self.elkan
         # |screen - exact| of ||c||^2 - 2 x.c: rounding X and C to float32
