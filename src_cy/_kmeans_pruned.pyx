@@ -94,7 +94,7 @@ cdef struct _Scratch:
     float* b1       # screen: its score
     float* b2       # screen: the runner-up score
     float* x2       # screen: ||x||^2
-    float* xt       # screen: 8 rows in lanes (32-byte aligned)
+    float* xt       # screen: 16 rows in lanes (32-byte aligned)
     int* elab       # exact lloyd: first argmin
     double* eb1     # exact lloyd: its score
     double* eb2     # exact lloyd: the runner-up score
@@ -109,7 +109,7 @@ cdef _Scratch _scratch_new(int n_features, int kstride) noexcept nogil:
     s.b1 = <float*> malloc(3 * CHUNK_SIZE * sizeof(float))
     s.b2 = s.b1 + CHUNK_SIZE
     s.x2 = s.b2 + CHUNK_SIZE
-    s.xt = <float*> malloc((8 * n_features + 8) * sizeof(float))
+    s.xt = <float*> malloc((16 * n_features + 8) * sizeof(float))
     s.elab = <int*> malloc(CHUNK_SIZE * sizeof(int))
     s.eb1 = <double*> malloc(2 * CHUNK_SIZE * sizeof(double))
     s.eb2 = s.eb1 + CHUNK_SIZE

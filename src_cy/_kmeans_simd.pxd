@@ -374,9 +374,10 @@ cdef extern from *:
         }
     }
 
-    /* 8 rows X[idx[0..7]] (float32, row stride d) into lanes: xt[8 f + q] = row q, feature f. */
+    /* 8 rows X[idx[0..7]] (float32, row stride d) into lanes: xt[ls * f + q]
+       = row q, feature f (ls = 8, or 16 to interleave two such blocks). */
     FM_AVX2_FMA static inline void fm_rows_to_lanes_s(const float *X, const int *idx, int d,
-                                                      float *xt) {
+                                                      float *xt, int ls) {
         const float *r[8];
         for (int q = 0; q < 8; q++) r[q] = X + (size_t)idx[q] * d;
         int f = 0;
@@ -393,18 +394,18 @@ cdef extern from *:
             __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
             __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
             __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-            float *o = xt + 8 * f;
-            _mm256_store_ps(o + 0, _mm256_permute2f128_ps(s0, s4, 0x20));
-            _mm256_store_ps(o + 8, _mm256_permute2f128_ps(s1, s5, 0x20));
-            _mm256_store_ps(o + 16, _mm256_permute2f128_ps(s2, s6, 0x20));
-            _mm256_store_ps(o + 24, _mm256_permute2f128_ps(s3, s7, 0x20));
-            _mm256_store_ps(o + 32, _mm256_permute2f128_ps(s0, s4, 0x31));
-            _mm256_store_ps(o + 40, _mm256_permute2f128_ps(s1, s5, 0x31));
-            _mm256_store_ps(o + 48, _mm256_permute2f128_ps(s2, s6, 0x31));
-            _mm256_store_ps(o + 56, _mm256_permute2f128_ps(s3, s7, 0x31));
+            float *o = xt + (size_t)ls * f;
+            _mm256_store_ps(o, _mm256_permute2f128_ps(s0, s4, 0x20));
+            _mm256_store_ps(o + ls, _mm256_permute2f128_ps(s1, s5, 0x20));
+            _mm256_store_ps(o + 2 * ls, _mm256_permute2f128_ps(s2, s6, 0x20));
+            _mm256_store_ps(o + 3 * ls, _mm256_permute2f128_ps(s3, s7, 0x20));
+            _mm256_store_ps(o + 4 * ls, _mm256_permute2f128_ps(s0, s4, 0x31));
+            _mm256_store_ps(o + 5 * ls, _mm256_permute2f128_ps(s1, s5, 0x31));
+            _mm256_store_ps(o + 6 * ls, _mm256_permute2f128_ps(s2, s6, 0x31));
+            _mm256_store_ps(o + 7 * ls, _mm256_permute2f128_ps(s3, s7, 0x31));
         }
         for (; f < d; f++)
-            for (int q = 0; q < 8; q++) xt[8 * f + q] = r[q][f];
+            for (int q = 0; q < 8; q++) xt[(size_t)ls * f + q] = r[q][f];
     }
 
     /* 8 rows in lanes against kpad centers (CT = -2 C^T, d x kpad, kpad a
@@ -451,22 +452,82 @@ cdef extern from *:
         _mm256_storeu_ps(b2, sec);
     }
 
-    /* The m rows X[idx[r]] (ascending), 8 at a time; the tail block repeats the
-       last row (results unused).  xt: scratch of 8 * d floats, 32-byte aligned. */
+    /* As fm_screen8_s for 16 rows, two vectors of 8 in the lanes (xt16[16 f
+       + 8 v + q] = row 8 v + q), against 4 centers at a time: half the
+       broadcasts per FMA.  Same arithmetic, lane by lane. */
+    FM_AVX2_FMA static inline void fm_screen16_s(const float *xt, int d, const float *CT,
+                                                 const float *cn, int kpad, int *lab,
+                                                 float *b1, float *b2, float *x2) {
+        __m256 best0 = _mm256_set1_ps(INFINITY), sec0 = best0, bi0 = _mm256_setzero_ps();
+        __m256 best1 = best0, sec1 = best0, bi1 = bi0;
+        __m256 xx0 = _mm256_setzero_ps(), xx1 = xx0;
+        for (int f = 0; f < d; f++) {
+            __m256 x0 = _mm256_load_ps(xt + 16 * f), x1 = _mm256_load_ps(xt + 16 * f + 8);
+            xx0 = _mm256_fmadd_ps(x0, x0, xx0);
+            xx1 = _mm256_fmadd_ps(x1, x1, xx1);
+        }
+        _mm256_storeu_ps(x2, xx0);
+        _mm256_storeu_ps(x2 + 8, xx1);
+        for (int jb = 0; jb < kpad; jb += 4) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            __m256 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+            const float *c = CT + jb;
+            for (int f = 0; f < d; f++, c += kpad) {
+                __m256 x0 = _mm256_load_ps(xt + 16 * f), x1 = _mm256_load_ps(xt + 16 * f + 8);
+                __m256 w = _mm256_broadcast_ss(c + 0);
+                a0 = _mm256_fmadd_ps(x0, w, a0); c0 = _mm256_fmadd_ps(x1, w, c0);
+                w = _mm256_broadcast_ss(c + 1);
+                a1 = _mm256_fmadd_ps(x0, w, a1); c1 = _mm256_fmadd_ps(x1, w, c1);
+                w = _mm256_broadcast_ss(c + 2);
+                a2 = _mm256_fmadd_ps(x0, w, a2); c2 = _mm256_fmadd_ps(x1, w, c2);
+                w = _mm256_broadcast_ss(c + 3);
+                a3 = _mm256_fmadd_ps(x0, w, a3); c3 = _mm256_fmadd_ps(x1, w, c3);
+            }
+            __m256 acc0[4] = {a0, a1, a2, a3}, acc1[4] = {c0, c1, c2, c3};
+            for (int g = 0; g < 4; g++) {
+                __m256 nb = _mm256_broadcast_ss(cn + jb + g), jv = _mm256_set1_ps((float)(jb + g));
+                __m256 v = _mm256_add_ps(nb, acc0[g]);
+                sec0 = _mm256_min_ps(sec0, _mm256_max_ps(best0, v));
+                __m256 lt = _mm256_cmp_ps(v, best0, _CMP_LT_OQ);
+                best0 = _mm256_blendv_ps(best0, v, lt);
+                bi0 = _mm256_blendv_ps(bi0, jv, lt);
+                v = _mm256_add_ps(nb, acc1[g]);
+                sec1 = _mm256_min_ps(sec1, _mm256_max_ps(best1, v));
+                lt = _mm256_cmp_ps(v, best1, _CMP_LT_OQ);
+                best1 = _mm256_blendv_ps(best1, v, lt);
+                bi1 = _mm256_blendv_ps(bi1, jv, lt);
+            }
+        }
+        _mm256_storeu_si256((__m256i *)lab, _mm256_cvttps_epi32(bi0));
+        _mm256_storeu_si256((__m256i *)(lab + 8), _mm256_cvttps_epi32(bi1));
+        _mm256_storeu_ps(b1, best0);
+        _mm256_storeu_ps(b1 + 8, best1);
+        _mm256_storeu_ps(b2, sec0);
+        _mm256_storeu_ps(b2 + 8, sec1);
+    }
+
+    /* The m rows X[idx[r]] (ascending), 16 then 8 at a time; the tail block
+       repeats the last row (results unused).  xt: scratch of 16 * d floats,
+       32-byte aligned; kpad a multiple of 8 (so of 4 for fm_screen16_s). */
     FM_AVX2_FMA static void fm_screen_avx2_s(const float *X, const int *idx, int m, int d,
                                              const float *CT, const float *cn, int kpad,
                                              int *lab, float *b1, float *b2, float *x2,
                                              float *xt) {
         int r = 0;
+        for (; r + 16 <= m; r += 16) {
+            fm_rows_to_lanes_s(X, idx + r, d, xt, 16);
+            fm_rows_to_lanes_s(X, idx + r + 8, d, xt + 8, 16);
+            fm_screen16_s(xt, d, CT, cn, kpad, lab + r, b1 + r, b2 + r, x2 + r);
+        }
         for (; r + 8 <= m; r += 8) {
-            fm_rows_to_lanes_s(X, idx + r, d, xt);
+            fm_rows_to_lanes_s(X, idx + r, d, xt, 8);
             fm_screen8_s(xt, d, CT, cn, kpad, lab + r, b1 + r, b2 + r, x2 + r);
         }
         if (r < m) {
             int ti[8], tl[8];
             float t1[8], t2[8], t3[8];
             for (int q = 0; q < 8; q++) ti[q] = idx[r + q < m ? r + q : m - 1];
-            fm_rows_to_lanes_s(X, ti, d, xt);
+            fm_rows_to_lanes_s(X, ti, d, xt, 8);
             fm_screen8_s(xt, d, CT, cn, kpad, tl, t1, t2, t3);
             for (int q = 0; r + q < m; q++) {
                 lab[r + q] = tl[q]; b1[r + q] = t1[q]; b2[r + q] = t2[q]; x2[r + q] = t3[q]; }
