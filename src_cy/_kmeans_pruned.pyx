@@ -43,7 +43,7 @@ from fastml._cy._kmeans_common import (
     _packed_centers, _use_simd_py, _kpad_py, HAS_AVX2_FMA)
 from fastml._cy._kmeans_simd cimport (
     fm_best2_avx2_d, fm_best2_avx2_s, fm_dist_row_avx_d, fm_dist_row_avx_s,
-    fm_screen_avx2_s, fm_prefetch, fm_bounds_test)
+    fm_screen_avx2_s, fm_screen_bounds, fm_prefetch, fm_bounds_test)
 
 cdef:
     # float32 storage of the bounds, rounded outwards (2^-22 > the 2^-24 of
@@ -94,6 +94,9 @@ cdef struct _Scratch:
     float* b1       # screen: its score
     float* b2       # screen: the runner-up score
     float* x2       # screen: ||x||^2
+    float* ub       # screen: the upper bound it gives (float32, rounded up)
+    float* lb       # screen: the lower bound it gives (float32, rounded down)
+    int* ok         # screen: whether it decides the label
     float* xt       # screen: 16 rows in lanes (32-byte aligned)
     int* elab       # exact lloyd: first argmin
     double* eb1     # exact lloyd: its score
@@ -106,9 +109,13 @@ cdef _Scratch _scratch_new(int n_features, int kstride) noexcept nogil:
     cdef _Scratch s
     s.idx = <int*> malloc((CHUNK_SIZE + 4) * sizeof(int))
     s.lab = <int*> malloc(CHUNK_SIZE * sizeof(int))
-    s.b1 = <float*> malloc(3 * CHUNK_SIZE * sizeof(float))
-    s.b2 = s.b1 + CHUNK_SIZE
-    s.x2 = s.b2 + CHUNK_SIZE
+    # +4: fm_screen_bounds works 4 rows at a time
+    s.b1 = <float*> malloc(5 * (CHUNK_SIZE + 4) * sizeof(float))
+    s.b2 = s.b1 + (CHUNK_SIZE + 4)
+    s.x2 = s.b2 + (CHUNK_SIZE + 4)
+    s.ub = s.x2 + (CHUNK_SIZE + 4)
+    s.lb = s.ub + (CHUNK_SIZE + 4)
+    s.ok = <int*> malloc((CHUNK_SIZE + 4) * sizeof(int))
     s.xt = <float*> malloc((16 * n_features + 8) * sizeof(float))
     s.elab = <int*> malloc(CHUNK_SIZE * sizeof(int))
     s.eb1 = <double*> malloc(2 * CHUNK_SIZE * sizeof(double))
@@ -122,6 +129,7 @@ cdef void _scratch_free(_Scratch s) noexcept nogil:
     free(s.idx)
     free(s.lab)
     free(s.b1)
+    free(s.ok)
     free(s.xt)
     free(s.elab)
     free(s.eb1)
@@ -239,35 +247,24 @@ cdef Py_ssize_t _pruned_chunk(
     if screen:
         fm_screen_avx2_s(&Xs[0, 0], s.idx, m, d, &ct_s[0, 0], &cn_s[0], ct_s.shape[1],
                          s.lab, s.b1, s.b2, s.x2, xt)
+        # the bounds and decisions that follow from the scores, with the
+        # screen's error e (||x||^2 from the screen too: no fetch of x_sq):
+        # hi = s1 + x2 + e >= d(x, c_lab)^2, lo = s2 + x2 - e <= d(x, c_j)^2
+        # for every other j; decided when every other computed distance
+        # (elkan) or surrogate (lloyd) must be strictly larger
+        fm_screen_bounds(m, s.b1, s.b2, s.x2, e_coef, e_x, e_abs, c_sq_max, err,
+                         2 if exact_screen else (1 if elkan else 0), el_lo, el_hi,
+                         UP32, DOWN32, FLT_MIN_NORMAL, FLT_MAX_D, s.ub, s.lb, s.ok)
     for r in range(m):
         i = s.idx[r]
-        if not screen:
-            s.idx[m2] = i
-            m2 = m2 + 1
-            continue
-        # ||x||^2 from the screen too (no fetch of x_sq): within x2 * e_x
-        x2 = s.x2[r]
-        s1 = s.b1[r]
-        s2 = s.b2[r]
-        e = e_coef * (x2 * (1 + e_x) + c_sq_max) + e_x * x2 + e_abs
-        hi = s1 + x2 + e   # >= d(x, c_lab)^2
-        lo = s2 + x2 - e   # <= d(x, c_j)^2 for every other j
-        if exact_screen:
-            ok = True
-        elif elkan:
-            # every other computed distance strictly larger than the best one
-            ok = lo * el_lo > hi * el_hi
-        else:
-            # every other computed surrogate strictly larger than the best one
-            ok = s2 - s1 > 2 * (e + err)
-        if not ok:
+        if not screen or not s.ok[r]:
             # written over the listed samples already read (m2 <= r)
             s.idx[m2] = i
             m2 = m2 + 1
             continue
         label = s.lab[r]
-        upper[i] = _up32(sqrt(max(hi, 0.0)))
-        lower[i] = _down32(sqrt(max(lo, 0.0)))
+        upper[i] = s.ub[r]
+        lower[i] = s.lb[r]
         stamps[i] = version
         a = labels[i]
         if label != a:

@@ -534,6 +534,52 @@ cdef extern from *:
         }
     }
 
+    /* What the screen's scores give, 4 rows at a time in double lanes (the
+       scalar expressions of _kmeans_pruned, lane by lane):
+         x2' = x2 (1 + e_x),  e = e_coef (x2' + c2max) + e_x x2 + e_abs,
+         hi = s1 + x2 + e,  lo = s2 + x2 - e,
+         ub = float(max(sqrt(max(hi, 0)) * up, flt_min)),
+         lb = v = min(sqrt(max(lo, 0)) * down, flt_max), float(v >= flt_min ? v : 0),
+         ok = mode 2: 1;  mode 1 (elkan): lo el_lo > hi el_hi;
+              mode 0 (lloyd): s2 - s1 > 2 (e + err).
+       m is rounded up to 4: the arrays need 3 spare entries. */
+    FM_AVX2_FMA static void fm_screen_bounds(
+            int m, const float *b1, const float *b2, const float *x2,
+            double e_coef, double e_x, double e_abs, double c2max, double err,
+            int mode, double el_lo, double el_hi, double up, double down,
+            double flt_min, double flt_max, float *ub, float *lb, int *ok) {
+        const __m256d zero = _mm256_setzero_pd(), one_ex = _mm256_set1_pd(1 + e_x);
+        const __m256d vec = _mm256_set1_pd(e_coef), vex = _mm256_set1_pd(e_x);
+        const __m256d vabs = _mm256_set1_pd(e_abs), vc2 = _mm256_set1_pd(c2max);
+        const __m256d verr = _mm256_set1_pd(err), two = _mm256_set1_pd(2.0);
+        const __m256d vlo = _mm256_set1_pd(el_lo), vhi = _mm256_set1_pd(el_hi);
+        const __m256d vup = _mm256_set1_pd(up), vdown = _mm256_set1_pd(down);
+        const __m256d vmin = _mm256_set1_pd(flt_min), vmax = _mm256_set1_pd(flt_max);
+        for (int r = 0; r < m; r += 4) {
+            __m256d s1 = _mm256_cvtps_pd(_mm_loadu_ps(b1 + r));
+            __m256d s2 = _mm256_cvtps_pd(_mm_loadu_ps(b2 + r));
+            __m256d xx = _mm256_cvtps_pd(_mm_loadu_ps(x2 + r));
+            __m256d e = _mm256_add_pd(_mm256_add_pd(
+                _mm256_mul_pd(vec, _mm256_add_pd(_mm256_mul_pd(xx, one_ex), vc2)),
+                _mm256_mul_pd(vex, xx)), vabs);
+            __m256d hi = _mm256_add_pd(_mm256_add_pd(s1, xx), e);
+            __m256d lo = _mm256_sub_pd(_mm256_add_pd(s2, xx), e);
+            __m256d u = _mm256_max_pd(_mm256_mul_pd(_mm256_sqrt_pd(_mm256_max_pd(hi, zero)), vup), vmin);
+            __m256d l = _mm256_min_pd(_mm256_mul_pd(_mm256_sqrt_pd(_mm256_max_pd(lo, zero)), vdown), vmax);
+            l = _mm256_and_pd(l, _mm256_cmp_pd(l, vmin, _CMP_GE_OQ));
+            _mm_storeu_ps(ub + r, _mm256_cvtpd_ps(u));
+            _mm_storeu_ps(lb + r, _mm256_cvtpd_ps(l));
+            __m256d k;
+            if (mode == 2) k = _mm256_cmp_pd(zero, zero, _CMP_EQ_OQ);
+            else if (mode == 1)
+                k = _mm256_cmp_pd(_mm256_mul_pd(lo, vlo), _mm256_mul_pd(hi, vhi), _CMP_GT_OQ);
+            else
+                k = _mm256_cmp_pd(_mm256_sub_pd(s2, s1), _mm256_mul_pd(two, _mm256_add_pd(e, verr)), _CMP_GT_OQ);
+            int bits = _mm256_movemask_pd(k);
+            ok[r] = bits & 1; ok[r + 1] = (bits >> 1) & 1; ok[r + 2] = (bits >> 2) & 1; ok[r + 3] = (bits >> 3) & 1;
+        }
+    }
+
     /* Hamerly's test of samples [start, end), 4 at a time in double lanes:
        u = upper + du[stamp * k + label], low = max(lower - dl[...],
        hm[label] - u); a sample is kept (not listed) iff
@@ -621,6 +667,11 @@ cdef extern from *:
             const float *CT, const float *cn, int kpad, int *lab, float *b1, float *b2) {}
     static void fm_scores_avx2_d(const double *X, const int *idx, int m, int d,
             const double *CT, const double *cn, int kpad, double *out) {}
+    static void fm_screen_bounds(
+            int m, const float *b1, const float *b2, const float *x2,
+            double e_coef, double e_x, double e_abs, double c2max, double err,
+            int mode, double el_lo, double el_hi, double up, double down,
+            double flt_min, double flt_max, float *ub, float *lb, int *ok) {}
     static int fm_bounds_test(
             const int *labels, const int *stamps, const float *upper, const float *lower,
             const double *du, const double *dl, const double *hm, int k,
@@ -647,6 +698,11 @@ cdef extern from *:
     void fm_dist_row_avx_s(const float *x, int d, const float *CT, int kpad,
                            float *out) noexcept nogil
     void fm_prefetch(const void *p) noexcept nogil
+    void fm_screen_bounds(
+        int m, const float *b1, const float *b2, const float *x2,
+        double e_coef, double e_x, double e_abs, double c2max, double err,
+        int mode, double el_lo, double el_hi, double up, double down,
+        double flt_min, double flt_max, float *ub, float *lb, int *ok) noexcept nogil
     int fm_bounds_test(
         const int *labels, const int *stamps, const float *upper, const float *lower,
         const double *du, const double *dl, const double *hm, int k,
