@@ -9,9 +9,13 @@
 # Per chunk of CHUNK_SIZE samples, three phases:
 #
 # 1. Bounds.  Per sample an upper bound on the distance to its own center and
-#    a lower bound on the distance to every other center (float32, rounded
-#    outwards), valid for the centers of version stamps[i]; brought up to date
-#    with the cumulative center moves (see _kmeans_common) and tested.  A
+#    a lower bound on the distance to every other center.  They are stored
+#    relative to the cumulative moves since the first iteration (cum_shift of
+#    the own center, cum_max of the others, see _kmeans_common): upper - cs
+#    and lower + cm, float32 rounded outwards.  A bound stored at any version
+#    is valid now once the current cs / cm are added back (the triangle
+#    inequality, summed over the moves), so no per-sample stamp is kept:
+#    12 bytes a sample (label, two bounds) are read per pass.  A
 #    sample whose label provably cannot change -- for the algorithm's own
 #    rounding, too -- is not touched.  The others go to a list, ascending, and
 #    their rows are prefetched.
@@ -46,27 +50,26 @@ from fastml._cy._kmeans_simd cimport (
     fm_screen_avx2_s, fm_screen_bounds, fm_prefetch, fm_bounds_test)
 
 cdef:
-    # float32 storage of the bounds, rounded outwards (2^-22 > the 2^-24 of
-    # the conversion plus the double arithmetic before it)
-    double UP32 = 1 + 2.0 ** -22
-    double DOWN32 = 1 - 2.0 ** -22
+    # float32 storage of the bounds, rounded outwards: 2^-22 of the magnitudes
+    # involved > the 2^-24 of the conversion plus the double arithmetic before
+    double REL32 = 2.0 ** -22
     double FLT_MIN_NORMAL = 1.1754943508222875e-38
-    double FLT_MAX_D = 3.4028234663852886e+38
     # the screen is used for float64 data whose norms lie in this range (its
     # float32 copy neither overflows nor underflows to lose relative accuracy)
     double SCREEN_MIN_NORM = 1e-15
     double SCREEN_MAX_NORM = 1e15
 
 
-cdef inline float _up32(double v) noexcept nogil:
-    """A float32 >= v (v >= 0): a valid upper bound after storage."""
-    return <float> max(v * UP32, FLT_MIN_NORMAL)
+cdef inline float _store_upper(double u, double cs) noexcept nogil:
+    """The upper bound u >= 0, stored relative to its center's cumulative
+    moves cs >= 0 (see _pruned_chunk), as a float32 >= u - cs."""
+    return <float> (u - cs + (u + cs) * REL32 + FLT_MIN_NORMAL)
 
 
-cdef inline float _down32(double v) noexcept nogil:
-    """A float32 <= v (v >= 0): a valid lower bound after storage."""
-    v = min(v * DOWN32, FLT_MAX_D)
-    return <float> (v if v >= FLT_MIN_NORMAL else 0.0)
+cdef inline float _store_lower(double low, double cm) noexcept nogil:
+    """The lower bound low >= 0, stored relative to the cumulative moves cm
+    >= 0 of the other centers, as a float32 <= low + cm."""
+    return <float> (low + cm - (low + cm) * REL32 - FLT_MIN_NORMAL)
 
 
 cdef void _distances(
@@ -179,11 +182,12 @@ cdef Py_ssize_t _pruned_chunk(
         const floating[:, ::1] packed,       # IN exact lloyd SIMD / elkan SIMD layout
         const floating[::1] norms,           # IN exact lloyd: ||c||^2
         int[::1] labels,                     # INOUT
-        int[::1] stamps,                     # INOUT version of the bounds
-        float[::1] upper,                    # INOUT >= d(x, own center)
-        float[::1] lower,                    # INOUT <= d(x, any other center)
-        const double* du,                    # IN (stamp, label): upper bound's growth
-        const double* dl,                    # IN (stamp, label): lower bound's decay
+        float[::1] upper,                    # INOUT d(x, own center) - cs[label]
+        float[::1] lower,                    # INOUT d(x, other centers) + cm[label]
+        const double* cs,                    # IN label: cumulative moves of the center
+        const double* cm,                    # IN label: ... of the other centers
+        const double* tu,                    # IN label: cs + slack
+        const double* tl,                    # IN label: cm + slack
         const double* hm,                    # IN label: 2 half_min - slack
         double err,                          # lloyd: bound on the surrogate's error
         double gamma,                        # elkan: relative error of a distance
@@ -227,15 +231,14 @@ cdef Py_ssize_t _pruned_chunk(
             m = m + 1
     elif simd:
         # (the AVX2 kernel runs the loop below, 4 samples at a time)
-        m = fm_bounds_test(&labels[0], &stamps[0], &upper[0], &lower[0], du, dl, hm,
-                           n_clusters, lo_pad, hi_pad, err25, start, end, s.idx,
+        m = fm_bounds_test(&labels[0], &upper[0], &lower[0], tu, tl, hm,
+                           lo_pad, hi_pad, err25, start, end, s.idx,
                            <const char*> &Xs[0, 0], Xs.shape[1] * sizeof(float) if screen else 0)
     else:
         for i in range(start, end):
             a = labels[i]
-            t = stamps[i] * n_clusters + a
-            u = upper[i] + du[t]
-            low = max(lower[i] - dl[t], hm[a] - u)
+            u = upper[i] + tu[a]
+            low = max(lower[i] - tl[a], hm[a] - u)
             keep = (low * lo_pad > u * hi_pad) & ((low - u) * (low + u) > err25)
             # branch-free: which samples stay is data, not a pattern
             s.idx[m] = i
@@ -252,9 +255,9 @@ cdef Py_ssize_t _pruned_chunk(
         # hi = s1 + x2 + e >= d(x, c_lab)^2, lo = s2 + x2 - e <= d(x, c_j)^2
         # for every other j; decided when every other computed distance
         # (elkan) or surrogate (lloyd) must be strictly larger
-        fm_screen_bounds(m, s.b1, s.b2, s.x2, e_coef, e_x, e_abs, c_sq_max, err,
+        fm_screen_bounds(m, s.b1, s.b2, s.x2, s.lab, e_coef, e_x, e_abs, c_sq_max, err,
                          2 if exact_screen else (1 if elkan else 0), el_lo, el_hi,
-                         UP32, DOWN32, FLT_MIN_NORMAL, FLT_MAX_D, s.ub, s.lb, s.ok)
+                         cs, cm, REL32, FLT_MIN_NORMAL, s.ub, s.lb, s.ok)
     for r in range(m):
         i = s.idx[r]
         if not screen or not s.ok[r]:
@@ -265,7 +268,6 @@ cdef Py_ssize_t _pruned_chunk(
         label = s.lab[r]
         upper[i] = s.ub[r]
         lower[i] = s.lb[r]
-        stamps[i] = version
         a = labels[i]
         if label != a:
             n_changed += 1
@@ -315,9 +317,8 @@ cdef Py_ssize_t _pruned_chunk(
                 second = s.eb2[r]
             x2 = x_sq[i]
             label = s.elab[r]
-            upper[i] = _up32(sqrt(max(best + x2 + err, 0.0)))
-            lower[i] = _down32(sqrt(max(second + x2 - err, 0.0)))
-            stamps[i] = version
+            upper[i] = _store_upper(sqrt(max(best + x2 + err, 0.0)), cs[label])
+            lower[i] = _store_lower(sqrt(max(second + x2 - err, 0.0)), cm[label])
             a = labels[i]
             if label != a:
                 n_changed += 1
@@ -343,9 +344,8 @@ cdef Py_ssize_t _pruned_chunk(
         for j in range(n_clusters):
             if j != label:
                 lo = min(lo, fdist[j] * lo2)
-        upper[i] = _up32(best * hi2)
-        lower[i] = _down32(lo)
-        stamps[i] = version
+        upper[i] = _store_upper(best * hi2, cs[label])
+        lower[i] = _store_lower(lo, cm[label])
         if label != a:
             n_changed += 1
             labels[i] = label
@@ -366,7 +366,6 @@ def _pruned_pass(
         const floating[:, ::1] packed,
         const floating[::1] norms,
         int[::1] labels,
-        int[::1] stamps,
         float[::1] upper,
         float[::1] lower,
         const double[:, ::1] cum_shift,
@@ -394,21 +393,18 @@ def _pruned_pass(
         int n_samples = X.shape[0]
         int kstride = max(packed.shape[1], centers.shape[0])
         int n_chunks = (n_samples + CHUNK_SIZE - 1) // CHUNK_SIZE
-        int k = centers.shape[0], chunk_idx, start, end, t, a
+        int k = centers.shape[0], chunk_idx, start, end, a
         Py_ssize_t total
         _Scratch s
-        double* du = <double*> malloc(2 * (version + 1) * k * sizeof(double))
-        double* dl = du + (version + 1) * k
-        double* hm = <double*> malloc(k * sizeof(double))
+        double* tu = <double*> malloc(3 * k * sizeof(double))
+        double* tl = tu + k
+        double* hm = tl + k
 
     with nogil:
-        # the bounds' updates, once per (stamp, label) instead of per sample:
-        # the cumulative moves since the stamp, padded by the slack
-        for t in range(version + 1):
-            for a in range(k):
-                du[t * k + a] = (cum_shift[version, a] - cum_shift[t, a]) + slack
-                dl[t * k + a] = (cum_max[version, a] - cum_max[t, a]) + slack
+        # the bounds' updates, per label, padded by the slack
         for a in range(k):
+            tu[a] = cum_shift[version, a] + slack
+            tl[a] = cum_max[version, a] + slack
             hm[a] = 2 * half_min[a] - slack
         _begin_pass(slabs, changed, n_threads, update)
         with parallel(num_threads=n_threads):
@@ -418,14 +414,14 @@ def _pruned_pass(
                 end = min(start + CHUNK_SIZE, n_samples)
                 changed[threadid() * PAD] += _pruned_chunk(
                     X, Xs, sample_weight, x_sq, ct_s, cn_s, centers, packed, norms,
-                    labels, stamps, upper, lower, du, dl, hm,
+                    labels, upper, lower, &cum_shift[version, 0], &cum_max[version, 0],
+                    tu, tl, hm,
                     err, gamma, e_coef, e_abs, e_x, c_sq_max, version, start, end,
                     s, &slabs[threadid(), 0], elkan, screen, exact_screen, simd,
                     full, update)
             _scratch_free(s)
         total = _end_pass(changed, n_threads)
-    free(du)
-    free(hm)
+    free(tu)
     return total
 
 
@@ -505,7 +501,6 @@ class _PrunedStep:
         # elkan: relative error of a computed Euclidean distance (d products
         # and sums, a square root), doubled for safety
         self.gamma = 2 * (d + 8) * self.eps if self.elkan else 0.0
-        self.stamps = np.zeros(n, dtype=np.int32)
         self.upper = np.zeros(n, dtype=np.float32)
         self.lower = np.zeros(n, dtype=np.float32)
         self.simd = _use_simd_py(d, 1, is_float)
@@ -562,7 +557,7 @@ class _PrunedStep:
             err = 0.0
         return _pruned_pass(
             X, self.Xs, self.sample_weight, self.x_sq, ct_s, cn_s, centers, packed,
-            norms, labels, self.stamps, self.upper, self.lower, st.cum_shift,
+            norms, labels, self.upper, self.lower, st.cum_shift,
             st.cum_max, st.half_min, err, self.gamma, st.slack(version, scale),
             self.e_coef, self.e_abs, self.e_x, c_sq_max, version, st.slabs, st.changed,
             self.elkan, screen, self.exact_screen and screen, simd, full, update,

@@ -537,38 +537,48 @@ cdef extern from *:
     /* What the screen's scores give, 4 rows at a time in double lanes (the
        scalar expressions of _kmeans_pruned, lane by lane):
          x2' = x2 (1 + e_x),  e = e_coef (x2' + c2max) + e_x x2 + e_abs,
-         hi = s1 + x2 + e,  lo = s2 + x2 - e,
-         ub = float(max(sqrt(max(hi, 0)) * up, flt_min)),
-         lb = v = min(sqrt(max(lo, 0)) * down, flt_max), float(v >= flt_min ? v : 0),
+         hi = s1 + x2 + e,  lo = s2 + x2 - e,  u = sqrt(max(hi, 0)),
+         l = sqrt(max(lo, 0)), stored relative to the cumulative moves of the
+         new label j (see fm_bounds_test), rounded outwards to float32:
+         ub = float(u - cs[j] + (u + cs[j]) 2^-22 + flt_min),
+         lb = float(l + cm[j] - (l + cm[j]) 2^-22 - flt_min),
          ok = mode 2: 1;  mode 1 (elkan): lo el_lo > hi el_hi;
               mode 0 (lloyd): s2 - s1 > 2 (e + err).
        m is rounded up to 4: the arrays need 3 spare entries. */
     FM_AVX2_FMA static void fm_screen_bounds(
-            int m, const float *b1, const float *b2, const float *x2,
+            int m, const float *b1, const float *b2, const float *x2, const int *lab,
             double e_coef, double e_x, double e_abs, double c2max, double err,
-            int mode, double el_lo, double el_hi, double up, double down,
-            double flt_min, double flt_max, float *ub, float *lb, int *ok) {
+            int mode, double el_lo, double el_hi, const double *cs, const double *cm,
+            double rel, double flt_min, float *ub, float *lb, int *ok) {
         const __m256d zero = _mm256_setzero_pd(), one_ex = _mm256_set1_pd(1 + e_x);
         const __m256d vec = _mm256_set1_pd(e_coef), vex = _mm256_set1_pd(e_x);
         const __m256d vabs = _mm256_set1_pd(e_abs), vc2 = _mm256_set1_pd(c2max);
         const __m256d verr = _mm256_set1_pd(err), two = _mm256_set1_pd(2.0);
         const __m256d vlo = _mm256_set1_pd(el_lo), vhi = _mm256_set1_pd(el_hi);
-        const __m256d vup = _mm256_set1_pd(up), vdown = _mm256_set1_pd(down);
-        const __m256d vmin = _mm256_set1_pd(flt_min), vmax = _mm256_set1_pd(flt_max);
+        const __m256d vrel = _mm256_set1_pd(rel), vmin = _mm256_set1_pd(flt_min);
         for (int r = 0; r < m; r += 4) {
             __m256d s1 = _mm256_cvtps_pd(_mm_loadu_ps(b1 + r));
             __m256d s2 = _mm256_cvtps_pd(_mm_loadu_ps(b2 + r));
             __m256d xx = _mm256_cvtps_pd(_mm_loadu_ps(x2 + r));
+            /* lanes past m hold garbage labels: clamp the gather index */
+            __m128i j = _mm_loadu_si128((const __m128i *)(lab + r));
+            __m128i live = _mm_cmplt_epi32(_mm_add_epi32(_mm_set1_epi32(r), _mm_setr_epi32(0, 1, 2, 3)),
+                                           _mm_set1_epi32(m));
+            j = _mm_and_si128(j, live);
             __m256d e = _mm256_add_pd(_mm256_add_pd(
                 _mm256_mul_pd(vec, _mm256_add_pd(_mm256_mul_pd(xx, one_ex), vc2)),
                 _mm256_mul_pd(vex, xx)), vabs);
             __m256d hi = _mm256_add_pd(_mm256_add_pd(s1, xx), e);
             __m256d lo = _mm256_sub_pd(_mm256_add_pd(s2, xx), e);
-            __m256d u = _mm256_max_pd(_mm256_mul_pd(_mm256_sqrt_pd(_mm256_max_pd(hi, zero)), vup), vmin);
-            __m256d l = _mm256_min_pd(_mm256_mul_pd(_mm256_sqrt_pd(_mm256_max_pd(lo, zero)), vdown), vmax);
-            l = _mm256_and_pd(l, _mm256_cmp_pd(l, vmin, _CMP_GE_OQ));
-            _mm_storeu_ps(ub + r, _mm256_cvtpd_ps(u));
-            _mm_storeu_ps(lb + r, _mm256_cvtpd_ps(l));
+            __m256d u = _mm256_sqrt_pd(_mm256_max_pd(hi, zero));
+            __m256d l = _mm256_sqrt_pd(_mm256_max_pd(lo, zero));
+            __m256d csj = _mm256_i32gather_pd(cs, j, 8), cmj = _mm256_i32gather_pd(cm, j, 8);
+            __m256d U = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(u, csj),
+                                                    _mm256_mul_pd(_mm256_add_pd(u, csj), vrel)), vmin);
+            __m256d L0 = _mm256_add_pd(l, cmj);
+            __m256d L = _mm256_sub_pd(_mm256_sub_pd(L0, _mm256_mul_pd(L0, vrel)), vmin);
+            _mm_storeu_ps(ub + r, _mm256_cvtpd_ps(U));
+            _mm_storeu_ps(lb + r, _mm256_cvtpd_ps(L));
             __m256d k;
             if (mode == 2) k = _mm256_cmp_pd(zero, zero, _CMP_EQ_OQ);
             else if (mode == 1)
@@ -580,12 +590,14 @@ cdef extern from *:
         }
     }
 
-    /* Hamerly's test of samples [start, end), 4 at a time in double lanes:
-       u = upper + du[stamp * k + label], low = max(lower - dl[...],
-       hm[label] - u); a sample is kept (not listed) iff
+    /* Hamerly's test of samples [start, end), 4 at a time in double lanes.
+       The stored bounds are relative to the cumulative moves of the sample's
+       center (tu[a] = cum_shift[v, a] + slack, tl[a] = cum_max[v, a] + slack),
+       so no stamp is needed: u = upper + tu[label], low = max(lower -
+       tl[label], hm[label] - u); a sample is kept (not listed) iff
        low (1 - g) > u (1 + g) and (low - u)(low + u) > err25.  The indices of
        the others are appended to idx in ascending order (idx needs 4 spare
-       entries) and their rows of X (row stride d) prefetched.  Returns their
+       entries) and their rows of X (row_bytes each) prefetched.  Returns their
        number.  The same arithmetic as the scalar tail, lane by lane. */
     static const signed char fm_compact_lut[16][4] = {
         {-1,-1,-1,-1}, {0,-1,-1,-1}, {1,-1,-1,-1}, {0,1,-1,-1},
@@ -598,21 +610,21 @@ cdef extern from *:
         return (low * lo_pad > u * hi_pad) & ((low - u) * (low + u) > err25);
     }
     FM_AVX2_FMA static int fm_bounds_test(
-            const int *labels, const int *stamps, const float *upper, const float *lower,
-            const double *du, const double *dl, const double *hm, int k,
+            const int *labels, const float *upper, const float *lower,
+            const double *tu, const double *tl, const double *hm,
             double lo_pad, double hi_pad, double err25, int start, int end,
             int *idx, const char *Xs, size_t row_bytes) {
         int m = 0, i = start;
         const __m256d vlo = _mm256_set1_pd(lo_pad), vhi = _mm256_set1_pd(hi_pad);
         const __m256d verr = _mm256_set1_pd(err25);
-        const __m128i vk = _mm_set1_epi32(k);
+        /* rows of one 64-byte line (16 floats from an aligned copy): one prefetch */
+        const int two_lines = row_bytes != 64 || ((size_t)Xs & 63);
         for (; i + 4 <= end; i += 4) {
             __m128i a = _mm_loadu_si128((const __m128i *)(labels + i));
-            __m128i t = _mm_add_epi32(_mm_mullo_epi32(_mm_loadu_si128((const __m128i *)(stamps + i)), vk), a);
             __m256d u = _mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(upper + i)),
-                                      _mm256_i32gather_pd(du, t, 8));
+                                      _mm256_i32gather_pd(tu, a, 8));
             __m256d lw = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(lower + i)),
-                                       _mm256_i32gather_pd(dl, t, 8));
+                                       _mm256_i32gather_pd(tl, a, 8));
             __m256d low = _mm256_max_pd(lw, _mm256_sub_pd(_mm256_i32gather_pd(hm, a, 8), u));
             __m256d k1 = _mm256_cmp_pd(_mm256_mul_pd(low, vlo), _mm256_mul_pd(u, vhi), _CMP_GT_OQ);
             __m256d k2 = _mm256_cmp_pd(_mm256_mul_pd(_mm256_sub_pd(low, u), _mm256_add_pd(low, u)),
@@ -625,16 +637,16 @@ cdef extern from *:
                 int q = __builtin_ctz(listed);
                 listed &= listed - 1;
                 fm_prefetch(Xs + (size_t)(i + q) * row_bytes);
-                fm_prefetch(Xs + (size_t)(i + q) * row_bytes + row_bytes - 1);
+                if (two_lines) fm_prefetch(Xs + (size_t)(i + q) * row_bytes + row_bytes - 1);
             }
         }
         for (; i < end; i++) {
-            int a = labels[i], t = stamps[i] * k + a;
-            double u = (double)upper[i] + du[t];
-            if (!fm_keep_scalar(u, (double)lower[i] - dl[t], hm[a], lo_pad, hi_pad, err25)) {
+            int a = labels[i];
+            double u = (double)upper[i] + tu[a];
+            if (!fm_keep_scalar(u, (double)lower[i] - tl[a], hm[a], lo_pad, hi_pad, err25)) {
                 idx[m++] = i;
                 fm_prefetch(Xs + (size_t)i * row_bytes);
-                fm_prefetch(Xs + (size_t)i * row_bytes + row_bytes - 1);
+                if (two_lines) fm_prefetch(Xs + (size_t)i * row_bytes + row_bytes - 1);
             }
         }
         return m;
@@ -668,13 +680,13 @@ cdef extern from *:
     static void fm_scores_avx2_d(const double *X, const int *idx, int m, int d,
             const double *CT, const double *cn, int kpad, double *out) {}
     static void fm_screen_bounds(
-            int m, const float *b1, const float *b2, const float *x2,
+            int m, const float *b1, const float *b2, const float *x2, const int *lab,
             double e_coef, double e_x, double e_abs, double c2max, double err,
-            int mode, double el_lo, double el_hi, double up, double down,
-            double flt_min, double flt_max, float *ub, float *lb, int *ok) {}
+            int mode, double el_lo, double el_hi, const double *cs, const double *cm,
+            double rel, double flt_min, float *ub, float *lb, int *ok) {}
     static int fm_bounds_test(
-            const int *labels, const int *stamps, const float *upper, const float *lower,
-            const double *du, const double *dl, const double *hm, int k,
+            const int *labels, const float *upper, const float *lower,
+            const double *tu, const double *tl, const double *hm,
             double lo_pad, double hi_pad, double err25, int start, int end,
             int *idx, const char *Xs, size_t row_bytes) { return 0; }
     static void fm_screen_avx2_s(const float *X, const int *idx, int m, int d,
@@ -699,13 +711,13 @@ cdef extern from *:
                            float *out) noexcept nogil
     void fm_prefetch(const void *p) noexcept nogil
     void fm_screen_bounds(
-        int m, const float *b1, const float *b2, const float *x2,
+        int m, const float *b1, const float *b2, const float *x2, const int *lab,
         double e_coef, double e_x, double e_abs, double c2max, double err,
-        int mode, double el_lo, double el_hi, double up, double down,
-        double flt_min, double flt_max, float *ub, float *lb, int *ok) noexcept nogil
+        int mode, double el_lo, double el_hi, const double *cs, const double *cm,
+        double rel, double flt_min, float *ub, float *lb, int *ok) noexcept nogil
     int fm_bounds_test(
-        const int *labels, const int *stamps, const float *upper, const float *lower,
-        const double *du, const double *dl, const double *hm, int k,
+        const int *labels, const float *upper, const float *lower,
+        const double *tu, const double *tl, const double *hm,
         double lo_pad, double hi_pad, double err25, int start, int end,
         int *idx, const char *Xs, size_t row_bytes) noexcept nogil
     void fm_screen_avx2_s(const float *X, const int *idx, int m, int d, const float *CT,
