@@ -373,16 +373,16 @@ def _distances_to_centers(
 # The exact-pruning iteration shared by lloyd and elkan.
 #
 # Both algorithms keep, per sample, bounds on its distance to its own center
-# (upper) and to the other centers (lower), valid for the centers of the
-# iteration they were computed at (the sample's stamp).  The centers' moves
-# are recorded as cumulative shifts, so a bound is brought up to date in O(1)
-# when the sample is visited (triangle inequality: d(x, c_T) <= d(x, c_t) +
-# sum of the moves of c), and a sample whose bounds prove that no other center
-# can win is not touched at all: neither its row of X nor its label.  The
-# bounds are padded by the worst-case rounding of the distance arithmetic the
-# algorithm uses to decide (see the passes), so a skipped sample keeps exactly
-# the label the full computation would give it: the iterates are those of the
-# plain algorithm, not an approximation.
+# (upper) and to the other centers (lower).  The centers' moves are recorded
+# as cumulative shifts, so a bound computed at any iteration is brought up to
+# date in O(1) when the sample is visited (triangle inequality: d(x, c_T) <=
+# d(x, c_t) + sum of the moves of c; _kmeans_pruned stores the bounds relative
+# to these sums), and a sample whose bounds prove that no other center can
+# win is not touched at all: neither its row of X nor its label.  The bounds
+# are padded by the worst-case rounding of the distance arithmetic the
+# algorithm uses to decide (see _kmeans_pruned), so a skipped sample keeps
+# exactly the label the full computation would give it: the iterates are
+# those of the plain algorithm, not an approximation.
 #
 # The M-step is incremental: only samples that change cluster move their
 # weighted row between the (float64) per-cluster sums.  After the last

@@ -19,8 +19,8 @@
 #    sample whose label provably cannot change -- for the algorithm's own
 #    rounding, too -- is not touched.  The others go to a list, ascending, and
 #    their rows are prefetched.
-# 2. Screen.  The listed rows are scored against all centers in float32, 8
-#    samples in the lanes of an AVX2 vector (fm_screen_avx2_s): from a float32
+# 2. Screen.  The listed rows are scored against all centers in float32,
+#    samples in the lanes of AVX2 vectors (fm_screen_avx2_s): from a float32
 #    copy of X for float64 data, which halves the bytes fetched and the FMAs.
 #    With a bound E on the screen's error (relative to ||x||^2 + max ||c||^2)
 #    the screen gives valid bounds, and, unless the two best centers are
@@ -195,7 +195,6 @@ cdef Py_ssize_t _pruned_chunk(
         double e_abs,
         double e_x,                          # relative error of the screen's ||x||^2
         double c_sq_max,
-        int version,
         int start,
         int end,
         _Scratch s,
@@ -416,7 +415,7 @@ def _pruned_pass(
                     X, Xs, sample_weight, x_sq, ct_s, cn_s, centers, packed, norms,
                     labels, upper, lower, &cum_shift[version, 0], &cum_max[version, 0],
                     tu, tl, hm,
-                    err, gamma, e_coef, e_abs, e_x, c_sq_max, version, start, end,
+                    err, gamma, e_coef, e_abs, e_x, c_sq_max, start, end,
                     s, &slabs[threadid(), 0], elkan, screen, exact_screen, simd,
                     full, update)
             _scratch_free(s)
