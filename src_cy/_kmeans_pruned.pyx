@@ -387,12 +387,14 @@ def _pruned_pass(
         bint full,
         bint update,
         int n_threads):
-    """One pruned pass over all chunks (static schedule, a slab per thread)."""
+    """One pruned pass over all chunks (a slab of moves per block of chunks:
+    ``slabs.shape[0]`` blocks, see ``_kmeans_common._n_blocks``)."""
     cdef:
         int n_samples = X.shape[0]
         int kstride = max(packed.shape[1], centers.shape[0])
         int n_chunks = (n_samples + CHUNK_SIZE - 1) // CHUNK_SIZE
-        int k = centers.shape[0], chunk_idx, start, end, a
+        int k = centers.shape[0], chunk_idx, start, end, a, b
+        int n_blocks = slabs.shape[0]
         Py_ssize_t total
         _Scratch s
         double* tu = <double*> malloc(3 * k * sizeof(double))
@@ -405,21 +407,26 @@ def _pruned_pass(
             tu[a] = cum_shift[version, a] + slack
             tl[a] = cum_max[version, a] + slack
             hm[a] = 2 * half_min[a] - slack
-        _begin_pass(slabs, changed, n_threads, update)
+        _begin_pass(slabs, changed, n_blocks, update)
         with parallel(num_threads=n_threads):
             s = _scratch_new(X.shape[1], kstride)
-            for chunk_idx in prange(n_chunks, schedule='static'):
-                start = chunk_idx * CHUNK_SIZE
-                end = min(start + CHUNK_SIZE, n_samples)
-                changed[threadid() * PAD] += _pruned_chunk(
-                    X, Xs, sample_weight, x_sq, ct_s, cn_s, centers, packed, norms,
-                    labels, upper, lower, &cum_shift[version, 0], &cum_max[version, 0],
-                    tu, tl, hm,
-                    err, gamma, e_coef, e_abs, e_x, c_sq_max, start, end,
-                    s, &slabs[threadid(), 0], elkan, screen, exact_screen, simd,
-                    full, update)
+            # blocks of chunks, handed out dynamically (a thread descheduled
+            # on a busy machine does not stall the pass), each with its own
+            # slab of moves: the sums do not depend on which thread ran it
+            for b in prange(n_blocks, schedule='dynamic'):
+                for chunk_idx in range(b * n_chunks // n_blocks,
+                                       (b + 1) * n_chunks // n_blocks):
+                    start = chunk_idx * CHUNK_SIZE
+                    end = min(start + CHUNK_SIZE, n_samples)
+                    changed[b * PAD] += _pruned_chunk(
+                        X, Xs, sample_weight, x_sq, ct_s, cn_s, centers, packed, norms,
+                        labels, upper, lower, &cum_shift[version, 0], &cum_max[version, 0],
+                        tu, tl, hm,
+                        err, gamma, e_coef, e_abs, e_x, c_sq_max, start, end,
+                        s, &slabs[b, 0], elkan, screen, exact_screen, simd,
+                        full, update)
             _scratch_free(s)
-        total = _end_pass(changed, n_threads)
+        total = _end_pass(changed, n_blocks)
     free(tu)
     return total
 
