@@ -67,3 +67,38 @@ def test_bench_tree_predict(benchmark, clf_data, impl):
     X, y = clf_data
     est = (fmt if impl == "fastml" else skt).DecisionTreeClassifier(random_state=0).fit(X, y)
     benchmark(est.predict_proba, X)
+
+
+@pytest.fixture(scope="module")
+def clf_data_nan(clf_data):
+    X, y = clf_data
+    X = X.copy()
+    X[np.random.RandomState(0).rand(*X.shape) < 0.2] = np.nan  # 20% missing
+    return X, y
+
+
+NAN_IMPLS = {
+    "fastml-best": lambda: fmt.DecisionTreeClassifier(random_state=0),
+    "fastml-random": lambda: fmt.DecisionTreeClassifier(splitter="random", random_state=0),
+    "sklearn-best": lambda: skt.DecisionTreeClassifier(random_state=0),
+    "sklearn-random": lambda: skt.DecisionTreeClassifier(splitter="random", random_state=0),
+}
+
+
+@pytest.mark.benchmark(group="DecisionTreeClassifier-50000x20-20%NaN")
+@pytest.mark.parametrize("impl", list(NAN_IMPLS))
+def test_bench_tree_classifier_nan(benchmark, clf_data_nan, impl):
+    X, y = clf_data_nan
+    est = benchmark.pedantic(lambda: NAN_IMPLS[impl]().fit(X, y), rounds=3, iterations=1)
+    benchmark.extra_info["node_count"] = int(est.tree_.node_count)
+    if impl.startswith("fastml"):  # the same tree as sklearn's
+        ref = NAN_IMPLS[impl.replace("fastml", "sklearn")]().fit(X, y)
+        assert np.array_equal(est.tree_.threshold, ref.tree_.threshold)
+
+
+@pytest.mark.benchmark(group="DecisionTreeClassifier-predict-50000x20-20%NaN")
+@pytest.mark.parametrize("impl", ["fastml", "sklearn"])
+def test_bench_tree_predict_nan(benchmark, clf_data_nan, impl):
+    X, y = clf_data_nan
+    est = (fmt if impl == "fastml" else skt).DecisionTreeClassifier(random_state=0).fit(X, y)
+    benchmark(est.predict_proba, X)

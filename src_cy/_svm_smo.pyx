@@ -17,9 +17,31 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 ctypedef float Qfloat
 
 from fastml._cy._blas cimport _dot
-from fastml._cy._svm_kernel cimport K_PRECOMPUTED, _from_dot, _kernel_column
+from fastml._cy._svm_kernel cimport (
+    K_PRECOMPUTED,
+    _from_dot,
+    _kernel_column,
+    fm_svm_has_avx2_fma,
+)
+from fastml._cy._svm_wss cimport fm_wss_gmax_avx2, fm_wss_gmin_avx2
 
 cdef double TAU = 1e-12
+# AVX2 kernel columns and working-set scans where the CPU has them; tests turn
+# them off to check that both paths give the same model
+cdef bint _SIMD = fm_svm_has_avx2_fma()
+
+
+def simd_enabled():
+    """Whether the AVX2 paths are in use (the CPU has AVX2+FMA and tests did not turn them off)."""
+    return bool(_SIMD)
+
+
+def set_simd(bint enabled):
+    """Use the AVX2 paths (if the CPU has AVX2+FMA); return the previous setting."""
+    global _SIMD
+    previous = _SIMD
+    _SIMD = enabled and fm_svm_has_avx2_fma()
+    return previous
 
 cdef enum:
     LOWER_BOUND = 0
@@ -34,22 +56,33 @@ cdef struct head_t:
     head_t* next
     Qfloat* data
     int len
+    Py_ssize_t pos  # entries of the swap log already applied to data
 
 
 cdef class _Cache:
     """Kernel columns (possibly partial: the first ``len`` entries) kept in LRU order.
 
     At most ``cache_size`` MB of column data live at once, as libsvm's Cache.
+
+    Shrinking swaps two variables' entries in every cached column. libsvm
+    walks all cached columns at each swap; with hundreds of swaps per
+    shrinking pass and a cache far larger than the CPU's, that walk streamed
+    the whole cache from memory and dominated the solver. Here swaps go to a
+    log and a column replays the swaps it has not seen when it is next read
+    (``get_data``); columns evicted before that never pay. Replaying a
+    column's pending swaps in log order does exactly what libsvm's eager walk
+    does to it, including dropping a partial column that holds one entry of a
+    swapped pair but not the other (its memory is then released later than
+    libsvm would, which can only change which columns get recomputed, not
+    any value).
     """
     cdef int l
     cdef Py_ssize_t size
     cdef head_t* head
     cdef head_t lru_head
-    # swaps recorded between begin_batch and end_batch (see swap_index)
-    cdef int* swap_lo
-    cdef int* swap_hi
-    cdef int n_swaps
-    cdef bint batching
+    cdef int* log_lo
+    cdef int* log_hi
+    cdef Py_ssize_t log_len, log_cap
 
     def __cinit__(self, int l, double cache_mb):
         self.l = l
@@ -62,10 +95,14 @@ cdef class _Cache:
         self.size = max(self.size, 2 * <Py_ssize_t> l)
         self.lru_head.next = &self.lru_head
         self.lru_head.prev = &self.lru_head
-        self.swap_lo = <int*> malloc(max(l, 1) * sizeof(int))
-        self.swap_hi = <int*> malloc(max(l, 1) * sizeof(int))
-        self.n_swaps = 0
-        self.batching = False
+        self.log_len = 0
+        # a full log is flushed (see _flush_log): at most 4 swaps per variable
+        # are held, and the flush is amortised over that many swaps
+        self.log_cap = max(4 * <Py_ssize_t> l, 16)
+        self.log_lo = <int*> malloc(self.log_cap * sizeof(int))
+        self.log_hi = <int*> malloc(self.log_cap * sizeof(int))
+        if self.log_lo == NULL or self.log_hi == NULL:
+            raise MemoryError()
 
     def __dealloc__(self):
         cdef int i
@@ -73,8 +110,8 @@ cdef class _Cache:
             for i in range(self.l):
                 free(self.head[i].data)
             free(self.head)
-        free(self.swap_lo)
-        free(self.swap_hi)
+        free(self.log_lo)
+        free(self.log_hi)
 
     cdef inline void _lru_delete(self, head_t* h) noexcept nogil:
         h.prev.next = h.next
@@ -86,12 +123,51 @@ cdef class _Cache:
         h.prev.next = h
         h.next.prev = h
 
+    cdef inline void _drop(self, head_t* h) noexcept nogil:
+        self._lru_delete(h)
+        free(h.data)
+        self.size += h.len
+        h.data = NULL
+        h.len = 0
+
+    cdef void _catch_up(self, head_t* h) noexcept nogil:
+        """Apply the logged swaps that column ``h`` (cached, len > 0) has not seen."""
+        cdef Py_ssize_t s
+        cdef int i, j
+        cdef Qfloat t
+        cdef Qfloat* data = h.data
+        for s in range(h.pos, self.log_len):
+            i = self.log_lo[s]
+            j = self.log_hi[s]
+            if h.len > i:
+                if h.len > j:
+                    t = data[i]
+                    data[i] = data[j]
+                    data[j] = t
+                else:
+                    self._drop(h)
+                    break
+        h.pos = self.log_len
+
+    cdef void _flush_log(self) noexcept nogil:
+        """Bring every cached column up to date and empty the log (bounds its memory)."""
+        cdef head_t* h = self.lru_head.next
+        cdef head_t* nxt
+        while h != &self.lru_head:
+            nxt = h.next  # _catch_up may drop h from the list
+            self._catch_up(h)
+            h.pos = 0
+            h = nxt
+        self.log_len = 0
+
     cdef int get_data(self, int index, Qfloat** data, int length) noexcept nogil:
         """Point ``data`` at column ``index`` (grown to ``length``); return how
         many leading entries are already valid."""
         cdef head_t* h = &self.head[index]
         cdef head_t* old
         cdef int more, valid
+        if h.len and h.pos < self.log_len:
+            self._catch_up(h)
         if h.len:
             self._lru_delete(h)
         more = length - h.len
@@ -108,79 +184,34 @@ cdef class _Cache:
             self.size -= more
             valid = h.len
             h.len = length
+        h.pos = self.log_len
         self._lru_insert(h)
         data[0] = h.data
         return valid
 
     cdef void swap_index(self, int i, int j) noexcept nogil:
-        cdef Qfloat* tmp_data
-        cdef int tmp_len
+        cdef head_t tmp
         if i == j:
             return
         if self.head[i].len:
             self._lru_delete(&self.head[i])
         if self.head[j].len:
             self._lru_delete(&self.head[j])
-        tmp_data = self.head[i].data
-        self.head[i].data = self.head[j].data
-        self.head[j].data = tmp_data
-        tmp_len = self.head[i].len
-        self.head[i].len = self.head[j].len
-        self.head[j].len = tmp_len
+        tmp.data, tmp.len, tmp.pos = self.head[i].data, self.head[i].len, self.head[i].pos
+        self.head[i].data, self.head[i].len, self.head[i].pos = (
+            self.head[j].data, self.head[j].len, self.head[j].pos)
+        self.head[j].data, self.head[j].len, self.head[j].pos = tmp.data, tmp.len, tmp.pos
         if self.head[i].len:
             self._lru_insert(&self.head[i])
         if self.head[j].len:
             self._lru_insert(&self.head[j])
         if i > j:
             i, j = j, i
-        if self.batching:
-            self.swap_lo[self.n_swaps] = i
-            self.swap_hi[self.n_swaps] = j
-            self.n_swaps += 1
-            return
-        self.n_swaps = 1
-        self.swap_lo[0] = i
-        self.swap_hi[0] = j
-        self._apply_swaps()
-
-    cdef void begin_batch(self) noexcept nogil:
-        self.batching = True
-        self.n_swaps = 0
-
-    cdef void end_batch(self) noexcept nogil:
-        self.batching = False
-        self._apply_swaps()
-
-    cdef void _apply_swaps(self) noexcept nogil:
-        # libsvm walks every cached column once per swap; a shrinking pass
-        # makes hundreds of swaps, so that walk dominated the solver. Entry
-        # swaps of one column do not depend on other columns, so applying the
-        # recorded sequence column by column gives the same cache, with each
-        # column touched once while it sits in L1/L2.
-        cdef head_t* h = self.lru_head.next
-        cdef head_t* nxt
-        cdef int s, i, j
-        cdef Qfloat t
-        while h != &self.lru_head:
-            nxt = h.next
-            for s in range(self.n_swaps):
-                i = self.swap_lo[s]
-                j = self.swap_hi[s]
-                if h.len > i:
-                    if h.len > j:
-                        t = h.data[i]
-                        h.data[i] = h.data[j]
-                        h.data[j] = t
-                    else:
-                        # a partial column that holds i but not j: drop it
-                        self._lru_delete(h)
-                        free(h.data)
-                        self.size += h.len
-                        h.data = NULL
-                        h.len = 0
-                        break
-            h = nxt
-        self.n_swaps = 0
+        if self.log_len == self.log_cap:
+            self._flush_log()
+        self.log_lo[self.log_len] = i
+        self.log_hi[self.log_len] = j
+        self.log_len += 1
 
 
 # ---------------------------------------------------------------- Q matrices
@@ -196,12 +227,6 @@ cdef class _QMatrix:
     cdef void swap_index(self, int i, int j) noexcept nogil:
         pass
 
-    cdef void begin_swaps(self) noexcept nogil:
-        pass
-
-    cdef void end_swaps(self) noexcept nogil:
-        pass
-
 
 cdef class _KernelRows:
     """The kernel over the rows of X (or a precomputed Gram matrix)."""
@@ -210,6 +235,7 @@ cdef class _KernelRows:
     cdef const double* K
     cdef int* perm
     cdef int n, d, kind, degree, n_threads
+    cdef bint simd
     cdef double gamma, coef0, parallel_min_work
     cdef object _keep
 
@@ -218,6 +244,7 @@ cdef class _KernelRows:
         # X is our private, writable copy: shrinking swaps its rows in place
         self.kind, self.gamma, self.coef0, self.degree = kind, gamma, coef0, degree
         self.n_threads = n_threads
+        self.simd = _SIMD
         self.parallel_min_work = parallel_min_work
         cdef int i
         self.n = X.shape[0]
@@ -266,7 +293,7 @@ cdef class _KernelRows:
             return
         _kernel_column(self.kind, self.X, self.sq, self.d, self.X + <Py_ssize_t> i * self.d,
                        self.sq[i], start, end, self.gamma, self.coef0, self.degree,
-                       out, self.n_threads, self.parallel_min_work)
+                       out, self.n_threads, self.parallel_min_work, self.simd)
 
     cdef void swap(self, int i, int j) noexcept nogil:
         cdef int k
@@ -323,12 +350,6 @@ cdef class _SVCQ(_QMatrix):
         self.kr.swap(i, j)
         self.y[i], self.y[j] = self.y[j], self.y[i]
         self.QD[i], self.QD[j] = self.QD[j], self.QD[i]
-
-    cdef void begin_swaps(self) noexcept nogil:
-        self.cache.begin_batch()
-
-    cdef void end_swaps(self) noexcept nogil:
-        self.cache.end_batch()
 
 
 cdef class _SVRQ(_QMatrix):
@@ -406,7 +427,7 @@ cdef class _Solver:
     cdef double* QD
     cdef _QMatrix Q
     cdef double eps
-    cdef bint unshrink
+    cdef bint unshrink, simd
     cdef object _keep
 
     cdef inline double get_C(self, int i) noexcept nogil:
@@ -472,7 +493,12 @@ cdef class _Solver:
         cdef Qfloat* Q_i = NULL
         cdef double* G = self.G
         cdef double* QD = self.QD
-        for t in range(self.active_size):
+        # the AVX2 scans take the first multiple of 4 and return the loops'
+        # state there; the scalar loops below finish from it
+        cdef int n_simd = self.active_size - self.active_size % 4 if self.simd else 0
+        if n_simd:
+            Gmax_idx = fm_wss_gmax_avx2(self.y, self.status, G, n_simd, &Gmax)
+        for t in range(n_simd, self.active_size):
             if self.y[t] == 1:
                 if not self.is_upper(t) and -G[t] >= Gmax:
                     Gmax = -G[t]
@@ -482,10 +508,14 @@ cdef class _Solver:
                     Gmax = G[t]
                     Gmax_idx = t
         i = Gmax_idx
-        if i != -1:
-            Q_i = self.Q.get_Q(i, self.active_size)
-            yi = self.y[i]
-        for j in range(self.active_size):
+        if i == -1:
+            return 1  # Gmax = -inf: no pair can be chosen (as the scan below finds)
+        Q_i = self.Q.get_Q(i, self.active_size)
+        yi = self.y[i]
+        if n_simd:
+            Gmin_idx = fm_wss_gmin_avx2(self.y, self.status, G, QD, Q_i, QD[i], yi, Gmax,
+                                        TAU, n_simd, &Gmax2, &obj_diff_min)
+        for j in range(n_simd, self.active_size):
             if self.y[j] == 1:
                 if not self.is_lower(j):
                     grad_diff = Gmax + G[j]
@@ -551,7 +581,6 @@ cdef class _Solver:
             self.reconstruct_gradient()
             self.active_size = self.l
         i = 0
-        self.Q.begin_swaps()  # nothing reads Q until end_swaps
         while i < self.active_size:
             if self.be_shrunk(i, Gmax1, Gmax2):
                 self.active_size -= 1
@@ -561,7 +590,6 @@ cdef class _Solver:
                         break
                     self.active_size -= 1
             i += 1
-        self.Q.end_swaps()
 
     cdef double calculate_rho(self) noexcept nogil:
         cdef int i, nr_free = 0
@@ -747,6 +775,7 @@ cdef _solve(_QMatrix Q, p, y, alpha, C, double eps, bint shrinking, long max_ite
     s.Q = Q
     s.QD = Q.QD
     s.eps = eps
+    s.simd = _SIMD
     s._keep = (p, y, a, C, G, G_bar, status, active_set)
     cdef double rho = 0.0
     cdef long n_iter = 0
@@ -795,3 +824,13 @@ def epsilon_svr(X, y, C, double epsilon, int kind, double gamma, double coef0,
     alpha2, rho, status, n_iter = _solve(Q, p, y2, np.zeros(2 * l), C2, tol, shrinking,
                                          max_iter)
     return alpha2[:l] - alpha2[l:], rho, status, n_iter
+
+
+def kernel_column(X, int i, int kind, double gamma, double coef0=0.0, int degree=3):
+    """K(X[i], X[j]) for all j, as the solver computes it (for tests)."""
+    Xw = np.array(X, dtype=np.float64, order="C", copy=True)
+    kr = _KernelRows(Xw, kind, gamma, coef0, degree, 1, 0.0)
+    out = np.empty(Xw.shape[0])
+    cdef double[::1] ov = out
+    kr.column(i, 0, Xw.shape[0], &ov[0])
+    return out

@@ -24,7 +24,7 @@
 cimport cython
 from cython.parallel cimport prange
 from libc.float cimport DBL_EPSILON
-from libc.math cimport INFINITY, log as ln
+from libc.math cimport INFINITY, isnan, log as ln
 from libc.stdint cimport int32_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 from libc.string cimport memcpy, memset
@@ -81,6 +81,10 @@ cdef struct SplitRecord:
     float64_t impurity_right
     float64_t weight_left
     float64_t weight_right
+    # the node's samples with NaN in `feature`, and whether they go left
+    # (missing_left is sklearn's missing_go_to_left when n_missing > 0)
+    intp_t n_missing
+    bint missing_left
 
 
 cdef struct StackRecord:
@@ -109,6 +113,21 @@ cdef struct FrontierRecord:
 
 cdef inline float64_t _log2(float64_t x) noexcept nogil:
     return ln(x) / LN2
+
+
+ctypedef fused _item:
+    int32_t
+    float64_t
+
+
+cdef inline _item* _rotate_missing(const _item* src, _item* dst, intp_t start,
+                                   intp_t end, intp_t m) noexcept nogil:
+    """dst[start:end] = src[start:end] with its last m items moved to the front,
+    both blocks in order: [values..., NaN...] -> [NaN..., values...]
+    (sklearn's shift_missing_to_the_left)."""
+    memcpy(dst + start, src + end - m, m * sizeof(_item))
+    memcpy(dst + start + m, src + start, (end - start - m) * sizeof(_item))
+    return dst
 
 
 # ---- absolute_error: sklearn's WeightedFenwickTree (sklearn/tree/_utils.pyx) on
@@ -326,6 +345,14 @@ cdef class TreeBuilder:
         const float64_t** vrow  # visit j's histogram row and bitmap of bins present
         uint64_t* vbits
         float64_t* vthr  # "random": visit j's threshold
+        # missing values: has_nan[f] if feature f holds NaN among the samples;
+        # vmiss[j] = NaN count of visit j in the node, vmleft[j] the random
+        # splitter's draw of where they go
+        uint8_t* has_nan
+        intp_t* vmiss
+        uint8_t* vmleft
+        intp_t last_sorted_m
+        int32_t* lay  # "best" with NaN: scratch for sklearn's layout of a node
         intp_t full_min  # nodes from this size on keep every feature's histogram
         intp_t cur_start, cur_end
         # output nodes
@@ -376,6 +403,10 @@ cdef class TreeBuilder:
         self.vrow = NULL
         self.vbits = NULL
         self.vthr = NULL
+        self.has_nan = NULL
+        self.vmiss = NULL
+        self.vmleft = NULL
+        self.lay = NULL
         self.gy = NULL
         self.gofs = NULL
         self.left = NULL
@@ -425,6 +456,10 @@ cdef class TreeBuilder:
         free(self.vrow)
         free(self.vbits)
         free(self.vthr)
+        free(self.has_nan)
+        free(self.vmiss)
+        free(self.vmleft)
+        free(self.lay)
         free(self.gy)
         free(self.gofs)
         free(self.left)
@@ -444,7 +479,7 @@ cdef class TreeBuilder:
                  intp_t max_depth, intp_t max_leaf_nodes,
                  float64_t min_impurity_decrease, uint32_t seed, int n_threads,
                  object order=None, object bin_thresholds=None, object n_bins=None,
-                 object bin_values=None):
+                 object bin_values=None, object missing=None):
         """Xt: float32 (n_features, n) for best/random, uint8 bins for hist.
 
         order: optional int32 (n_features, n) argsort of Xt along axis 1 (best);
@@ -452,6 +487,8 @@ cdef class TreeBuilder:
         bin_values: float32 (n_features, max_bins), the value of each bin of a
         feature binned one bin per distinct value, NaN for quantile bins;
         n_bins: intp (n_features,) (hist). seed: sklearn's rand_r_state.
+        missing: optional bool (n_features,), which features hold NaN (best /
+        random; found here when None). "hist" takes no NaN.
         """
         cdef intp_t k, i, j
         cdef const float32_t[:, ::1] X32
@@ -528,6 +565,11 @@ cdef class TreeBuilder:
         self.constant_features = <intp_t*> malloc(d * sizeof(intp_t))
         self.visit = <intp_t*> malloc(d * sizeof(intp_t))
         self.vthr = <float64_t*> malloc(d * sizeof(float64_t))
+        self.has_nan = <uint8_t*> calloc(max(d, 1), sizeof(uint8_t))
+        self.vmiss = <intp_t*> calloc(max(d, 1), sizeof(intp_t))
+        self.vmleft = <uint8_t*> calloc(max(d, 1), sizeof(uint8_t))
+        if self.splitter != HIST:  # "hist" takes no NaN
+            self._find_nan_features(missing)
         self.frecs = <SplitRecord*> malloc(d * sizeof(SplitRecord))
         self.scratch = <float64_t*> malloc(d * 2 * self.n_stat * sizeof(float64_t))
         self.total = <float64_t*> malloc(self.n_stat * sizeof(float64_t))
@@ -571,7 +613,8 @@ cdef class TreeBuilder:
         cdef const int32_t[:, ::1] od
         cdef int32_t* keep = <int32_t*> malloc(max(self.n_total, 1) * sizeof(int32_t))
         if order is None:
-            # ties in any order: they are never split apart
+            # ties in any order: they are never split apart; NaN sorts last,
+            # so a node's missing values are the tail of each feature's range
             order = np.argsort(np.asarray(self._keep[0]), axis=1).astype(np.int32)
         od = order
         self.sidx = <int32_t*> malloc(max(d * n, 1) * sizeof(int32_t))
@@ -610,6 +653,27 @@ cdef class TreeBuilder:
                     self.sw[f * n + q] = self.w[i]
                     self.sy[f * n + q] = (self.yc[i] if self.is_clf else self.yr[i])
                 q += 1
+
+    cdef _find_nan_features(self, object missing):
+        """has_nan[f]: feature f holds NaN (the mask validation found, else a scan)."""
+        cdef intp_t f, i
+        cdef const uint8_t[::1] mk
+        cdef bint any_nan = False
+        if missing is not None:
+            mk = np.ascontiguousarray(missing, dtype=np.uint8)
+            for f in range(self.n_features):
+                self.has_nan[f] = mk[f]
+        else:
+            with nogil:
+                for f in range(self.n_features):
+                    for i in range(self.n_total):
+                        if isnan(self.Xt[f * self.n_total + i]):
+                            self.has_nan[f] = 1
+                            break
+        for f in range(self.n_features):
+            any_nan = any_nan or self.has_nan[f]
+        if any_nan and self.splitter == BEST:
+            self.lay = <int32_t*> malloc(max(self.n_samples, 1) * sizeof(int32_t))
 
     # ------------------------------------------------------------------ criteria
     cdef inline float64_t _impurity(self, const float64_t* s, float64_t wn,
@@ -762,37 +826,66 @@ cdef class TreeBuilder:
         return err
 
     cdef float64_t _mae_set(self, const int32_t* smp, intp_t start, intp_t end,
-                            float64_t* medians) noexcept nogil:
-        """Absolute error of smp[start:end] summed over outputs (+ medians)."""
+                            float64_t* medians, bint forward=False) noexcept nogil:
+        """Absolute error of smp[start:end] summed over outputs (+ medians).
+
+        Added last to first, as sklearn's backward pass gets a right child's;
+        `forward` adds first to last, as its forward pass gets a left child's
+        (the order rounds the sums).
+        """
         cdef intp_t k
         cdef float64_t err = 0.0
         if end <= start:
             return 0.0
         for k in range(self.n_outputs):
-            err += self._mae_pass(smp, end - 1, start, k, NULL,
-                                  NULL if medians == NULL else medians + k)
+            if forward:
+                err += self._mae_pass(smp, start, end - 1, k, NULL,
+                                      NULL if medians == NULL else medians + k)
+            else:
+                err += self._mae_pass(smp, end - 1, start, k, NULL,
+                                      NULL if medians == NULL else medians + k)
         return err
 
     cdef void _scan_sorted_mae(self, intp_t j, intp_t start, intp_t end,
                                float64_t w_node) noexcept nogil:
-        cdef intp_t f = self.visit[j], p, q, k, i, n = self.n_samples
-        cdef const int32_t* idx = self.sidx + f * n
-        cdef const float32_t* v = self.svals + f * n
-        cdef float64_t wl = 0.0, wr, proxy
+        """_scan_sorted for absolute_error (sklearn's two passes with NaN)."""
+        cdef intp_t f = self.visit[j], m = self.vmiss[j], n = self.n_samples
         cdef SplitRecord* rec = &self.frecs[j]
+        cdef int32_t* idx = self.sidx + f * n
         rec.feature = f
         rec.pos = end
         rec.proxy = -INFINITY
+        rec.n_missing = m
+        rec.missing_left = 0
+        self._scan_mae_pass(j, idx, 0, start, end, start, end - m, w_node, False)
+        if m > 0:
+            idx = _rotate_missing(idx, self.tmp_idx + f * n, start, end, m)
+            self._scan_mae_pass(j, idx, m, start, end, start + m, end, w_node, True)
+
+    cdef void _scan_mae_pass(self, intp_t j, const int32_t* idx, intp_t shift,
+                             intp_t start, intp_t end, intp_t lo, intp_t hi,
+                             float64_t w_node, bint missing_left) noexcept nogil:
+        """_scan_pass for absolute_error: errors of every prefix and suffix of
+        the layout first (sklearn's reset), then the candidates."""
+        cdef intp_t f = self.visit[j], p, q, k, n = self.n_samples
+        cdef const float32_t* v = self.svals + f * n
+        cdef float64_t wl = 0.0, wr, proxy
+        cdef SplitRecord* rec = &self.frecs[j]
         memset(self.left_ae + start, 0, (end - start) * sizeof(float64_t))
         memset(self.right_ae + start, 0, (end - start) * sizeof(float64_t))
         for k in range(self.n_outputs):
             self._mae_pass(idx, start, end - 1, k, self.left_ae, NULL)
             self._mae_pass(idx, end - 1, start, k, self.right_ae, NULL)
-        for p in range(start, end - 1):
+        for p in range(start, hi):
             wl += self.w[idx[p]]
-            if v[p + 1] <= v[p] + FEATURE_THRESHOLD:
+            if p < lo:
                 continue
             q = p + 1
+            if q < hi:
+                if v[q - shift] <= v[p - shift] + FEATURE_THRESHOLD:
+                    continue
+            elif q == end or missing_left:
+                break
             if q - start < self.min_samples_leaf or end - q < self.min_samples_leaf:
                 continue
             wr = w_node - wl
@@ -803,7 +896,9 @@ cdef class TreeBuilder:
             if proxy > rec.proxy:
                 rec.proxy = proxy
                 rec.pos = q
-                rec.threshold = v[p] / 2.0 + v[q] / 2.0
+                rec.missing_left = missing_left
+                rec.threshold = (INFINITY if q == hi else
+                                 v[p - shift] / 2.0 + v[q - shift] / 2.0)
 
     cdef void _node_value(self, float64_t* dest, float64_t wn) noexcept nogil:
         cdef intp_t k, j, M = self.max_n_classes
@@ -885,7 +980,8 @@ cdef class TreeBuilder:
         for k in range(self.n_stat):
             sr[k] = self.total[k] - sl[k]
         if self.crit == ABSOLUTE_ERROR:
-            best.impurity_left = self._impurity(sl, wl, self._mae_set(smp, start, best.pos, NULL))
+            best.impurity_left = self._impurity(
+                sl, wl, self._mae_set(smp, start, best.pos, NULL, True))
             best.impurity_right = self._impurity(sr, wr, self._mae_set(smp, best.pos, end, NULL))
         else:
             best.impurity_left = self._impurity(sl, wl, sql)
@@ -903,14 +999,18 @@ cdef class TreeBuilder:
 
         The constant check is O(1) on presorted data ("best"), reads the
         histograms ("hist"), or scans the node's range and draws the threshold
-        ("random"). Returns how many features to scan.
+        ("random"). As in sklearn, a feature all NaN in the node is constant,
+        one with some NaN never is (NaN vs the rest is a split). Returns how
+        many features to scan.
         """
         cdef intp_t* features = self.features
-        cdef intp_t f_i = self.n_features, f_j, f, tmp, nv = 0
+        cdef intp_t f_i = self.n_features, f_j, f, tmp, nv = 0, m
         cdef intp_t n_visited = 0, n_found = 0, n_drawn = 0
         cdef intp_t n_known = n_constant[0]
         cdef intp_t n_total_constants = n_known
         cdef bint constant
+        self.last_sorted = -1  # the node's samples are still in the parent's order
+        self.last_sorted_m = 0
         while (f_i > n_total_constants and
                (n_visited < self.max_features or
                 n_visited <= n_found + n_drawn)):
@@ -924,11 +1024,23 @@ cdef class TreeBuilder:
                 continue
             f_j += n_found
             f = features[f_j]
-            self.last_sorted = f  # sklearn sorts the node by every such feature
+            self.frecs[nv].n_missing = 0
+            self.frecs[nv].missing_left = 0
             if self.splitter == BEST:
-                constant = (self.svals[f * self.n_samples + end - 1]
-                            <= self.svals[f * self.n_samples + start] + FEATURE_THRESHOLD)
+                m = self._n_missing_sorted(f, start, end) if self.has_nan[f] else 0
+                self.vmiss[nv] = m
+                if 0 < m < end - start:
+                    self._order_missing(f, start, end, m)
+                if m < end - start:
+                    # sklearn sorts the node by every such feature (an all-NaN
+                    # one leaves its order as it was)
+                    self.last_sorted = f
+                    self.last_sorted_m = m
+                constant = m == end - start or (
+                    m == 0 and self.svals[f * self.n_samples + end - 1]
+                    <= self.svals[f * self.n_samples + start] + FEATURE_THRESHOLD)
             elif self.splitter == RANDOM:
+                self.last_sorted = f  # sklearn's current_split.feature
                 constant = self._random_visit(f, nv, start, end)
             else:
                 constant = self._hist_visit(hist, f, nv)
@@ -945,6 +1057,53 @@ cdef class TreeBuilder:
             nv += 1
         self._end_draws(n_known, n_found, n_total_constants, n_constant)
         return nv
+
+    cdef inline intp_t _n_missing_sorted(self, intp_t f, intp_t start,
+                                         intp_t end) noexcept nogil:
+        """NaN count of feature f in the node: its sorted range ends with them."""
+        cdef const float32_t* v = self.svals + f * self.n_samples
+        cdef intp_t lo = start, hi = end, mid  # first NaN in [lo, hi]
+        while lo < hi:
+            mid = lo + (hi - lo) // 2
+            if isnan(v[mid]):
+                hi = mid
+            else:
+                lo = mid + 1
+        return end - lo
+
+    cdef void _order_missing(self, intp_t f, intp_t start, intp_t end,
+                             intp_t m) noexcept nogil:
+        """Put feature f's NaN samples (the tail of its sorted range) in the
+        order sklearn's sort leaves them: its two-pointer sweep, which moves
+        NaN to the end, run on the node's current layout (the previous
+        feature's sorted one, or the parent's partition). Sums over them then
+        round as sklearn's do."""
+        cdef intp_t n = self.n_samples, i = start, ce = end - 1, p, g = self.last_sorted
+        cdef int32_t* buf = self.lay
+        cdef int32_t* idx = self.sidx + f * n
+        cdef const float32_t* x = self.Xt + f * self.n_total
+        cdef int32_t tmp
+        if g < 0:
+            memcpy(buf + start, self.samples + start, (end - start) * sizeof(int32_t))
+        elif self.last_sorted_m > 0:
+            _rotate_missing(self.sidx + g * n, buf, start, end, self.last_sorted_m)
+        else:
+            memcpy(buf + start, self.sidx + g * n + start, (end - start) * sizeof(int32_t))
+        while i <= ce:  # sklearn's sort_samples_and_feature_values
+            if isnan(x[buf[ce]]):
+                ce -= 1
+                continue
+            if isnan(x[buf[i]]):
+                tmp = buf[i]
+                buf[i] = buf[ce]
+                buf[ce] = tmp
+                ce -= 1
+            i += 1
+        memcpy(idx + end - m, buf + end - m, m * sizeof(int32_t))
+        if self.packed:
+            for p in range(end - m, end):
+                self.sw[f * n + p] = self.w[idx[p]]
+                self.sy[f * n + p] = self.yc[idx[p]] if self.is_clf else self.yr[idx[p]]
 
     cdef inline void _end_draws(self, intp_t n_known, intp_t n_found,
                                 intp_t n_total_constants, intp_t* n_constant) noexcept nogil:
@@ -964,8 +1123,43 @@ cdef class TreeBuilder:
     # ---------------------------------------------------------------- "best"
     cdef void _scan_sorted(self, intp_t j, intp_t start, intp_t end,
                            float64_t w_node) noexcept nogil:
-        cdef intp_t f = self.visit[j], p, q, i, n = self.n_samples
-        cdef const int32_t* idx = self.sidx + f * n
+        """Best split of visit j's feature: sklearn's two passes when it has NaN.
+
+        The feature's sorted range is [values..., NaN...]. Pass 1 sends the
+        NaN right (and tries "all values left, NaN right", threshold inf);
+        pass 2 runs on sklearn's layout [NaN..., values...] (NaN left), copied
+        into the feature's scratch, so sums are added in sklearn's order.
+        """
+        cdef intp_t f = self.visit[j], m = self.vmiss[j], n = self.n_samples
+        cdef SplitRecord* rec = &self.frecs[j]
+        cdef int32_t* idx = self.sidx + f * n
+        cdef float64_t* sw = self.sw + f * n
+        cdef float64_t* sy = self.sy + f * n
+        rec.feature = f
+        rec.pos = end
+        rec.proxy = -INFINITY
+        rec.n_missing = m
+        rec.missing_left = 0
+        self._scan_pass(j, idx, sw, sy, 0, start, end, start, end - m, w_node, False)
+        if m == 0:
+            return
+        idx = _rotate_missing(idx, self.tmp_idx + f * n, start, end, m)
+        if self.packed:
+            sw = _rotate_missing(sw, self.tmp_w + f * n, start, end, m)
+            sy = _rotate_missing(sy, self.tmp_y + f * n, start, end, m)
+        self._scan_pass(j, idx, sw, sy, m, start, end, start + m, end, w_node, True)
+
+    cdef void _scan_pass(self, intp_t j, const int32_t* idx, const float64_t* sw,
+                         const float64_t* sy, intp_t shift, intp_t start, intp_t end,
+                         intp_t lo, intp_t hi, float64_t w_node,
+                         bint missing_left) noexcept nogil:
+        """One of sklearn's search passes over the node's layout idx[start:end].
+
+        Candidates split between distinct values at positions (lo, hi); the
+        value at position q is svals[f][q - shift]. Without missing_left and with NaN
+        (hi < end), position hi (values | NaN) is tried as well.
+        """
+        cdef intp_t f = self.visit[j], p, q, n = self.n_samples
         cdef const float32_t* v = self.svals + f * n
         cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
         cdef float64_t* sr = sl + self.n_stat
@@ -973,25 +1167,37 @@ cdef class TreeBuilder:
         cdef SplitRecord* rec = &self.frecs[j]
         cdef intp_t pos = start
         memset(sl, 0, self.n_stat * sizeof(float64_t))
-        rec.feature = f
-        rec.pos = end
-        rec.proxy = -INFINITY
-        for p in range(start, end - 1):
+        for p in range(lo - shift, hi - 1 - shift):  # v[p], v[p + 1] at p + shift, + 1
             if v[p + 1] <= v[p] + FEATURE_THRESHOLD:
                 continue
-            q = p + 1
+            q = p + 1 + shift
             if q - start < self.min_samples_leaf or end - q < self.min_samples_leaf:
                 continue
             if self.packed:
-                self._update_packed(sl, &wl, self.sw + f * n, self.sy + f * n,
-                                    end, &pos, q, w_node)
+                self._update_packed(sl, &wl, sw, sy, end, &pos, q, w_node)
             else:
                 self._update(sl, &wl, idx, end, &pos, q, w_node)
             proxy = self._candidate_proxy(sl, sr, wl, w_node)
             if proxy > rec.proxy:
                 rec.proxy = proxy
                 rec.pos = q
-                rec.threshold = v[p] / 2.0 + v[q] / 2.0
+                rec.threshold = v[p] / 2.0 + v[p + 1] / 2.0
+                rec.missing_left = missing_left
+        q = hi
+        if (hi == end or missing_left or q - start < self.min_samples_leaf
+                or end - q < self.min_samples_leaf):
+            return
+        # values | NaN (the loop's body again: a helper call there costs ~5%)
+        if self.packed:
+            self._update_packed(sl, &wl, sw, sy, end, &pos, q, w_node)
+        else:
+            self._update(sl, &wl, idx, end, &pos, q, w_node)
+        proxy = self._candidate_proxy(sl, sr, wl, w_node)
+        if proxy > rec.proxy:
+            rec.proxy = proxy
+            rec.pos = q
+            rec.threshold = INFINITY  # NaN <= inf is false: NaN go right (sklearn's)
+            rec.missing_left = False
 
     cdef void _split_best(self, intp_t start, intp_t end, float64_t w_node,
                           float64_t impurity, intp_t* n_constant,
@@ -1022,16 +1228,28 @@ cdef class TreeBuilder:
         cdef intp_t p, f, n = self.n_samples, ps = start, pe = end
         cdef const int32_t* idx = self.sidx + best.feature * n
         cdef int32_t tmp
-        for p in range(start, best.pos):
+        # NaN going left: the left child is the first pos - start - m values
+        # and the m NaN (the tail of the feature's range).
+        cdef intp_t m = best.n_missing if best.missing_left else 0
+        cdef intp_t left_end = best.pos - m
+        cdef intp_t ls = self.last_sorted_m
+        for p in range(start, left_end):
             self.mask[idx[p]] = 1
-        for p in range(best.pos, end):
+        for p in range(left_end, end - m):
             self.mask[idx[p]] = 0
+        for p in range(end - m, end):
+            self.mask[idx[p]] = 1
         # Keep samples[start:end] in sklearn's order (the node sorted by the
         # last feature it drew, then swap-partitioned): node sums are added in
         # that order, so float targets round exactly as in sklearn and exact
-        # ties between features break the same way.
-        memcpy(self.samples + start, self.sidx + self.last_sorted * n + start,
-               (end - start) * sizeof(int32_t))
+        # ties between features break the same way. A last feature with NaN
+        # was left in its second pass's layout, NaN first.
+        if ls > 0:
+            _rotate_missing(self.sidx + self.last_sorted * n, self.samples,
+                                 start, end, ls)
+        else:
+            memcpy(self.samples + start, self.sidx + self.last_sorted * n + start,
+                   (end - start) * sizeof(int32_t))
         while ps < pe:
             if self.mask[self.samples[ps]]:
                 ps += 1
@@ -1042,14 +1260,17 @@ cdef class TreeBuilder:
                 self.samples[pe] = tmp
         for f in range(n_skip):
             self.skip[self.constant_features[f]] = 1
+        # the split feature's range is already [left | right], unless NaN go left
+        self.skip[best.feature] = m == 0
         if self.n_threads > 1 and end - start >= PARALLEL_MIN_SAMPLES:
             for f in prange(self.n_features, num_threads=self.n_threads, schedule="static"):
-                if f != best.feature and not self.skip[f]:
+                if not self.skip[f]:
                     self._stable_partition(f, start, end)
         else:
             for f in range(self.n_features):
-                if f != best.feature and not self.skip[f]:
+                if not self.skip[f]:
                     self._stable_partition(f, start, end)
+        self.skip[best.feature] = 0
         for f in range(n_skip):
             self.skip[self.constant_features[f]] = 0
 
@@ -1098,11 +1319,24 @@ cdef class TreeBuilder:
 
     # --------------------------------------------------------------- "random"
     cdef intp_t _partition_threshold(self, intp_t f, intp_t start, intp_t end,
-                                     float64_t thr) noexcept nogil:
+                                     float64_t thr, bint missing_left) noexcept nogil:
         # sklearn's swap partition, so samples end up in sklearn's order.
+        # NaN fails `<= thr`: it goes right unless missing_left.
         cdef intp_t ps = start, pe = end
         cdef int32_t tmp
         cdef const float32_t* x = self.Xt + f * self.n_total
+        cdef float32_t xi
+        if missing_left:  # a loop of its own: the NaN-free one stays as lean
+            while ps < pe:
+                xi = x[self.samples[ps]]
+                if xi <= thr or isnan(xi):
+                    ps += 1
+                else:
+                    pe -= 1
+                    tmp = self.samples[ps]
+                    self.samples[ps] = self.samples[pe]
+                    self.samples[pe] = tmp
+            return pe
         while ps < pe:
             if x[self.samples[ps]] <= thr:
                 ps += 1
@@ -1115,21 +1349,40 @@ cdef class TreeBuilder:
 
     cdef bint _random_visit(self, intp_t f, intp_t j, intp_t start, intp_t end) noexcept nogil:
         """sklearn's random splitter at a drawn feature: constant if its range in
-        the node is within FEATURE_THRESHOLD, else draw visit j's threshold
-        (right away, so the RNG stream is sklearn's)."""
-        cdef intp_t p
+        the node is within FEATURE_THRESHOLD (and it has no NaN) or it is all
+        NaN, else draw visit j's threshold and, with NaN, where they go (right
+        away, so the RNG stream is sklearn's)."""
+        cdef intp_t p, m = 0
         cdef const float32_t* xf = self.Xt + f * self.n_total
         cdef float32_t vmin = xf[self.samples[start]], vmax = vmin, x
         cdef float64_t thr
-        for p in range(start + 1, end):
-            x = xf[self.samples[p]]
-            if x < vmin:
-                vmin = x
-            elif x > vmax:
-                vmax = x
-        if vmax <= vmin + FEATURE_THRESHOLD:
+        cdef bint seen = False
+        if self.has_nan[f]:  # sklearn's find_min_max
+            for p in range(start, end):
+                x = xf[self.samples[p]]
+                if isnan(x):
+                    m += 1
+                elif not seen:
+                    vmin = vmax = x
+                    seen = True
+                elif x < vmin:
+                    vmin = x
+                elif x > vmax:
+                    vmax = x
+            if m == end - start:
+                return True
+        else:
+            for p in range(start + 1, end):
+                x = xf[self.samples[p]]
+                if x < vmin:
+                    vmin = x
+                elif x > vmax:
+                    vmax = x
+        if m == 0 and vmax <= vmin + FEATURE_THRESHOLD:
             return True
         thr = rand_uniform(vmin, vmax, &self.rand_state)
+        self.vmiss[j] = m
+        self.vmleft[j] = rand_int(0, 2, &self.rand_state) if m > 0 else 0
         self.vthr[j] = vmin if thr == vmax else thr
         return False
 
@@ -1145,7 +1398,7 @@ cdef class TreeBuilder:
         for j in range(nv):
             f = self.visit[j]
             thr = self.vthr[j]
-            pos = self._partition_threshold(f, start, end, thr)
+            pos = self._partition_threshold(f, start, end, thr, self.vmleft[j])
             if pos - start < self.min_samples_leaf or end - pos < self.min_samples_leaf:
                 continue
             memset(sl, 0, self.n_stat * sizeof(float64_t))
@@ -1157,7 +1410,8 @@ cdef class TreeBuilder:
                 continue
             if self.crit == ABSOLUTE_ERROR:
                 proxy = (-wr * (self._mae_set(self.samples, pos, end, NULL) / (wr * self.n_outputs))
-                         - wl * (self._mae_set(self.samples, start, pos, NULL) / (wl * self.n_outputs)))
+                         - wl * (self._mae_set(self.samples, start, pos, NULL, True)
+                                 / (wl * self.n_outputs)))
             else:
                 proxy = self._proxy(sl, sr, wl, wr)
             if proxy > best.proxy:
@@ -1165,10 +1419,13 @@ cdef class TreeBuilder:
                 best.feature = f
                 best.pos = pos
                 best.threshold = thr
+                best.n_missing = self.vmiss[j]
+                best.missing_left = self.vmleft[j]
         if best.pos < end:
             # sklearn re-partitions unless the last feature drawn is the best
             if self.last_sorted != best.feature:
-                self._partition_threshold(best.feature, start, end, best.threshold)
+                self._partition_threshold(best.feature, start, end, best.threshold,
+                                          best.missing_left)
             self._children(self.samples, start, end, w_node, impurity, best)
 
     # ----------------------------------------------------------------- "hist"
@@ -1426,6 +1683,8 @@ cdef class TreeBuilder:
         best.improvement = -INFINITY
         best.impurity_left = INFINITY
         best.impurity_right = INFINITY
+        best.n_missing = 0
+        best.missing_left = 0
         if self.splitter == BEST:
             self._split_best(start, end, w_node, impurity, n_constant, best)
         elif self.splitter == RANDOM:
@@ -1529,7 +1788,7 @@ cdef class TreeBuilder:
             if is_leaf:
                 self._slot_put(rec.hist)
                 continue
-            self.missing_go_to_left[node_id] = (split.pos - start) > (end - split.pos)
+            self.missing_go_to_left[node_id] = _missing_go_to_left(&split, start, end)
             hl = hr = -1
             if self.splitter == HIST:
                 need_l = (split.pos - start >= self.full_min and not self._trivial_leaf(
@@ -1570,7 +1829,7 @@ cdef class TreeBuilder:
                                  end - start, w_node)
         self._node_value(self.value + node_id * self.value_stride, w_node)
         if not is_leaf:
-            self.missing_go_to_left[node_id] = (split.pos - start) > (end - split.pos)
+            self.missing_go_to_left[node_id] = _missing_go_to_left(&split, start, end)
         res.node_id = node_id
         res.start = start
         res.end = end
@@ -1645,6 +1904,14 @@ cdef class TreeBuilder:
                 m, self.n_outputs, self.max_n_classes),
             max_depth=self.max_depth_seen,
         )
+
+
+cdef inline uint8_t _missing_go_to_left(const SplitRecord* split, intp_t start,
+                                        intp_t end) noexcept nogil:
+    # sklearn: where the node's NaN went in training, else the larger child
+    if split.n_missing > 0:
+        return split.missing_left
+    return (split.pos - start) > (end - split.pos)
 
 
 cdef object _copy(const void* src, intp_t m, object dtype):

@@ -23,6 +23,13 @@ def _diabetes():
     return load_diabetes(return_X_y=True)
 
 
+def _breast_cancer_nan():
+    X, y = _breast_cancer()
+    X = X.copy()
+    X[np.random.RandomState(0).rand(*X.shape) < 0.2] = np.nan  # 20% missing
+    return X, y
+
+
 def _same_tree(ours, theirs):
     a, b = ours.tree_, theirs.tree_
     same = (a.node_count == b.node_count and np.array_equal(a.feature, b.feature)
@@ -62,5 +69,8 @@ CASES = [
               _fit("sklearn.tree", "DecisionTreeRegressor"), _same_tree),
     BenchCase("DecisionTreeClassifier(hist)", "digits", _digits,
               _fit("fastml.tree", "DecisionTreeClassifier", splitter="hist"),
+              _fit("sklearn.tree", "DecisionTreeClassifier"), _same_tree),
+    BenchCase("DecisionTreeClassifier(20% NaN)", "breast_cancer", _breast_cancer_nan,
+              _fit("fastml.tree", "DecisionTreeClassifier"),
               _fit("sklearn.tree", "DecisionTreeClassifier"), _same_tree),
 ]

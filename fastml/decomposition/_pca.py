@@ -11,13 +11,14 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_array
 
 from fastml.decomposition._linalg import (
+    gram_and_column_sums,
     infer_dimension,
     randomized_svd,
     svd_flip_v,
-    threaded_gram,
     threaded_matmul,
 )
 from fastml.utils._sklearn import (
+    _get_threadpool_controller,
     Interval,
     RealNotInt,
     StrOptions,
@@ -212,8 +213,8 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 f"min(n_samples, n_features)={min(n_samples, n_features)} with "
                 f"svd_solver={solver!r}"
             )
-        self.mean_ = np.asarray(X.mean(axis=0)).ravel()
         if solver == "full":
+            self.mean_ = np.asarray(X.mean(axis=0)).ravel()
             Xc = X.copy() if self.copy else X
             Xc -= self.mean_
             x_is_centered = not self.copy
@@ -224,12 +225,20 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             # X.T @ X is one pass over X; centring is a rank-one correction on
             # the small (n_features, n_features) matrix, so X is never copied.
             if sp.issparse(X):
+                self.mean_ = np.asarray(X.mean(axis=0)).ravel()
                 C = (X.T @ X).toarray()
             else:
-                C = threaded_gram(X, _openmp_effective_n_threads())
+                # the column sums come out of the same pass over X
+                C, sums = gram_and_column_sums(X, _openmp_effective_n_threads())
+                self.mean_ = (sums / n_samples).astype(X.dtype, copy=False)
             C -= n_samples * np.outer(self.mean_, self.mean_)
             C /= n_samples - 1
-            eigenvals, eigenvecs = linalg.eigh(C, check_finite=False)
+            # a small eigenproblem is faster on one thread, and a threaded
+            # LAPACK call stalls badly when the cores are shared
+            with _get_threadpool_controller().limit(
+                limits=1 if n_features <= _SMALL_EIGH else None, user_api="blas"
+            ):
+                eigenvals, eigenvecs = linalg.eigh(C, check_finite=False)
             explained_variance = eigenvals[::-1].copy()
             explained_variance[explained_variance < 0.0] = 0.0
             S = np.sqrt(explained_variance * (n_samples - 1))
@@ -449,6 +458,10 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.input_tags.sparse = self.svd_solver in ("auto", "arpack", "covariance_eigh")
         return tags
+
+
+# n_features up to which covariance_eigh's eigendecomposition runs on one thread
+_SMALL_EIGH = 1000
 
 
 def _implicit_column_offset(X, offset):

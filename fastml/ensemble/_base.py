@@ -291,7 +291,8 @@ def _mean_importances(trees, n_features, normalize):
 def _apply(tree, X, n_threads):
     """Leaf index of each row of validated float32 X, with ``n_threads`` threads."""
     t = tree.tree_
-    return _tree_apply(X, t.children_left, t.children_right, t.feature, t.threshold, n_threads)
+    return _tree_apply(X, t.children_left, t.children_right, t.feature, t.threshold,
+                       t.missing_go_to_left, n_threads)
 
 
 class _TreeData:
@@ -305,9 +306,11 @@ class _TreeData:
     order / bins) stay valid for every tree.
     """
 
-    def __init__(self, X, max_bins=None, splitter="best", n_threads=None):
+    def __init__(self, X, max_bins=None, splitter="best", n_threads=None, missing=None):
         self.X = np.ascontiguousarray(X, dtype=np.float32)
         self.n_threads = n_threads
+        # which features hold NaN, found once for all the trees (forests pass it)
+        self.missing = np.isnan(self.X.sum(axis=0)) if missing is None else missing
         self.order = self.binned = None
         if max_bins is not None:
             self.splitter = "hist"
@@ -326,7 +329,7 @@ class _TreeData:
         tree.splitter = self.splitter  # a valid option: no need for set_params
         return tree._fit(self.X, y, sample_weight=sample_weight, check_input=False,
                          binned=self.binned, order=self.order, n_threads=self.n_threads,
-                         classes=classes)
+                         classes=classes, missing=self.missing)
 
     def apply(self, tree):
         return _apply(tree, self.X, 1 if self.n_threads is None else self.n_threads)

@@ -40,6 +40,7 @@ from fastml.ensemble._base import (
     _TreeData,
     _TreeEnsembleMixin,
 )
+from fastml.tree._classes import _reject_nan
 from fastml.utils._sklearn import (
     Interval,
     RealNotInt,
@@ -165,6 +166,23 @@ class BaseForest(MultiOutputMixin, _TreeEnsembleMixin, BaseEnsemble, metaclass=A
     def _get_max_bins(self):
         return getattr(self, "max_bins", None)
 
+    def _compute_missing_values_in_feature_mask(self, X):
+        """Which features of X hold NaN (None if none), or sklearn's ValueError
+        for inf, and for NaN with ``max_bins`` (the histograms have no
+        missing-value bin)."""
+        name = type(self).__name__
+        if self._get_max_bins() is not None:
+            _reject_nan(X, name, f"max_bins={self._get_max_bins()}", "max_bins=None")
+        kind = "classifier" if is_classifier(self) else "regressor"
+        tree = _default_tree(kind, splitter=self._splitter)
+        return tree._compute_missing_values_in_feature_mask(X, estimator_name=name)
+
+    def _validate_X_predict(self, X):
+        check_is_fitted(self)
+        allow_nan = self.__sklearn_tags__().input_tags.allow_nan
+        return validate_data(self, X, dtype=np.float32, order="C", reset=False,
+                             ensure_all_finite="allow-nan" if allow_nan else True)
+
     def apply(self, X):
         """Leaf index of every sample in every tree, shape (n_samples, n_estimators)."""
         X = self._validate_X_predict(X)
@@ -199,7 +217,11 @@ class BaseForest(MultiOutputMixin, _TreeEnsembleMixin, BaseEnsemble, metaclass=A
         """
         if issparse(y):
             raise ValueError("sparse multilabel-indicator for y is not supported.")
-        X, y = validate_data(self, X, y, multi_output=True, dtype=np.float32, order="C")
+        X, y = validate_data(self, X, y, multi_output=True, dtype=np.float32, order="C",
+                             ensure_all_finite=False)
+        missing = self._compute_missing_values_in_feature_mask(X)
+        if missing is None:  # known NaN-free: the trees need not look
+            missing = np.zeros(X.shape[1], dtype=bool)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         y = np.atleast_1d(y)
@@ -259,7 +281,8 @@ class BaseForest(MultiOutputMixin, _TreeEnsembleMixin, BaseEnsemble, metaclass=A
             trees = self._make_trees(n_more, random_state)
             # Trees grown in parallel threads each run single-threaded.
             n_threads = 1 if min(effective_n_jobs(self.n_jobs), n_more) > 1 else _tree_threads(X.shape[0])
-            data = _TreeData(X, self._get_max_bins(), self._splitter, n_threads=n_threads)
+            data = _TreeData(X, self._get_max_bins(), self._splitter, n_threads=n_threads,
+                             missing=missing)
             # y holds class indices: the trees need not encode it again
             classes = ([np.arange(k, dtype=np.float64) for k in self.n_classes_]
                        if is_classifier(self) else None)
@@ -356,7 +379,9 @@ class BaseForest(MultiOutputMixin, _TreeEnsembleMixin, BaseEnsemble, metaclass=A
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
+        # the trees' tag: NaN (dense X) for the exact / random splitters, as
+        # sklearn's forests; none in the histograms of max_bins
+        tags.input_tags.allow_nan = self._get_max_bins() is None
         tags.input_tags.sparse = False
         return tags
 

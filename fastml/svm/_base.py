@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import column_or_1d
 
-from fastml._cy import _svm_smo
+from fastml._cy import _svm_predict, _svm_smo
 from fastml.utils._sklearn import (
     _get_threadpool_controller,
     Interval,
@@ -30,6 +30,9 @@ _PREDICT_CHUNK_ELEMS = 1 << 21
 # multiply-adds above which one kernel column is split over OpenMP threads
 # (measured: a 10000 x 20 rbf column is faster on one thread on 2 shared cores)
 PARALLEL_MIN_WORK = float(1 << 21)
+# the same for a block of prediction rows: a fork/join on a loaded machine can
+# cost milliseconds, so only blocks of several milliseconds' work are split
+PREDICT_PARALLEL_MIN_WORK = float(1 << 24)
 
 
 def kernel_matrix(X, Y, kernel, gamma, coef0, degree, Y_sq=None):
@@ -170,10 +173,23 @@ class BaseLibSVM(BaseEstimator):
         step = max(1, _PREDICT_CHUNK_ELEMS // n_sv)
         sv = self.support_vectors_
         sv_sq = np.einsum("ij,ij->i", sv, sv) if kernel == "rbf" else None
+        # RBF: the solver's fused AVX2 kernel, test rows over threads (one
+        # thread for small blocks, where a fork costs more than it saves)
+        fused = kernel == "rbf" and sv.shape[0] > 0 and _svm_smo.simd_enabled()
+        if fused:
+            sv = np.ascontiguousarray(sv, dtype=np.float64)
         for start in range(0, X.shape[0], step):
             sl = slice(start, min(start + step, X.shape[0]))
             if kernel == "precomputed":
                 yield sl, X[sl][:, self.support_]
+            elif fused:
+                n_threads = (
+                    _openmp_effective_n_threads()
+                    if (sl.stop - sl.start) * sv.shape[0] * (sv.shape[1] + 16)
+                    > PREDICT_PARALLEL_MIN_WORK
+                    else 1
+                )
+                yield sl, _svm_predict.rbf_kernel_rows(X[sl], sv, sv_sq, self._gamma, n_threads)
             else:
                 yield sl, kernel_matrix(
                     X[sl], sv, kernel, self._gamma, self.coef0, self.degree, sv_sq

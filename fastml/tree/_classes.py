@@ -12,7 +12,8 @@ Internal API for fastml.ensemble (forests, bagging, boosting)
   order=None, n_threads=None)`` — sklearn's private ``_fit`` plus:
 
   - ``X``: float32 C-contiguous (n_samples, n_features), already validated
-    (finite); with ``check_input=False`` nothing is re-validated.
+    (no inf; NaN only for "best"/"random"); with ``check_input=False``
+    nothing is re-validated.
   - ``y``: for classifiers, anything ``np.unique`` encodes (forests pass the
     float64 class indices, as sklearn's forests do); (n,) or (n, n_outputs).
   - ``sample_weight``: float64 (n,) or None. Bootstrap = counts as weights;
@@ -28,6 +29,8 @@ Internal API for fastml.ensemble (forests, bagging, boosting)
     from 200000 samples on, else 1). Pass 1 when trees are grown in parallel
     threads (the builder releases the GIL, so a joblib threading backend
     scales).
+  - ``missing``: optional bool (n_features,), which features hold NaN
+    (sklearn's missing_values_in_feature_mask); found by the kernel if None.
   - ``max_features`` and ``random_state`` behave as in sklearn: the seed of
     the tree's XorShift RNG is ``check_random_state(random_state).randint(0,
     2**31 - 1)``, drawn at the start of ``_fit``.
@@ -65,6 +68,7 @@ from fastml.utils._sklearn import (
     Interval,
     RealNotInt,
     StrOptions,
+    _assert_all_finite,
     _check_sample_weight,
     _fit_context,
     _openmp_effective_n_threads,
@@ -73,7 +77,13 @@ from fastml.utils._sklearn import (
     validate_data,
 )
 
-__all__ = ["DecisionTreeClassifier", "DecisionTreeRegressor", "Tree"]
+__all__ = [
+    "DecisionTreeClassifier",
+    "DecisionTreeRegressor",
+    "ExtraTreeClassifier",
+    "ExtraTreeRegressor",
+    "Tree",
+]
 
 TREE_LEAF = -1
 TREE_UNDEFINED = -2
@@ -82,6 +92,16 @@ _RAND_R_MAX = 2147483647
 # parallel regions are short and, on busy cores, cost more than they save
 # (measured on the shared 2-core build machine, see docs/tree.md).
 _PARALLEL_MIN_SAMPLES = 200_000
+
+
+def _reject_nan(X, estimator_name, setting, instead):
+    """ValueError naming the histogram setting when X holds NaN: the bins have
+    no missing-value bin (HistGradientBoosting's), so NaN are not supported."""
+    if np.isnan(np.sum(X)) and np.isnan(X).any():
+        raise ValueError(
+            f"Input X contains NaN. {estimator_name} with {setting} does not support "
+            f"missing values (its histograms have no missing-value bin): use {instead}, "
+            "which handle NaN as scikit-learn does.")
 
 
 def _n_threads(n_samples):
@@ -95,8 +115,10 @@ class Tree:
     leaves), ``feature[i]`` and ``threshold[i]`` (samples with
     ``X[:, feature] <= threshold`` go left; ``-2`` on leaves), ``value[i]``
     of shape (n_outputs, max_n_classes), ``impurity[i]``,
-    ``n_node_samples[i]``, ``weighted_n_node_samples[i]``. A plain object of
-    NumPy arrays, so it pickles.
+    ``n_node_samples[i]``, ``weighted_n_node_samples[i]``,
+    ``missing_go_to_left[i]`` (uint8: where NaN goes at a split node; the side
+    the training NaN went, or the larger child if the node saw none). A plain
+    object of NumPy arrays, so it pickles.
 
     Examples
     --------
@@ -152,16 +174,18 @@ class Tree:
     def n_leaves(self):
         return int(np.sum(self.children_left == TREE_LEAF))
 
-    def apply(self, X):
-        """Leaf index of each row of X (float32, C-contiguous)."""
+    def apply(self, X, may_have_nan=True):
+        """Leaf index of each row of X (float32, C-contiguous). With
+        ``may_have_nan=False`` (X known NaN-free) the walk skips NaN checks."""
         X = np.ascontiguousarray(X, dtype=np.float32)
         return _tree_predict.apply(
             X, self.children_left, self.children_right, self.feature,
-            self.threshold, _n_threads(X.shape[0]))
+            self.threshold, self.missing_go_to_left, _n_threads(X.shape[0]),
+            may_have_nan)
 
-    def predict(self, X):
+    def predict(self, X, may_have_nan=True):
         """``value`` of each row's leaf: (n, max_n_classes) if one output."""
-        out = self.value.take(self.apply(X), axis=0, mode="clip")
+        out = self.value.take(self.apply(X, may_have_nan), axis=0, mode="clip")
         if self.n_outputs == 1:
             out = out.reshape(out.shape[0], self.max_n_classes)
         return out
@@ -171,7 +195,7 @@ class Tree:
         X = np.ascontiguousarray(X, dtype=np.float32)
         indptr, indices = _tree_predict.decision_path(
             X, self.children_left, self.children_right, self.feature,
-            self.threshold, _n_threads(X.shape[0]))
+            self.threshold, self.missing_go_to_left, _n_threads(X.shape[0]))
         data = np.ones(indices.shape[0], dtype=np.intp)
         return sp.csr_matrix((data, indices, indptr),
                              shape=(X.shape[0], self.node_count))
@@ -252,18 +276,59 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
     }
 
     def _check_X(self, X, reset):
-        # float32 like sklearn's trees: thresholds are midpoints of float32
-        # values, so the same data gives the same tree and the same predictions.
-        return validate_data(self, X, dtype=np.float32, order="C", reset=reset)
+        """Validated X and whether it may hold NaN.
+
+        float32 like sklearn's trees: thresholds are midpoints of float32
+        values, so the same data gives the same tree and the same predictions.
+        NaN are checked as sklearn's "allow-nan" does (a sum first, element by
+        element only if it is not finite), keeping the answer for the walk.
+        """
+        if not self._support_missing_values(X):
+            return validate_data(self, X, dtype=np.float32, order="C", reset=reset), False
+        X = validate_data(self, X, dtype=np.float32, order="C", reset=reset,
+                          ensure_all_finite=False)
+        with np.errstate(over="ignore"):
+            if np.isfinite(np.sum(X)):
+                return X, False
+        _assert_all_finite(X, allow_nan=True, estimator_name=type(self).__name__,
+                           input_name="X")
+        return X, True
+
+    def _support_missing_values(self, X):
+        return not sp.issparse(X) and self.__sklearn_tags__().input_tags.allow_nan
+
+    def _compute_missing_values_in_feature_mask(self, X, estimator_name=None):
+        """Which features of X hold NaN (None if none does), as sklearn's.
+
+        Raises sklearn's ValueError for inf, and for NaN when they are not
+        supported (``splitter="hist"``: its bins have no missing-value bin).
+        """
+        estimator_name = estimator_name or type(self).__name__
+        if not self._support_missing_values(X):
+            if self.splitter == "hist" and not sp.issparse(X):
+                _reject_nan(X, estimator_name, "splitter='hist'", "splitter='best' or 'random'")
+            _assert_all_finite(X, allow_nan=False, estimator_name=estimator_name,
+                               input_name="X")
+            return None
+        with np.errstate(over="ignore"):
+            overall_sum = np.sum(X)
+        if np.isfinite(overall_sum):
+            return None
+        _assert_all_finite(X, allow_nan=True, estimator_name=estimator_name, input_name="X")
+        return np.isnan(X.sum(axis=0))
 
     def _fit(self, X, y, sample_weight=None, check_input=True, binned=None,
-             order=None, n_threads=None, classes=None):
+             order=None, n_threads=None, classes=None, missing=None):
         random_state = check_random_state(self.random_state)
         if check_input:
             X, y = validate_data(
                 self, X, y,
-                validate_separately=(dict(dtype=np.float32, order="C"),
+                validate_separately=(dict(dtype=np.float32, order="C",
+                                          ensure_all_finite=False),
                                      dict(ensure_2d=False, dtype=None)))
+            missing = self._compute_missing_values_in_feature_mask(X)
+            if missing is None:  # known NaN-free: the kernel need not look
+                missing = np.zeros(X.shape[1], dtype=bool)
         else:
             X = np.ascontiguousarray(X, dtype=np.float32)
             self.n_features_in_ = X.shape[1]
@@ -359,7 +424,8 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
             min_weight_leaf, max_depth, max_leaf_nodes,
             float(self.min_impurity_decrease), seed,
             _n_threads(n_samples) if n_threads is None else int(n_threads),
-            order=order, bin_thresholds=thresholds, n_bins=n_bins, bin_values=values)
+            order=order, bin_thresholds=thresholds, n_bins=n_bins, bin_values=values,
+            missing=missing)
         self.tree_ = Tree(n_features, n_classes, self.n_outputs_)._set_nodes(**builder.build())
         if self.n_outputs_ == 1 and is_classification:
             self.n_classes_ = self.n_classes_[0]
@@ -377,12 +443,13 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
         self.tree_ = t._pruned(leaves)
 
     def _validate_X_predict(self, X, check_input):
+        """X as the walk takes it, and whether it may hold NaN."""
         if check_input:
             return self._check_X(X, reset=False)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} "
                              f"is expecting {self.n_features_in_} features as input.")
-        return np.ascontiguousarray(X, dtype=np.float32)
+        return np.ascontiguousarray(X, dtype=np.float32), True
 
     def get_depth(self):
         """The depth of the tree: the longest root-to-leaf path."""
@@ -397,8 +464,8 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
     def predict(self, X, check_input=True):
         """Predict class or regression value for X."""
         check_is_fitted(self)
-        X = self._validate_X_predict(X, check_input)
-        proba = self.tree_.predict(X)
+        X, may_have_nan = self._validate_X_predict(X, check_input)
+        proba = self.tree_.predict(X, may_have_nan)
         n_samples = X.shape[0]
         if is_classifier(self):
             if self.n_outputs_ == 1:
@@ -414,13 +481,13 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
     def apply(self, X, check_input=True):
         """Index of the leaf each sample ends up in."""
         check_is_fitted(self)
-        X = self._validate_X_predict(X, check_input)
-        return self.tree_.apply(X)
+        X, may_have_nan = self._validate_X_predict(X, check_input)
+        return self.tree_.apply(X, may_have_nan)
 
     def decision_path(self, X, check_input=True):
         """Sparse (n_samples, n_nodes) indicator of the nodes each sample visits."""
         check_is_fitted(self)
-        X = self._validate_X_predict(X, check_input)
+        X, _ = self._validate_X_predict(X, check_input)
         return self.tree_.decision_path(X)
 
     def cost_complexity_pruning_path(self, X, y, sample_weight=None):
@@ -441,7 +508,8 @@ class BaseDecisionTree(MultiOutputMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
+        # NaN (dense X only) as sklearn's trees, except in the histograms
+        tags.input_tags.allow_nan = self.splitter != "hist"
         tags.input_tags.sparse = False
         return tags
 
@@ -453,7 +521,10 @@ class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
     ``sklearn.tree.DecisionTreeClassifier``. ``splitter`` also accepts
     ``"hist"``: features binned once into at most 255 bins, histograms
     scanned per node (faster on large data, approximate thresholds).
-    Differences: X with NaN, sparse X and ``monotonic_cst`` are rejected.
+    Missing values (NaN, dense X) are supported as in scikit-learn: a split
+    sends them to the side that fits best in training (the larger child at
+    predict time if the node saw none); ``splitter="hist"`` rejects them.
+    Differences: sparse X and ``monotonic_cst`` are rejected.
 
     Parameters
     ----------
@@ -522,8 +593,8 @@ class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
     def predict_proba(self, X, check_input=True):
         """Class probabilities: the class fractions of each sample's leaf."""
         check_is_fitted(self)
-        X = self._validate_X_predict(X, check_input)
-        proba = self.tree_.predict(X)
+        X, may_have_nan = self._validate_X_predict(X, check_input)
+        proba = self.tree_.predict(X, may_have_nan)
         if self.n_outputs_ == 1:
             return proba[:, : self.n_classes_]
         return [proba[:, k, : self.n_classes_[k]] for k in range(self.n_outputs_)]
@@ -548,8 +619,8 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
     ``sklearn.tree.DecisionTreeRegressor``; ``splitter="hist"`` as in
     :class:`DecisionTreeClassifier`. ``criterion="friedman_mse"`` maps to
     ``"squared_error"`` with a FutureWarning, as in scikit-learn 1.9.
-    Differences: X with NaN, sparse X, ``criterion="poisson"`` and
-    ``monotonic_cst`` are rejected.
+    NaN in X as in :class:`DecisionTreeClassifier`. Differences: sparse X,
+    ``criterion="poisson"`` and ``monotonic_cst`` are rejected.
 
     Parameters
     ----------
@@ -607,6 +678,96 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
     def fit(self, X, y, sample_weight=None, check_input=True):
         """Build a decision tree regressor from the training set (X, y)."""
         return self._fit(X, y, sample_weight=sample_weight, check_input=check_input)
+
+
+class ExtraTreeClassifier(DecisionTreeClassifier):
+    """An extremely randomized tree classifier (scikit-learn's ExtraTreeClassifier).
+
+    :class:`DecisionTreeClassifier` with scikit-learn's ExtraTree defaults,
+    ``splitter="random"`` and ``max_features="sqrt"``: a random threshold per
+    drawn feature, the best of those. Same trees as scikit-learn's with the
+    same ``random_state``. NaN are accepted with ``splitter="random"`` only
+    (scikit-learn's tag); each split sends them to a random side.
+
+    Parameters
+    ----------
+    criterion, splitter, max_depth, min_samples_split, min_samples_leaf,
+    min_weight_fraction_leaf, max_features, random_state, max_leaf_nodes,
+    min_impurity_decrease, class_weight, ccp_alpha, monotonic_cst :
+        as in :class:`DecisionTreeClassifier` (defaults ``splitter="random"``,
+        ``max_features="sqrt"``).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from fastml.tree import ExtraTreeClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> ExtraTreeClassifier(random_state=0).fit(X, y).score(X, y)
+    1.0
+    """
+
+    def __init__(self, *, criterion="gini", splitter="random", max_depth=None,
+                 min_samples_split=2, min_samples_leaf=1,
+                 min_weight_fraction_leaf=0.0, max_features="sqrt",
+                 random_state=None, max_leaf_nodes=None,
+                 min_impurity_decrease=0.0, class_weight=None, ccp_alpha=0.0,
+                 monotonic_cst=None):
+        super().__init__(
+            criterion=criterion, splitter=splitter, max_depth=max_depth,
+            min_samples_split=min_samples_split, min_samples_leaf=min_samples_leaf,
+            min_weight_fraction_leaf=min_weight_fraction_leaf,
+            max_features=max_features, random_state=random_state,
+            max_leaf_nodes=max_leaf_nodes, min_impurity_decrease=min_impurity_decrease,
+            class_weight=class_weight, ccp_alpha=ccp_alpha, monotonic_cst=monotonic_cst)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self.splitter == "random"  # as scikit-learn
+        return tags
+
+
+class ExtraTreeRegressor(DecisionTreeRegressor):
+    """An extremely randomized tree regressor (scikit-learn's ExtraTreeRegressor).
+
+    :class:`DecisionTreeRegressor` with scikit-learn's ExtraTree defaults,
+    ``splitter="random"`` and ``max_features=1.0``; NaN as in
+    :class:`ExtraTreeClassifier`.
+
+    Parameters
+    ----------
+    criterion, splitter, max_depth, min_samples_split, min_samples_leaf,
+    min_weight_fraction_leaf, max_features, random_state, max_leaf_nodes,
+    min_impurity_decrease, ccp_alpha, monotonic_cst :
+        as in :class:`DecisionTreeRegressor` (defaults ``splitter="random"``,
+        ``max_features=1.0``).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from fastml.tree import ExtraTreeRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = ExtraTreeRegressor(max_depth=3, random_state=0).fit(X, y)
+    >>> reg.get_n_leaves()
+    8
+    """
+
+    def __init__(self, *, criterion="squared_error", splitter="random",
+                 max_depth=None, min_samples_split=2, min_samples_leaf=1,
+                 min_weight_fraction_leaf=0.0, max_features=1.0,
+                 random_state=None, max_leaf_nodes=None,
+                 min_impurity_decrease=0.0, ccp_alpha=0.0, monotonic_cst=None):
+        super().__init__(
+            criterion=criterion, splitter=splitter, max_depth=max_depth,
+            min_samples_split=min_samples_split, min_samples_leaf=min_samples_leaf,
+            min_weight_fraction_leaf=min_weight_fraction_leaf,
+            max_features=max_features, random_state=random_state,
+            max_leaf_nodes=max_leaf_nodes, min_impurity_decrease=min_impurity_decrease,
+            ccp_alpha=ccp_alpha, monotonic_cst=monotonic_cst)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self.splitter == "random"  # as scikit-learn
+        return tags
 
 
 # sklearn.tree.export_text accepts only instances of sklearn's own trees and

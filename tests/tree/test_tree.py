@@ -20,7 +20,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fastml.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from fastml.tree import (
+    DecisionTreeClassifier,
+    DecisionTreeRegressor,
+    ExtraTreeClassifier,
+    ExtraTreeRegressor,
+)
 from fastml.tree._binning import bin_features
 from fastml.utils._testing import sklearn_xfails
 
@@ -330,8 +335,8 @@ def test_bad_input_raises_sklearns_errors():
         clf.predict(X)
     Xn = X.copy()
     Xn[0, 0] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
-        clf.fit(Xn, y)
+    with pytest.raises(ValueError, match="NaN.*splitter='hist'"):
+        DecisionTreeClassifier(splitter="hist").fit(Xn, y)
     with pytest.raises(ValueError, match="inf"):
         clf.fit(np.where(Xn != Xn, np.inf, Xn), y)
     with pytest.raises(ValueError, match="2D array"):
@@ -355,8 +360,10 @@ def test_bad_input_raises_sklearns_errors():
     clf.fit(X, y)
     with pytest.raises(ValueError, match="features"):
         clf.predict(X[:, :3])
+    with pytest.raises(ValueError, match="inf"):
+        clf.predict(np.where(Xn != Xn, np.inf, Xn))
     with pytest.raises(ValueError, match="NaN"):
-        clf.predict(Xn)
+        DecisionTreeClassifier(splitter="hist").fit(X, y).predict(Xn)
     with pytest.raises(NotImplementedError, match="hist"):
         DecisionTreeRegressor(criterion="absolute_error", splitter="hist").fit(X, y)
     with pytest.raises(TypeError, match="[Ss]parse"):
@@ -366,7 +373,8 @@ def test_bad_input_raises_sklearns_errors():
 
 @parametrize_with_checks(
     [DecisionTreeClassifier(), DecisionTreeRegressor(),
-     DecisionTreeClassifier(splitter="hist"), DecisionTreeRegressor(splitter="random")],
+     DecisionTreeClassifier(splitter="hist"), DecisionTreeRegressor(splitter="random"),
+     ExtraTreeClassifier(), ExtraTreeRegressor()],
     expected_failed_checks=sklearn_xfails,
 )
 def test_sklearn_compatible(estimator, check):
@@ -405,3 +413,295 @@ def test_any_small_input_grows_sklearns_tree(data, n, d, classification, splitte
     assert_same_tree(ours, theirs)
     hist = Est(splitter="hist", random_state=seed).fit(X, y, sample_weight=w)
     assert_array_equal(hist.apply(X) >= 0, True)  # any input: a valid tree
+
+
+# ---------------------------------------------------------------- missing values
+# NaN in X as scikit-learn 1.9: the same trees (node for node, thresholds,
+# missing_go_to_left) with the exact and the random splitter, the same routing
+# at predict time; tests after sklearn/tree/tests/test_tree.py's test_missing_*.
+
+def _with_nan(X, frac, seed):
+    X = np.array(X, dtype=np.float64)
+    X[np.random.RandomState(seed).rand(*X.shape) < frac] = np.nan
+    return X
+
+
+def assert_same_predictions(ours, theirs, X):
+    assert_array_equal(ours.apply(X), theirs.apply(X))
+    assert_array_equal((ours.decision_path(X) != theirs.decision_path(X)).nnz, 0)
+    if hasattr(theirs, "predict_proba"):
+        assert_array_equal(ours.predict(X), theirs.predict(X))
+        assert_allclose(ours.predict_proba(X), theirs.predict_proba(X))
+    else:
+        assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-7)
+
+
+NAN_CLF_PARAMS = [
+    {},
+    {"criterion": "entropy", "max_depth": 5},
+    {"splitter": "random"},
+    {"max_features": "sqrt"},
+    {"max_leaf_nodes": 15},
+    {"min_samples_leaf": 3, "class_weight": "balanced"},
+    {"ccp_alpha": 0.01},
+]
+NAN_REG_PARAMS = [
+    {},
+    {"criterion": "absolute_error"},
+    {"criterion": "absolute_error", "splitter": "random", "max_depth": 6},
+    {"splitter": "random"},
+    {"max_features": 3, "min_samples_leaf": 2},
+    {"max_leaf_nodes": 25},
+]
+
+
+@pytest.mark.parametrize("frac", [0.1, 0.3])
+@pytest.mark.parametrize("data", ["iris", "wine", "breast_cancer", "generated"])
+@pytest.mark.parametrize("params", NAN_CLF_PARAMS, ids=str)
+def test_classifier_with_nan_grows_sklearns_tree(data, params, frac, global_random_seed):
+    X, y = CLF_DATA[data]
+    X = _with_nan(X, frac, global_random_seed)
+    kw = dict(params, random_state=global_random_seed)
+    ours = DecisionTreeClassifier(**kw).fit(X, y)
+    theirs = skt.DecisionTreeClassifier(**kw).fit(X, y)
+    assert_same_tree(ours, theirs)
+    assert_same_predictions(ours, theirs, X)
+
+
+@pytest.mark.parametrize("frac", [0.1, 0.3])
+@pytest.mark.parametrize("data", list(REG_DATA))
+@pytest.mark.parametrize("params", NAN_REG_PARAMS, ids=str)
+def test_regressor_with_nan_grows_sklearns_tree(data, params, frac, global_random_seed):
+    X, y = REG_DATA[data]
+    X = _with_nan(X, frac, global_random_seed)
+    kw = dict(params, random_state=global_random_seed)
+    ours = DecisionTreeRegressor(**kw).fit(X, y)
+    theirs = skt.DecisionTreeRegressor(**kw).fit(X, y)
+    assert_same_tree(ours, theirs)
+    assert_same_predictions(ours, theirs, X)
+
+
+@pytest.mark.parametrize("splitter", ["best", "random"])
+def test_nan_in_awkward_features_as_sklearn(splitter, global_random_seed):
+    # an all-NaN feature, a constant feature with NaN (split on missingness
+    # only), NaN only in one class, float32 X, weights with zeros, multi-output
+    X, y = CLF_DATA["wine"]
+    rng = np.random.RandomState(global_random_seed)
+    X = _with_nan(X, 0.15, global_random_seed).astype(np.float32)
+    X[:, 0] = np.nan
+    X[:, 1] = 1.0
+    X[rng.rand(len(y)) < 0.4, 1] = np.nan
+    X[y == 2, 2] = np.nan
+    w = rng.choice([0.0, 1.0, 2.5], size=len(y))
+    kw = dict(splitter=splitter, random_state=global_random_seed)
+    ours = DecisionTreeClassifier(**kw).fit(X, y, sample_weight=w)
+    theirs = skt.DecisionTreeClassifier(**kw).fit(X, y, sample_weight=w)
+    assert_same_tree(ours, theirs)
+    assert_same_predictions(ours, theirs, X)
+    Y = np.column_stack([y, X[:, 3] > 2.5])
+    Yr = np.column_stack([y * 1.5, np.nan_to_num(X[:, 4])])
+    for Est, SkEst, target in [(DecisionTreeClassifier, skt.DecisionTreeClassifier, Y),
+                               (DecisionTreeRegressor, skt.DecisionTreeRegressor, Yr)]:
+        ours, theirs = Est(**kw).fit(X, target), SkEst(**kw).fit(X, target)
+        assert_same_tree(ours, theirs)
+        assert_allclose(ours.predict(X), theirs.predict(X))
+
+
+@pytest.mark.parametrize("splitter", ["best", "random"])
+def test_nan_only_at_predict_time_goes_as_sklearn(splitter):
+    # a node that saw no NaN sends them to its larger child
+    for (X, y), Est, SkEst in [
+        (CLF_DATA["breast_cancer"], DecisionTreeClassifier, skt.DecisionTreeClassifier),
+        (REG_DATA["diabetes"], DecisionTreeRegressor, skt.DecisionTreeRegressor),
+    ]:
+        ours = Est(splitter=splitter, random_state=0).fit(X, y)
+        theirs = SkEst(splitter=splitter, random_state=0).fit(X, y)
+        assert_same_tree(ours, theirs)
+        assert_same_predictions(ours, theirs, _with_nan(X, 0.3, 0))
+
+
+def test_extra_trees_match_sklearns_with_nan(global_random_seed):
+    X, y = CLF_DATA["breast_cancer"]
+    X = _with_nan(X, 0.2, global_random_seed)
+    kw = dict(random_state=global_random_seed)
+    ours, theirs = ExtraTreeClassifier(**kw).fit(X, y), skt.ExtraTreeClassifier(**kw).fit(X, y)
+    assert_same_tree(ours, theirs)
+    assert_same_predictions(ours, theirs, X)
+    X, y = REG_DATA["diabetes"]
+    X = _with_nan(X, 0.2, global_random_seed)
+    ours, theirs = ExtraTreeRegressor(**kw).fit(X, y), skt.ExtraTreeRegressor(**kw).fit(X, y)
+    assert_same_tree(ours, theirs)
+    assert ours.max_features_ == theirs.max_features_
+    # sklearn's tags: ExtraTree* take NaN with the random splitter only
+    with pytest.raises(ValueError, match="NaN"):
+        ExtraTreeRegressor(splitter="best").fit(X, y)
+    ExtraTreeRegressor(splitter="best").fit(np.nan_to_num(X), y)
+
+
+def test_nan_tree_exports_pickles_and_threads_as_sklearn():
+    X, y = CLF_DATA["iris"]
+    X = _with_nan(X, 0.3, 0)
+    ours = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    theirs = skt.DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    assert skt.export_text(ours) == skt.export_text(theirs)
+    again = pickle.loads(pickle.dumps(ours))
+    assert_array_equal(again.predict_proba(X), ours.predict_proba(X))
+    Xg, yg = make_classification(20000, 8, n_informative=5, random_state=0)
+    Xg = _with_nan(Xg, 0.2, 0).astype(np.float32)
+    for splitter in ["best", "random"]:
+        a = DecisionTreeClassifier(splitter=splitter, random_state=0)._fit(Xg, yg, n_threads=1)
+        b = DecisionTreeClassifier(splitter=splitter, random_state=0)._fit(Xg, yg, n_threads=2)
+        assert_same_tree(a, b)
+
+
+@pytest.mark.parametrize("criterion", ["squared_error", "absolute_error"])
+def test_missing_values_on_equal_nodes_no_missing(criterion):
+    # sklearn's test_missing_values_best_splitter_on_equal_nodes_no_missing
+    X = np.array([[0, 1, 2, 3, 8, 9, 11, 12, 15]]).T
+    y = np.array([0.1, 0.2, 0.3, 0.2, 1.4, 1.4, 1.5, 1.6, 2.6])
+    node_value = np.median if criterion == "absolute_error" else np.mean
+    reg = DecisionTreeRegressor(random_state=42, max_depth=1, criterion=criterion).fit(X, y)
+    assert_allclose(reg.predict([[np.nan]]), [node_value(y[-5:])])
+    reg.fit(X[:-1], y[:-1])  # equal children: missing_go_to_left = n_left > n_right
+    assert_allclose(reg.predict([[np.nan]]), [node_value(y[:-1][-4:])])
+    for seed in range(3):  # ..._random_splitter_on_equal_nodes_no_missing
+        etr = ExtraTreeRegressor(random_state=seed, max_depth=1, criterion=criterion).fit(X, y)
+        left, right = etr.tree_.children_left[0], etr.tree_.children_right[0]
+        n = etr.tree_.weighted_n_node_samples
+        larger = left if n[left] > n[right] else right
+        assert_allclose(etr.predict([[np.nan]]), etr.tree_.value[larger][0])
+
+
+@pytest.mark.parametrize("criterion", ["entropy", "gini"])
+def test_missing_values_best_splitter_toys(criterion):
+    # sklearn's test_missing_values_best_splitter_{three_classes, to_left,
+    # to_right, missing_both_classes_has_nan}
+    cases = [
+        (np.array([np.nan] * 4 + [0, 1, 2, 3, 8, 9, 11, 12]), [0] * 4 + [1] * 4 + [2] * 4,
+         2, [np.nan, 3, 12], [0, 1, 2]),
+        (np.array([np.nan] * 4 + [0, 1, 2, 3, 4, 5]), [0] * 4 + [1] * 6,
+         2, [np.nan, 5, np.nan], [0, 1, 0]),
+        (np.array([np.nan] * 4 + [0, 1, 2, 3, 4, 5]), [1] * 4 + [0] * 4 + [1] * 2,
+         2, [np.nan, 1.2, 4.8], [1, 0, 1]),
+        (np.array([1, 2, 3, 5, np.nan, 10, 20, 30, 60, np.nan]), [0] * 5 + [1] * 5,
+         1, [np.nan, 2.3, 34.2], [1, 0, 1]),
+    ]
+    for X, y, depth, X_test, expected in cases:
+        clf = DecisionTreeClassifier(random_state=42, max_depth=depth, criterion=criterion)
+        clf.fit(X.reshape(-1, 1), y)
+        assert_array_equal(clf.predict(np.reshape(X_test, (-1, 1))), expected)
+
+
+@pytest.mark.parametrize("Tree", [DecisionTreeRegressor, ExtraTreeRegressor])
+@pytest.mark.parametrize("x", [
+    [np.nan, 2, np.nan, 4, 5, 6], [np.nan, np.nan, 3, 4, 5, 6],
+    [1, 2, 3, 4, np.nan, np.nan], [1, 2, 3, np.nan, 6, np.nan],
+])
+@pytest.mark.parametrize("criterion", ["squared_error", "absolute_error"])
+def test_regression_tree_missing_values_toy(Tree, x, criterion, global_random_seed):
+    X, y = np.reshape(x, (-1, 1)), np.arange(1, 7)
+    tree = Tree(criterion=criterion, random_state=global_random_seed).fit(X, y)
+    assert (tree.tree_.impurity >= 0).all()
+    if Tree is DecisionTreeRegressor:
+        ref = Tree(criterion=criterion, random_state=global_random_seed).fit(y.reshape(-1, 1), y)
+        assert_allclose(tree.tree_.impurity[:2], ref.tree_.impurity[:2])
+    single = (tree.tree_.children_left == -1) & (tree.tree_.n_node_samples == 1)
+    assert_allclose(tree.tree_.impurity[single], 0.0)
+
+
+def test_missing_values_splitting_and_constant_toys():
+    # sklearn's test_splitting_with_missing_values, ..._and_constant_toy and
+    # test_random_splitter_missing_values_uses_non_missing_min_max
+    X = np.vstack([[0, 0, 0, 0, 1, 2, 3, 4], [1, 2, 1, 2, 1, 2, 1, 2]]).T.astype(float)
+    X[X == 0] = np.nan
+    for i in range(20):
+        tree = DecisionTreeRegressor(max_depth=1, random_state=i).fit(X, [0] * 4 + [1] * 4)
+        assert_array_equal(tree.tree_.impurity, [0.25, 0.0, 0.0])
+    X = np.array([[0, 0, 0, np.nan, np.nan]]).T
+    clf = DecisionTreeClassifier().fit(X, [0, 0, 0, 1, 1])
+    assert_array_equal(clf.predict(X), [0, 0, 0, 1, 1])
+    assert clf.tree_.node_count == 3
+    for X, y in [(np.array([[np.nan], [0.0], [1.0], [2.0]]), [0.0, 1.0, 2.0, 3.0]),
+                 (np.array([[np.nan], [1.0], [np.nan]]), [0.0, 1.0, 0.0])]:
+        tree = ExtraTreeRegressor(max_depth=1, random_state=0).fit(X, y)
+        assert tree.tree_.children_left[0] != -1
+        assert np.nanmin(X) <= tree.tree_.threshold[0] <= np.nanmax(X)
+
+
+@pytest.mark.parametrize("Tree, expected_score", [
+    (DecisionTreeClassifier, 0.85), (ExtraTreeClassifier, 0.53)])
+def test_missing_value_is_predictive(Tree, expected_score, global_random_seed):
+    from sklearn.model_selection import cross_val_score
+    rng = np.random.RandomState(0)
+    n_samples = 500
+    X = rng.standard_normal(size=(n_samples, 20))
+    y = np.concatenate([np.zeros(n_samples // 2), np.ones(n_samples // 2)])
+    flip = rng.choice([False, True], size=n_samples, p=[0.95, 0.05])
+    y_mask = y.astype(bool)
+    y_mask[flip] = ~y_mask[flip]
+    X[:, 5] = rng.standard_normal(size=n_samples)
+    X[y_mask, 5] = np.nan
+    score = cross_val_score(Tree(random_state=global_random_seed), X, y, cv=5).mean()
+    assert score >= expected_score
+
+
+@pytest.mark.parametrize("make_data, Tree, tolerance", [
+    ("regression", DecisionTreeRegressor, 0), ("regression", ExtraTreeRegressor, 0.07),
+    ("classification", DecisionTreeClassifier, 0.03),
+    ("classification", ExtraTreeClassifier, 0.12),
+])
+def test_missing_values_is_resilience(make_data, Tree, tolerance, global_random_seed):
+    # sklearn's test: native NaN handling about as good as mean imputation
+    from sklearn.datasets import make_friedman1
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    X, y = make_friedman1(n_samples=5000, n_features=10, noise=1.0,
+                          random_state=global_random_seed)
+    if make_data == "classification":
+        y = y > 14
+    rng = np.random.RandomState(global_random_seed)
+    X[rng.choice([False, True], size=X.shape, p=[0.9, 0.1])] = np.nan
+    Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=global_random_seed)
+    native = Tree(max_depth=10, random_state=global_random_seed).fit(Xtr, ytr)
+    imputed = make_pipeline(SimpleImputer(), Tree(max_depth=10, random_state=global_random_seed))
+    assert native.score(Xte, yte) + tolerance > imputed.fit(Xtr, ytr).score(Xte, yte)
+
+
+@pytest.mark.parametrize("Tree", [DecisionTreeClassifier, DecisionTreeRegressor])
+def test_missing_values_sample_weight_zero_is_dropping(Tree):
+    # sklearn's test_sample_weight_non_uniform
+    rng = np.random.RandomState(0)
+    make = make_classification if Tree is DecisionTreeClassifier else make_regression
+    X, y = make(n_samples=1000, n_features=10, random_state=rng)
+    X[rng.choice([False, True], size=X.shape, p=[0.9, 0.1])] = np.nan
+    w = np.ones(X.shape[0])
+    w[::2] = 0.0
+    with_w = Tree(random_state=0).fit(X, y, sample_weight=w)
+    assert_allclose(Tree(random_state=0).fit(X[1::2], y[1::2]).predict(X), with_w.predict(X))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(1, 40),
+    d=st.integers(1, 4),
+    classification=st.booleans(),
+    splitter=st.sampled_from(["best", "random"]),
+    max_features=st.sampled_from([None, 1]),
+    seed=st.integers(0, 2**31 - 2),
+)
+def test_any_small_input_with_nan_grows_sklearns_tree(data, n, d, classification, splitter,
+                                                      max_features, seed):
+    X = data.draw(arrays(np.float64, (n, d),
+                         elements=st.sampled_from([np.nan, -1.5, 0.0, 0.25, 3.0])))
+    y = data.draw(arrays(np.int64, n, elements=st.integers(0, 2)))
+    w = data.draw(arrays(np.float64, n, elements=st.sampled_from([0.0, 1.0, 2.0])))
+    if not w.any():
+        w[0] = 1.0
+    kw = dict(splitter=splitter, max_features=max_features, random_state=seed)
+    Est, SkEst = ((DecisionTreeClassifier, skt.DecisionTreeClassifier) if classification
+                  else (DecisionTreeRegressor, skt.DecisionTreeRegressor))
+    ours = Est(**kw).fit(X, y, sample_weight=w)
+    theirs = SkEst(**kw).fit(X, y, sample_weight=w)
+    assert_same_tree(ours, theirs)
+    assert_array_equal(ours.apply(X), theirs.apply(X))
