@@ -110,9 +110,9 @@ cdef struct _Scratch:
 
 cdef _Scratch _scratch_new(int n_features, int kstride) noexcept nogil:
     cdef _Scratch s
+    # +4: fm_bounds_test writes and fm_screen_bounds reads 4 rows at a time
     s.idx = <int*> malloc((CHUNK_SIZE + 4) * sizeof(int))
-    s.lab = <int*> malloc(CHUNK_SIZE * sizeof(int))
-    # +4: fm_screen_bounds works 4 rows at a time
+    s.lab = <int*> malloc((CHUNK_SIZE + 4) * sizeof(int))
     s.b1 = <float*> malloc(5 * (CHUNK_SIZE + 4) * sizeof(float))
     s.b2 = s.b1 + (CHUNK_SIZE + 4)
     s.x2 = s.b2 + (CHUNK_SIZE + 4)
