@@ -17,8 +17,9 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.metrics.pairwise import _VALID_METRICS
 from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
-from fastml._cy import _dbscan_grid, _dbscan_inner
+from fastml._cy import _dbscan_brute, _dbscan_grid, _dbscan_inner
 from fastml.utils import _sklearn
 from fastml.utils._sklearn import (
     Interval,
@@ -193,6 +194,63 @@ def _grid_labels(X, eps, min_samples, metric, p, sample_weight, n_threads):
     labels_out = labels[position]
     del labels
     return labels_out, is_core[position].view(bool)
+
+
+def _brute_metric(metric, p, metric_params, algorithm, n_features):
+    """Squared radius function for the blocked brute-force path, else None.
+
+    Taken exactly when scikit-learn's NearestNeighbors answers by brute force
+    with its GEMM-based euclidean reduction: "sqeuclidean" always, euclidean
+    with algorithm "brute", or "auto" above 15 features (sklearn's switch).
+    Then every borderline decision is made by the same float64 formula; below,
+    sklearn's trees compute exact differences, as the grid does.
+    """
+    if metric_params:
+        return None
+    if metric == "sqeuclidean":
+        return lambda eps: float(eps)
+    euclidean = metric in ("euclidean", "l2") or (
+        metric == "minkowski" and (p is None or p == 2))
+    if euclidean and (algorithm == "brute" or (algorithm == "auto" and n_features > 15)):
+        return lambda eps: float(eps) * float(eps)
+    return None
+
+
+def _brute_labels(X, radius, min_samples, sample_weight, n_threads):
+    """labels, is_core of dense X by blocked GEMM brute force (see
+    ``src_cy/_dbscan_brute.pyx``): the grid's three passes, O(n) extra memory
+    beside float64 copies of the samples."""
+    X = np.ascontiguousarray(X, dtype=np.float64)  # sklearn upcasts float32 too
+    n = X.shape[0]
+    if sample_weight is None:
+        weight, nonnegative = np.empty(0), True
+    else:
+        weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+        nonnegative = bool(np.all(weight >= 0))
+    # tiles of TILE rows are the unit of work: no more threads than tiles
+    n_threads = max(1, min(n_threads, -(-n // 256)))
+    with threadpool_limits(1, "blas"):  # each thread runs its own GEMMs
+        sq = np.empty(n)
+        _dbscan_brute.sq_row_norms(X, sq, n_threads)
+        is_core = np.zeros(n, dtype=np.uint8)
+        _dbscan_brute.brute_core(X, sq, weight, nonnegative, float(min_samples),
+                                 radius, is_core, n_threads)
+        core = np.flatnonzero(is_core)
+        parent = np.arange(n, dtype=np.intp)
+        if len(core):
+            _dbscan_brute.brute_union(X[core], sq[core], core, radius, parent,
+                                      n_threads)
+        _dbscan_inner.number_clusters(is_core, parent, np.arange(n, dtype=np.intp))
+        labels = parent  # overwritten in place
+        border = np.flatnonzero(is_core == 0)
+        if len(core) and len(border):
+            # core samples by label: a border's first hit is its smallest label
+            by_label = core[np.argsort(labels[core], kind="stable")]
+            b_labels = np.empty(len(border), dtype=np.intp)
+            _dbscan_brute.brute_border(X[border], sq[border], X[by_label], sq[by_label],
+                                       labels[by_label], radius, b_labels, n_threads)
+            labels[border] = b_labels
+    return labels, is_core.view(bool)
 
 
 def _csr_labels(neighborhoods, n, min_samples, sample_weight):
@@ -423,8 +481,11 @@ class DBSCAN(ClusterMixin, BaseEstimator):
             sample_weight = _check_sample_weight(sample_weight, X)
         n = X.shape[0]
         grid_metric = _grid_metric(self.metric, self.p, self.metric_params)
+        brute_radius = None if sparse.issparse(X) else _brute_metric(
+            self.metric, self.p, self.metric_params, self.algorithm, X.shape[1])
         if (self.algorithm == "auto" and self.metric_params is None
-                and (grid_metric is not None or self.metric == "precomputed")):
+                and (grid_metric is not None or brute_radius is not None
+                     or self.metric == "precomputed")):
             # NearestNeighbors' checks cannot object to these settings; not
             # importing sklearn.neighbors keeps ~7 MB off the peak RSS.
             nn = None
@@ -454,6 +515,10 @@ class DBSCAN(ClusterMixin, BaseEstimator):
                 neighborhoods = _precomputed_dense_neighborhoods(D, self.eps)
             labels, is_core = _csr_labels(neighborhoods, n, self.min_samples,
                                           sample_weight)
+        elif brute_radius is not None:
+            labels, is_core = _brute_labels(
+                X, brute_radius(self.eps), self.min_samples, sample_weight,
+                _openmp_effective_n_threads(self.n_jobs))
         elif grid_metric is not None and not sparse.issparse(X):
             metric, p = grid_metric
             labels, is_core = _grid_labels(

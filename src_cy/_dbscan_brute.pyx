@@ -1,0 +1,179 @@
+# DBSCAN's three passes by blocked brute force (dense euclidean, high dimension).
+#
+# Squared distances come from float64 GEMM tiles exactly as scikit-learn's
+# brute radius_neighbors computes them (sklearn/metrics/
+# _pairwise_distances_reduction/_radius_neighbors.pyx.tp, BSD-3): the middle
+# term -2 X Y^T by dgemm, squared norms by ddot, then, for query row i and
+# candidate j, ``(|x_i|^2 + m_ij) + |y_j|^2 <= r`` (no recomputation of
+# cancellation-prone entries: that would change borderline decisions). The
+# query of sklearn's neighborhood N(i) is always the row whose norm is added
+# first, so each pass below uses that association for the direction sklearn
+# reads (see _dbscan_inner.pyx for why the passes give sklearn's labels).
+#
+# Nothing n x n is stored: one TILE x COL_TILE float64 tile per thread. Callers
+# pass float64 C-contiguous samples (float32 input is upcast once, as sklearn
+# upcasts every chunk) and limit BLAS to one thread.
+
+from cython.parallel cimport parallel, prange
+from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
+from libc.stdint cimport uint8_t
+
+from fastml._cy._blas cimport _dot
+from fastml._cy._dbscan_inner cimport fastml_uf_find, fastml_uf_union
+from fastml._cy._pairwise_common cimport COL_TILE, TILE, _gemm_tile
+
+
+def sq_row_norms(const double[:, ::1] X, double[::1] out, int n_threads):
+    """out[i] = X[i] . X[i] by BLAS ddot, as sklearn's _sqeuclidean_row_norms64."""
+    cdef Py_ssize_t i, n = X.shape[0]
+    cdef int d = X.shape[1]
+    for i in prange(n, nogil=True, schedule="static", num_threads=n_threads):
+        out[i] = _dot(d, &X[i, 0], 1, &X[i, 0], 1)
+
+
+cdef inline void _middle_terms(const double[:, ::1] A, Py_ssize_t a0, Py_ssize_t na,
+                               const double[:, ::1] B, Py_ssize_t b0, Py_ssize_t nb,
+                               double *D) noexcept nogil:
+    """D[:na, :nb] (leading dim nb) = -2 A[a0:a0+na] B[b0:b0+nb]^T."""
+    _gemm_tile(&A[a0, 0], na, &B[b0, 0], nb, A.shape[1], -2.0, D, nb, NULL)
+
+
+def brute_core(const double[:, ::1] X,              # IN (n, d)
+               const double[::1] sq_norms,          # IN (n,)
+               const double[::1] sample_weight,     # IN (n,) or (0,): unit weights
+               bint nonnegative,                    # all weights >= 0
+               double min_samples, double radius,   # radius: on squared distances
+               uint8_t[::1] is_core,                # OUT (n,)
+               int n_threads):
+    """is_core[i] = total weight of {j : d2(i, j) <= radius} >= min_samples.
+
+    With nonnegative weights a block of rows stops scanning columns as soon as
+    every row in it has reached min_samples (their counts can only grow).
+    """
+    cdef:
+        Py_ssize_t n = X.shape[0], nbx = (n + TILE - 1) // TILE
+        Py_ssize_t t, i, j, i0, j0, nx, ny, n_done
+        bint weighted = sample_weight.shape[0] > 0
+        double *D
+        double *acc
+        double xx
+    with nogil, parallel(num_threads=n_threads):
+        D = <double *> PyMem_RawMalloc((TILE * COL_TILE + TILE) * sizeof(double))
+        acc = D + TILE * COL_TILE
+        for t in prange(nbx, schedule="dynamic"):
+            i0 = t * TILE
+            nx = min(<Py_ssize_t> TILE, n - i0)
+            for i in range(nx):
+                acc[i] = 0.0
+            j0 = 0
+            while j0 < n:
+                ny = min(<Py_ssize_t> COL_TILE, n - j0)
+                _middle_terms(X, i0, nx, X, j0, ny, D)
+                n_done = 0
+                for i in range(nx):
+                    xx = sq_norms[i0 + i]
+                    for j in range(ny):
+                        if (xx + D[i * ny + j]) + sq_norms[j0 + j] <= radius:
+                            acc[i] = acc[i] + (sample_weight[j0 + j] if weighted else 1.0)
+                    n_done = n_done + (acc[i] >= min_samples)
+                j0 = j0 + ny
+                if nonnegative and n_done == nx:
+                    break
+            for i in range(nx):
+                is_core[i0 + i] = acc[i] >= min_samples
+        PyMem_RawFree(D)
+
+
+def brute_union(const double[:, ::1] C,             # IN (n_core, d) core samples
+                const double[::1] sq_norms,          # IN (n_core,)
+                const Py_ssize_t[::1] index,         # IN (n_core,) their sample indices
+                double radius,
+                Py_ssize_t[::1] parent,              # IN/OUT union-find over samples
+                int n_threads):
+    """Union core samples i, j when d2(i, j) <= radius in either direction.
+
+    Only the upper triangle (j >= the first row of i's block) is computed;
+    a tile whose rows and columns all share one root is skipped.
+    """
+    cdef:
+        Py_ssize_t n = C.shape[0], nbx = (n + TILE - 1) // TILE
+        Py_ssize_t t, i, j, i0, j0, nx, ny, root
+        bint one_root
+        double *D
+        double m
+    with nogil, parallel(num_threads=n_threads):
+        D = <double *> PyMem_RawMalloc(TILE * COL_TILE * sizeof(double))
+        for t in prange(nbx, schedule="dynamic"):
+            i0 = t * TILE
+            nx = min(<Py_ssize_t> TILE, n - i0)
+            j0 = i0
+            while j0 < n:
+                ny = min(<Py_ssize_t> COL_TILE, n - j0)
+                # nothing to join if the tile already lies in one component
+                root = fastml_uf_find(&parent[0], index[i0])
+                one_root = True
+                for i in range(i0, i0 + nx):
+                    if fastml_uf_find(&parent[0], index[i]) != root:
+                        one_root = False
+                        break
+                if one_root:
+                    for j in range(j0, j0 + ny):
+                        if fastml_uf_find(&parent[0], index[j]) != root:
+                            one_root = False
+                            break
+                if not one_root:
+                    _middle_terms(C, i0, nx, C, j0, ny, D)
+                    for i in range(nx):
+                        for j in range(ny):
+                            m = D[i * ny + j]
+                            if ((sq_norms[i0 + i] + m) + sq_norms[j0 + j] <= radius
+                                    or (sq_norms[j0 + j] + m) + sq_norms[i0 + i] <= radius):
+                                fastml_uf_union(&parent[0], index[i0 + i], index[j0 + j])
+                j0 = j0 + ny
+        PyMem_RawFree(D)
+
+
+def brute_border(const double[:, ::1] B,            # IN (n_border, d) non-core samples
+                 const double[::1] b_sq_norms,       # IN (n_border,)
+                 const double[:, ::1] C,             # IN (n_core, d) core samples by label
+                 const double[::1] c_sq_norms,       # IN (n_core,)
+                 const Py_ssize_t[::1] c_labels,     # IN (n_core,) non-decreasing
+                 double radius,
+                 Py_ssize_t[::1] b_labels,           # OUT (n_border,)
+                 int n_threads):
+    """b_labels[i] = smallest label of a core j with d2(j, i) <= radius, else -1.
+
+    The core samples come sorted by label, so the first column tile in which a
+    row finds a core neighbor holds its smallest label: a block of rows stops
+    once every row has one.
+    """
+    cdef:
+        Py_ssize_t n = B.shape[0], n_core = C.shape[0], nbx = (n + TILE - 1) // TILE
+        Py_ssize_t t, i, j, i0, j0, nx, ny, n_done, best
+        double *D
+    with nogil, parallel(num_threads=n_threads):
+        D = <double *> PyMem_RawMalloc(TILE * COL_TILE * sizeof(double))
+        for t in prange(nbx, schedule="dynamic"):
+            i0 = t * TILE
+            nx = min(<Py_ssize_t> TILE, n - i0)
+            for i in range(nx):
+                b_labels[i0 + i] = -1
+            j0 = 0
+            while j0 < n_core:
+                ny = min(<Py_ssize_t> COL_TILE, n_core - j0)
+                _middle_terms(B, i0, nx, C, j0, ny, D)
+                n_done = 0
+                for i in range(nx):
+                    best = b_labels[i0 + i]
+                    if best < 0:
+                        for j in range(ny):
+                            # sklearn reads this pair from the core's neighborhood
+                            if (c_sq_norms[j0 + j] + D[i * ny + j]) + b_sq_norms[i0 + i] <= radius:
+                                best = c_labels[j0 + j]
+                                break
+                        b_labels[i0 + i] = best
+                    n_done = n_done + (best >= 0)
+                j0 = j0 + ny
+                if n_done == nx:
+                    break
+        PyMem_RawFree(D)
