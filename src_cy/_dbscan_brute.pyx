@@ -13,9 +13,16 @@
 # Nothing n x n is stored: one TILE x COL_TILE float64 tile per thread. Callers
 # pass float64 C-contiguous samples (float32 input is upcast once, as sklearn
 # upcasts every chunk) and limit BLAS to one thread.
+#
+# Pruning: samples come in an order where consecutive TILE-row blocks are
+# compact, and each block is summarised by a ball (center, radius). A pair of
+# blocks whose balls are further apart than the radius (with a tolerance far
+# above the GEMM's rounding) holds no neighbors and is never computed; the
+# other column blocks are computed in runs of up to COL_TILE columns.
 
 from cython.parallel cimport parallel, prange
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
+from libc.math cimport sqrt
 from libc.stdint cimport uint8_t
 
 from fastml._cy._blas cimport _dot
@@ -38,11 +45,54 @@ cdef inline void _middle_terms(const double[:, ::1] A, Py_ssize_t a0, Py_ssize_t
     _gemm_tile(&A[a0, 0], na, &B[b0, 0], nb, A.shape[1], -2.0, D, nb, NULL)
 
 
+cdef struct Balls:
+    const double *center  # (n_blocks, n_features) row-major
+    const double *radius  # (n_blocks,)
+    Py_ssize_t n_blocks
+
+
+cdef inline Balls _balls(const double[:, ::1] center, const double[::1] radius) noexcept:
+    cdef Balls b
+    b.center = &center[0, 0]
+    b.radius = &radius[0]
+    b.n_blocks = radius.shape[0]
+    return b
+
+
+cdef inline bint _far(Balls rows, Py_ssize_t I, Balls cols, Py_ssize_t J,
+                      Py_ssize_t d, double reach) noexcept nogil:
+    """Whether no sample of row block I is within reach (squared) of column block J."""
+    cdef Py_ssize_t k
+    cdef double s = 0.0, t
+    for k in range(d):
+        t = rows.center[I * d + k] - cols.center[J * d + k]
+        s = s + t * t
+    t = sqrt(s) - rows.radius[I] - cols.radius[J]
+    return t > 0 and t * t > reach
+
+
+cdef inline Py_ssize_t _next_run(Balls rows, Py_ssize_t I, Balls cols, Py_ssize_t J,
+                                 Py_ssize_t d, double reach,
+                                 Py_ssize_t *J_end) noexcept nogil:
+    """First column block >= J that may hold neighbors of row block I, and in
+    J_end the end of the run of such blocks (at most COL_TILE columns)."""
+    while J < cols.n_blocks and _far(rows, I, cols, J, d, reach):
+        J = J + 1
+    J_end[0] = J
+    while (J_end[0] < cols.n_blocks and J_end[0] - J < COL_TILE // TILE
+           and not _far(rows, I, cols, J_end[0], d, reach)):
+        J_end[0] = J_end[0] + 1
+    return J
+
+
 def brute_core(const double[:, ::1] X,              # IN (n, d)
                const double[::1] sq_norms,          # IN (n,)
                const double[::1] sample_weight,     # IN (n,) or (0,): unit weights
                bint nonnegative,                    # all weights >= 0
                double min_samples, double radius,   # radius: on squared distances
+               const double[:, ::1] centers,        # IN (n_blocks, d) block balls
+               const double[::1] radii,             # IN (n_blocks,)
+               double reach,                        # squared distance beyond which balls are far
                uint8_t[::1] is_core,                # OUT (n,)
                int n_threads):
     """is_core[i] = total weight of {j : d2(i, j) <= radius} >= min_samples.
@@ -52,8 +102,9 @@ def brute_core(const double[:, ::1] X,              # IN (n, d)
     """
     cdef:
         Py_ssize_t n = X.shape[0], nbx = (n + TILE - 1) // TILE
-        Py_ssize_t t, i, j, i0, j0, nx, ny, n_done
+        Py_ssize_t t, i, j, i0, j0, nx, ny, n_done, J, J_end, d = X.shape[1]
         bint weighted = sample_weight.shape[0] > 0
+        Balls balls = _balls(centers, radii)
         double *D
         double *acc
         double xx
@@ -62,12 +113,14 @@ def brute_core(const double[:, ::1] X,              # IN (n, d)
         acc = D + TILE * COL_TILE
         for t in prange(nbx, schedule="dynamic"):
             i0 = t * TILE
+            J_end = 0  # assigned here, so private to the thread (it is passed by address)
             nx = min(<Py_ssize_t> TILE, n - i0)
             for i in range(nx):
                 acc[i] = 0.0
-            j0 = 0
-            while j0 < n:
-                ny = min(<Py_ssize_t> COL_TILE, n - j0)
+            J = _next_run(balls, t, balls, 0, d, reach, &J_end)
+            while J < J_end:
+                j0 = J * TILE
+                ny = min(J_end * TILE, n) - j0
                 _middle_terms(X, i0, nx, X, j0, ny, D)
                 n_done = 0
                 for i in range(nx):
@@ -76,9 +129,9 @@ def brute_core(const double[:, ::1] X,              # IN (n, d)
                         if (xx + D[i * ny + j]) + sq_norms[j0 + j] <= radius:
                             acc[i] = acc[i] + (sample_weight[j0 + j] if weighted else 1.0)
                     n_done = n_done + (acc[i] >= min_samples)
-                j0 = j0 + ny
                 if nonnegative and n_done == nx:
                     break
+                J = _next_run(balls, t, balls, J_end, d, reach, &J_end)
             for i in range(nx):
                 is_core[i0 + i] = acc[i] >= min_samples
         PyMem_RawFree(D)
@@ -88,6 +141,9 @@ def brute_union(const double[:, ::1] C,             # IN (n_core, d) core sample
                 const double[::1] sq_norms,          # IN (n_core,)
                 const Py_ssize_t[::1] index,         # IN (n_core,) their sample indices
                 double radius,
+                const double[:, ::1] centers,        # IN block balls of C
+                const double[::1] radii,
+                double reach,
                 Py_ssize_t[::1] parent,              # IN/OUT union-find over samples
                 int n_threads):
     """Union core samples i, j when d2(i, j) <= radius in either direction.
@@ -97,18 +153,21 @@ def brute_union(const double[:, ::1] C,             # IN (n_core, d) core sample
     """
     cdef:
         Py_ssize_t n = C.shape[0], nbx = (n + TILE - 1) // TILE
-        Py_ssize_t t, i, j, i0, j0, nx, ny, root
+        Py_ssize_t t, i, j, i0, j0, nx, ny, root, J, J_end, d = C.shape[1]
         bint one_root
+        Balls balls = _balls(centers, radii)
         double *D
         double m
     with nogil, parallel(num_threads=n_threads):
         D = <double *> PyMem_RawMalloc(TILE * COL_TILE * sizeof(double))
         for t in prange(nbx, schedule="dynamic"):
             i0 = t * TILE
+            J_end = 0  # assigned here, so private to the thread (it is passed by address)
             nx = min(<Py_ssize_t> TILE, n - i0)
-            j0 = i0
-            while j0 < n:
-                ny = min(<Py_ssize_t> COL_TILE, n - j0)
+            J = _next_run(balls, t, balls, t, d, reach, &J_end)
+            while J < J_end:
+                j0 = J * TILE
+                ny = min(J_end * TILE, n) - j0
                 # nothing to join if the tile already lies in one component
                 root = fastml_uf_find(&parent[0], index[i0])
                 one_root = True
@@ -129,7 +188,7 @@ def brute_union(const double[:, ::1] C,             # IN (n_core, d) core sample
                             if ((sq_norms[i0 + i] + m) + sq_norms[j0 + j] <= radius
                                     or (sq_norms[j0 + j] + m) + sq_norms[i0 + i] <= radius):
                                 fastml_uf_union(&parent[0], index[i0 + i], index[j0 + j])
-                j0 = j0 + ny
+                J = _next_run(balls, t, balls, J_end, d, reach, &J_end)
         PyMem_RawFree(D)
 
 
@@ -139,6 +198,11 @@ def brute_border(const double[:, ::1] B,            # IN (n_border, d) non-core 
                  const double[::1] c_sq_norms,       # IN (n_core,)
                  const Py_ssize_t[::1] c_labels,     # IN (n_core,) non-decreasing
                  double radius,
+                 const double[:, ::1] b_centers,     # IN block balls of B
+                 const double[::1] b_radii,
+                 const double[:, ::1] c_centers,     # IN block balls of C
+                 const double[::1] c_radii,
+                 double reach,
                  Py_ssize_t[::1] b_labels,           # OUT (n_border,)
                  int n_threads):
     """b_labels[i] = smallest label of a core j with d2(j, i) <= radius, else -1.
@@ -149,18 +213,22 @@ def brute_border(const double[:, ::1] B,            # IN (n_border, d) non-core 
     """
     cdef:
         Py_ssize_t n = B.shape[0], n_core = C.shape[0], nbx = (n + TILE - 1) // TILE
-        Py_ssize_t t, i, j, i0, j0, nx, ny, n_done, best
+        Py_ssize_t t, i, j, i0, j0, nx, ny, n_done, best, J, J_end, d = B.shape[1]
+        Balls rows = _balls(b_centers, b_radii)
+        Balls cols = _balls(c_centers, c_radii)
         double *D
     with nogil, parallel(num_threads=n_threads):
         D = <double *> PyMem_RawMalloc(TILE * COL_TILE * sizeof(double))
         for t in prange(nbx, schedule="dynamic"):
             i0 = t * TILE
+            J_end = 0  # assigned here, so private to the thread (it is passed by address)
             nx = min(<Py_ssize_t> TILE, n - i0)
             for i in range(nx):
                 b_labels[i0 + i] = -1
-            j0 = 0
-            while j0 < n_core:
-                ny = min(<Py_ssize_t> COL_TILE, n_core - j0)
+            J = _next_run(rows, t, cols, 0, d, reach, &J_end)
+            while J < J_end:
+                j0 = J * TILE
+                ny = min(J_end * TILE, n_core) - j0
                 _middle_terms(B, i0, nx, C, j0, ny, D)
                 n_done = 0
                 for i in range(nx):
@@ -173,7 +241,7 @@ def brute_border(const double[:, ::1] B,            # IN (n_border, d) non-core 
                                 break
                         b_labels[i0 + i] = best
                     n_done = n_done + (best >= 0)
-                j0 = j0 + ny
                 if n_done == nx:
                     break
+                J = _next_run(rows, t, cols, J_end, d, reach, &J_end)
         PyMem_RawFree(D)

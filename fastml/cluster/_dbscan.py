@@ -216,41 +216,86 @@ def _brute_metric(metric, p, metric_params, algorithm, n_features):
     return None
 
 
+# rows per block of src_cy/_dbscan_brute.pyx (TILE of _pairwise_common.pxd)
+_BRUTE_TILE = 256
+
+
+def _block_order(X):
+    """An order of the samples in which consecutive _BRUTE_TILE-row blocks are
+    spatially compact: recursive median splits on the axis of largest variance
+    (estimated on <= 1024 samples), at block boundaries. Memory: n indices."""
+    n = X.shape[0]
+    order = np.arange(n, dtype=np.intp)
+    stack = [(0, n)]
+    while stack:
+        s, e = stack.pop()
+        n_blocks = -(-(e - s) // _BRUTE_TILE)
+        if n_blocks <= 1:
+            continue
+        idx = order[s:e]
+        axis = np.argmax(X[idx[:: max(1, len(idx) // 1024)]].var(axis=0))
+        k = (n_blocks // 2) * _BRUTE_TILE
+        order[s:e] = idx[np.argpartition(X[idx, axis], k)]
+        stack += [(s, s + k), (s + k, e)]
+    return order
+
+
+def _block_balls(A):
+    """Center and radius of each consecutive _BRUTE_TILE-row block of A."""
+    n = A.shape[0]
+    starts = np.arange(0, n, _BRUTE_TILE)
+    centers = np.add.reduceat(A, starts, axis=0) / np.diff(np.append(starts, n))[:, None]
+    radii = np.empty(len(starts))
+    for b, s in enumerate(starts):
+        radii[b] = np.sqrt(((A[s:s + _BRUTE_TILE] - centers[b]) ** 2).sum(axis=1).max())
+    return np.ascontiguousarray(centers), radii
+
+
 def _brute_labels(X, radius, min_samples, sample_weight, n_threads):
     """labels, is_core of dense X by blocked GEMM brute force (see
     ``src_cy/_dbscan_brute.pyx``): the grid's three passes, O(n) extra memory
     beside float64 copies of the samples."""
-    X = np.ascontiguousarray(X, dtype=np.float64)  # sklearn upcasts float32 too
     n = X.shape[0]
+    order = _block_order(X)
+    X = np.ascontiguousarray(X[order], dtype=np.float64)  # sklearn upcasts float32 too
     if sample_weight is None:
         weight, nonnegative = np.empty(0), True
     else:
-        weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+        weight = np.ascontiguousarray(sample_weight[order], dtype=np.float64)
         nonnegative = bool(np.all(weight >= 0))
     # tiles of TILE rows are the unit of work: no more threads than tiles
-    n_threads = max(1, min(n_threads, -(-n // 256)))
+    n_threads = max(1, min(n_threads, -(-n // _BRUTE_TILE)))
     with threadpool_limits(1, "blas"):  # each thread runs its own GEMMs
         sq = np.empty(n)
         _dbscan_brute.sq_row_norms(X, sq, n_threads)
+        # block balls further apart than this hold no neighbors: the margin
+        # dwarfs the rounding of the GEMM formula (~n_features * 1e-16 * norms)
+        reach = radius + 1e-8 * float(sq.max())
         is_core = np.zeros(n, dtype=np.uint8)
         _dbscan_brute.brute_core(X, sq, weight, nonnegative, float(min_samples),
-                                 radius, is_core, n_threads)
+                                 radius, *_block_balls(X), reach, is_core, n_threads)
         core = np.flatnonzero(is_core)
         parent = np.arange(n, dtype=np.intp)
         if len(core):
-            _dbscan_brute.brute_union(X[core], sq[core], core, radius, parent,
-                                      n_threads)
-        _dbscan_inner.number_clusters(is_core, parent, np.arange(n, dtype=np.intp))
+            C = X[core]
+            _dbscan_brute.brute_union(C, sq[core], core, radius, *_block_balls(C),
+                                      reach, parent, n_threads)
+            del C
+        position = np.empty(n, dtype=np.intp)
+        position[order] = np.arange(n, dtype=np.intp)
+        _dbscan_inner.number_clusters(is_core, parent, position)
         labels = parent  # overwritten in place
         border = np.flatnonzero(is_core == 0)
         if len(core) and len(border):
             # core samples by label: a border's first hit is its smallest label
             by_label = core[np.argsort(labels[core], kind="stable")]
+            C, B = X[by_label], X[border]
             b_labels = np.empty(len(border), dtype=np.intp)
-            _dbscan_brute.brute_border(X[border], sq[border], X[by_label], sq[by_label],
-                                       labels[by_label], radius, b_labels, n_threads)
+            _dbscan_brute.brute_border(B, sq[border], C, sq[by_label], labels[by_label],
+                                       radius, *_block_balls(B), *_block_balls(C),
+                                       reach, b_labels, n_threads)
             labels[border] = b_labels
-    return labels, is_core.view(bool)
+    return labels[position], is_core[position].view(bool)
 
 
 def _csr_labels(neighborhoods, n, min_samples, sample_weight):
