@@ -14,8 +14,8 @@
 # pass float64 C-contiguous samples (float32 input is upcast once, as sklearn
 # upcasts every chunk) and limit BLAS to one thread.
 #
-# Pruning: samples come in an order where consecutive TILE-row blocks are
-# compact, and each block is summarised by a ball (center, radius). A pair of
+# Pruning: samples come in an order where consecutive blocks of <= TILE rows
+# are compact, and each block is summarised by a ball (center, radius). A pair of
 # blocks whose balls are further apart than the radius (with a tolerance far
 # above the GEMM's rounding) holds no neighbors and is never computed; the
 # other column blocks are computed in runs of up to COL_TILE columns.
@@ -46,13 +46,17 @@ cdef inline void _middle_terms(const double[:, ::1] A, Py_ssize_t a0, Py_ssize_t
 
 
 cdef struct Balls:
-    const double *center  # (n_blocks, n_features) row-major
-    const double *radius  # (n_blocks,)
+    const Py_ssize_t *start  # (n_blocks + 1,): block b is rows start[b]:start[b + 1]
+    const double *center     # (n_blocks, n_features) row-major
+    const double *radius     # (n_blocks,)
     Py_ssize_t n_blocks
 
 
-cdef inline Balls _balls(const double[:, ::1] center, const double[::1] radius) noexcept:
+cdef inline Balls _balls(const Py_ssize_t[::1] start, const double[:, ::1] center,
+                         const double[::1] radius) noexcept:
+    # the caller guarantees 0 < start[b + 1] - start[b] <= TILE
     cdef Balls b
+    b.start = &start[0]
     b.center = &center[0, 0]
     b.radius = &radius[0]
     b.n_blocks = radius.shape[0]
@@ -79,7 +83,8 @@ cdef inline Py_ssize_t _next_run(Balls rows, Py_ssize_t I, Balls cols, Py_ssize_
     while J < cols.n_blocks and _far(rows, I, cols, J, d, reach):
         J = J + 1
     J_end[0] = J
-    while (J_end[0] < cols.n_blocks and J_end[0] - J < COL_TILE // TILE
+    while (J_end[0] < cols.n_blocks
+           and cols.start[J_end[0] + 1] - cols.start[J] <= COL_TILE
            and not _far(rows, I, cols, J_end[0], d, reach)):
         J_end[0] = J_end[0] + 1
     return J
@@ -90,7 +95,8 @@ def brute_core(const double[:, ::1] X,              # IN (n, d)
                const double[::1] sample_weight,     # IN (n,) or (0,): unit weights
                bint nonnegative,                    # all weights >= 0
                double min_samples, double radius,   # radius: on squared distances
-               const double[:, ::1] centers,        # IN (n_blocks, d) block balls
+               const Py_ssize_t[::1] starts,        # IN (n_blocks + 1,) blocks of <= TILE rows
+               const double[:, ::1] centers,        # IN (n_blocks, d) their balls
                const double[::1] radii,             # IN (n_blocks,)
                double reach,                        # squared distance beyond which balls are far
                uint8_t[::1] is_core,                # OUT (n,)
@@ -101,10 +107,10 @@ def brute_core(const double[:, ::1] X,              # IN (n, d)
     every row in it has reached min_samples (their counts can only grow).
     """
     cdef:
-        Py_ssize_t n = X.shape[0], nbx = (n + TILE - 1) // TILE
+        Py_ssize_t n = X.shape[0], nbx = radii.shape[0]
         Py_ssize_t t, i, j, i0, j0, nx, ny, n_done, J, J_end, d = X.shape[1]
         bint weighted = sample_weight.shape[0] > 0
-        Balls balls = _balls(centers, radii)
+        Balls balls = _balls(starts, centers, radii)
         double *D
         double *acc
         double xx
@@ -112,15 +118,15 @@ def brute_core(const double[:, ::1] X,              # IN (n, d)
         D = <double *> PyMem_RawMalloc((TILE * COL_TILE + TILE) * sizeof(double))
         acc = D + TILE * COL_TILE
         for t in prange(nbx, schedule="dynamic"):
-            i0 = t * TILE
+            i0 = starts[t]
             J_end = 0  # assigned here, so private to the thread (it is passed by address)
-            nx = min(<Py_ssize_t> TILE, n - i0)
+            nx = starts[t + 1] - i0
             for i in range(nx):
                 acc[i] = 0.0
             J = _next_run(balls, t, balls, 0, d, reach, &J_end)
             while J < J_end:
-                j0 = J * TILE
-                ny = min(J_end * TILE, n) - j0
+                j0 = starts[J]
+                ny = starts[J_end] - j0
                 _middle_terms(X, i0, nx, X, j0, ny, D)
                 n_done = 0
                 for i in range(nx):
@@ -141,7 +147,8 @@ def brute_union(const double[:, ::1] C,             # IN (n_core, d) core sample
                 const double[::1] sq_norms,          # IN (n_core,)
                 const Py_ssize_t[::1] index,         # IN (n_core,) their sample indices
                 double radius,
-                const double[:, ::1] centers,        # IN block balls of C
+                const Py_ssize_t[::1] starts,        # IN blocks of C and their balls
+                const double[:, ::1] centers,
                 const double[::1] radii,
                 double reach,
                 Py_ssize_t[::1] parent,              # IN/OUT union-find over samples
@@ -152,22 +159,22 @@ def brute_union(const double[:, ::1] C,             # IN (n_core, d) core sample
     a tile whose rows and columns all share one root is skipped.
     """
     cdef:
-        Py_ssize_t n = C.shape[0], nbx = (n + TILE - 1) // TILE
+        Py_ssize_t n = C.shape[0], nbx = radii.shape[0]
         Py_ssize_t t, i, j, i0, j0, nx, ny, root, J, J_end, d = C.shape[1]
         bint one_root
-        Balls balls = _balls(centers, radii)
+        Balls balls = _balls(starts, centers, radii)
         double *D
         double m
     with nogil, parallel(num_threads=n_threads):
         D = <double *> PyMem_RawMalloc(TILE * COL_TILE * sizeof(double))
         for t in prange(nbx, schedule="dynamic"):
-            i0 = t * TILE
+            i0 = starts[t]
             J_end = 0  # assigned here, so private to the thread (it is passed by address)
-            nx = min(<Py_ssize_t> TILE, n - i0)
+            nx = starts[t + 1] - i0
             J = _next_run(balls, t, balls, t, d, reach, &J_end)
             while J < J_end:
-                j0 = J * TILE
-                ny = min(J_end * TILE, n) - j0
+                j0 = starts[J]
+                ny = starts[J_end] - j0
                 # nothing to join if the tile already lies in one component
                 root = fastml_uf_find(&parent[0], index[i0])
                 one_root = True
@@ -198,9 +205,11 @@ def brute_border(const double[:, ::1] B,            # IN (n_border, d) non-core 
                  const double[::1] c_sq_norms,       # IN (n_core,)
                  const Py_ssize_t[::1] c_labels,     # IN (n_core,) non-decreasing
                  double radius,
-                 const double[:, ::1] b_centers,     # IN block balls of B
+                 const Py_ssize_t[::1] b_starts,     # IN blocks of B and their balls
+                 const double[:, ::1] b_centers,
                  const double[::1] b_radii,
-                 const double[:, ::1] c_centers,     # IN block balls of C
+                 const Py_ssize_t[::1] c_starts,     # IN blocks of C and their balls
+                 const double[:, ::1] c_centers,
                  const double[::1] c_radii,
                  double reach,
                  Py_ssize_t[::1] b_labels,           # OUT (n_border,)
@@ -212,23 +221,23 @@ def brute_border(const double[:, ::1] B,            # IN (n_border, d) non-core 
     once every row has one.
     """
     cdef:
-        Py_ssize_t n = B.shape[0], n_core = C.shape[0], nbx = (n + TILE - 1) // TILE
+        Py_ssize_t n = B.shape[0], nbx = b_radii.shape[0]
         Py_ssize_t t, i, j, i0, j0, nx, ny, n_done, best, J, J_end, d = B.shape[1]
-        Balls rows = _balls(b_centers, b_radii)
-        Balls cols = _balls(c_centers, c_radii)
+        Balls rows = _balls(b_starts, b_centers, b_radii)
+        Balls cols = _balls(c_starts, c_centers, c_radii)
         double *D
     with nogil, parallel(num_threads=n_threads):
         D = <double *> PyMem_RawMalloc(TILE * COL_TILE * sizeof(double))
         for t in prange(nbx, schedule="dynamic"):
-            i0 = t * TILE
+            i0 = b_starts[t]
             J_end = 0  # assigned here, so private to the thread (it is passed by address)
-            nx = min(<Py_ssize_t> TILE, n - i0)
+            nx = b_starts[t + 1] - i0
             for i in range(nx):
                 b_labels[i0 + i] = -1
             J = _next_run(rows, t, cols, 0, d, reach, &J_end)
             while J < J_end:
-                j0 = J * TILE
-                ny = min(J_end * TILE, n_core) - j0
+                j0 = c_starts[J]
+                ny = c_starts[J_end] - j0
                 _middle_terms(B, i0, nx, C, j0, ny, D)
                 n_done = 0
                 for i in range(nx):
