@@ -17,9 +17,9 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.metrics.pairwise import _VALID_METRICS
 from sklearn.preprocessing import normalize
-from threadpoolctl import threadpool_limits
 
 from fastml._cy import _dbscan_brute, _dbscan_grid, _dbscan_inner
+from fastml.metrics.pairwise import _single_threaded_blas
 from fastml.utils import _sklearn
 from fastml.utils._sklearn import (
     Interval,
@@ -218,6 +218,7 @@ def _brute_metric(metric, p, metric_params, algorithm, n_features):
 
 # most rows per block of src_cy/_dbscan_brute.pyx (TILE of _pairwise_common.pxd)
 _BRUTE_TILE = 256
+_BRUTE_WORK_PER_THREAD = 2e9
 
 
 def _block_order(X):
@@ -275,9 +276,11 @@ def _brute_labels(X, radius, min_samples, sample_weight, n_threads):
     else:
         weight = np.ascontiguousarray(sample_weight[order], dtype=np.float64)
         nonnegative = bool(np.all(weight >= 0))
-    # tiles of TILE rows are the unit of work: no more threads than tiles
-    n_threads = max(1, min(n_threads, -(-n // _BRUTE_TILE)))
-    with threadpool_limits(1, "blas"):  # each thread runs its own GEMMs
+    # a thread per ~2e9 multiply-adds of unpruned work at most: below, waking
+    # threads costs more than it saves (and hurts on a busy machine)
+    n_threads = max(1, min(n_threads, len(starts) - 1,
+                           int(float(n) * n * X.shape[1] // _BRUTE_WORK_PER_THREAD)))
+    with _single_threaded_blas():  # each OpenMP thread runs its own GEMMs
         sq = np.empty(n)
         _dbscan_brute.sq_row_norms(X, sq, n_threads)
         # block balls further apart than this hold no neighbors: the margin

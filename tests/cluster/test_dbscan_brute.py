@@ -121,8 +121,34 @@ def test_trees_keep_the_exact_grid(algorithm, brute_calls):
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
-def test_threads_and_tile_edges(n_jobs):
-    # sizes around the 256-row tiles and 2048-column tiles
+def test_threads_and_tile_edges(n_jobs, monkeypatch):
+    # sizes around the 256-row tiles and 2048-column tiles; threads even on
+    # inputs this small
+    monkeypatch.setattr(_dbscan, "_BRUTE_WORK_PER_THREAD", 1.0)
     for n in (1, 2, 255, 257, 2049):
         X, _ = datasets.make_blobs(n, 17, centers=3, random_state=n)
         assert_same_as_sklearn(X, eps=4.5, min_samples=3, n_jobs=n_jobs)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_block_pruning_many_clusters(n_jobs, global_random_seed, monkeypatch):
+    # many clusters of unequal spread: blocks straddle clusters, ball bounds
+    # prune most tile pairs, and the answers must not change
+    monkeypatch.setattr(_dbscan, "_BRUTE_WORK_PER_THREAD", 1.0)
+    rng = np.random.RandomState(global_random_seed)
+    X, _ = datasets.make_blobs(3000, 24, centers=40, center_box=(-6, 6),
+                               cluster_std=rng.uniform(0.3, 1.2, 40),
+                               random_state=global_random_seed)
+    _not_trivial(assert_same_as_sklearn(X, eps=3.0, min_samples=6, n_jobs=n_jobs))
+
+
+def test_block_order_is_a_partition_into_small_compact_blocks():
+    X, _ = datasets.make_blobs(5000, 20, centers=7, random_state=0)
+    order, starts = _dbscan._block_order(X)
+    assert_array_equal(np.sort(order), np.arange(len(X)))
+    sizes = np.diff(starts)
+    assert starts[0] == 0 and starts[-1] == len(X)
+    assert sizes.min() > 0 and sizes.max() <= 256
+    _, _, radii = _dbscan._block_balls(np.ascontiguousarray(X[order]), starts)
+    # blobs have radius ~ sqrt(20) * 3: blocks must mostly stay inside one
+    assert np.median(radii) < 20
