@@ -20,7 +20,7 @@
 # above the GEMM's rounding) holds no neighbors and is never computed; the
 # other column blocks are computed in runs of up to COL_TILE columns.
 
-from cython.parallel cimport parallel, prange
+from cython.parallel cimport parallel, prange, threadid
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 from libc.math cimport sqrt
 from libc.stdint cimport uint8_t
@@ -93,53 +93,50 @@ cdef inline Py_ssize_t _next_run(Balls rows, Py_ssize_t I, Balls cols, Py_ssize_
 def brute_core(const double[:, ::1] X,              # IN (n, d)
                const double[::1] sq_norms,          # IN (n,)
                const double[::1] sample_weight,     # IN (n,) or (0,): unit weights
-               bint nonnegative,                    # all weights >= 0
-               double min_samples, double radius,   # radius: on squared distances
+               double radius,                       # on squared distances
                const Py_ssize_t[::1] starts,        # IN (n_blocks + 1,) blocks of <= TILE rows
                const double[:, ::1] centers,        # IN (n_blocks, d) their balls
                const double[::1] radii,             # IN (n_blocks,)
                double reach,                        # squared distance beyond which balls are far
-               uint8_t[::1] is_core,                # OUT (n,)
+               double[:, ::1] counts,               # OUT (n_threads, n) zeroed partial sums
                int n_threads):
-    """is_core[i] = total weight of {j : d2(i, j) <= radius} >= min_samples.
+    """counts[t, i] summed over t = total weight of {j : d2(i, j) <= radius}.
 
-    With nonnegative weights a block of rows stops scanning columns as soon as
-    every row in it has reached min_samples (their counts can only grow).
+    Only the upper triangle of block pairs is computed: one GEMM tile gives
+    both directions, each with its own association of the norms. Column sums
+    land in the thread's own row of ``counts``.
     """
     cdef:
         Py_ssize_t n = X.shape[0], nbx = radii.shape[0]
-        Py_ssize_t t, i, j, i0, j0, nx, ny, n_done, J, J_end, d = X.shape[1]
+        Py_ssize_t t, i, j, i0, j0, nx, ny, J, J_end, diag_end, d = X.shape[1]
         bint weighted = sample_weight.shape[0] > 0
         Balls balls = _balls(starts, centers, radii)
         double *D
         double *acc
-        double xx
+        double xx, m, wi
     with nogil, parallel(num_threads=n_threads):
-        D = <double *> PyMem_RawMalloc((TILE * COL_TILE + TILE) * sizeof(double))
-        acc = D + TILE * COL_TILE
+        D = <double *> PyMem_RawMalloc(TILE * COL_TILE * sizeof(double))
+        acc = &counts[threadid(), 0]
         for t in prange(nbx, schedule="dynamic"):
             i0 = starts[t]
             J_end = 0  # assigned here, so private to the thread (it is passed by address)
             nx = starts[t + 1] - i0
-            for i in range(nx):
-                acc[i] = 0.0
-            J = _next_run(balls, t, balls, 0, d, reach, &J_end)
+            diag_end = i0 + nx  # columns before: the diagonal block, seen both ways
+            J = _next_run(balls, t, balls, t, d, reach, &J_end)
             while J < J_end:
                 j0 = starts[J]
                 ny = starts[J_end] - j0
                 _middle_terms(X, i0, nx, X, j0, ny, D)
-                n_done = 0
                 for i in range(nx):
                     xx = sq_norms[i0 + i]
+                    wi = sample_weight[i0 + i] if weighted else 1.0
                     for j in range(ny):
-                        if (xx + D[i * ny + j]) + sq_norms[j0 + j] <= radius:
-                            acc[i] = acc[i] + (sample_weight[j0 + j] if weighted else 1.0)
-                    n_done = n_done + (acc[i] >= min_samples)
-                if nonnegative and n_done == nx:
-                    break
+                        m = D[i * ny + j]
+                        if (xx + m) + sq_norms[j0 + j] <= radius:
+                            acc[i0 + i] += sample_weight[j0 + j] if weighted else 1.0
+                        if j0 + j >= diag_end and (sq_norms[j0 + j] + m) + xx <= radius:
+                            acc[j0 + j] += wi
                 J = _next_run(balls, t, balls, J_end, d, reach, &J_end)
-            for i in range(nx):
-                is_core[i0 + i] = acc[i] >= min_samples
         PyMem_RawFree(D)
 
 

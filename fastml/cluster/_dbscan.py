@@ -271,11 +271,8 @@ def _brute_labels(X, radius, min_samples, sample_weight, n_threads):
     order, starts = _block_order(X)
     leaf = np.repeat(np.arange(len(starts) - 1), np.diff(starts))  # block of each row
     X = np.ascontiguousarray(X[order], dtype=np.float64)  # sklearn upcasts float32 too
-    if sample_weight is None:
-        weight, nonnegative = np.empty(0), True
-    else:
-        weight = np.ascontiguousarray(sample_weight[order], dtype=np.float64)
-        nonnegative = bool(np.all(weight >= 0))
+    weight = np.empty(0) if sample_weight is None else np.ascontiguousarray(
+        sample_weight[order], dtype=np.float64)
     # a thread per ~2e9 multiply-adds of unpruned work at most: below, waking
     # threads costs more than it saves (and hurts on a busy machine)
     n_threads = max(1, min(n_threads, len(starts) - 1,
@@ -286,9 +283,11 @@ def _brute_labels(X, radius, min_samples, sample_weight, n_threads):
         # block balls further apart than this hold no neighbors: the margin
         # dwarfs the rounding of the GEMM formula (~n_features * 1e-16 * norms)
         reach = radius + 1e-8 * float(sq.max())
-        is_core = np.zeros(n, dtype=np.uint8)
-        _dbscan_brute.brute_core(X, sq, weight, nonnegative, float(min_samples),
-                                 radius, *_block_balls(X, starts), reach, is_core, n_threads)
+        counts = np.zeros((n_threads, n))
+        _dbscan_brute.brute_core(X, sq, weight, radius, *_block_balls(X, starts),
+                                 reach, counts, n_threads)
+        is_core = (counts.sum(axis=0) >= min_samples).view(np.uint8)
+        del counts
         core = np.flatnonzero(is_core)
         parent = np.arange(n, dtype=np.intp)
         if len(core):
