@@ -2,7 +2,8 @@
 
 scikit-learn's DBSCAN stores every eps-neighborhood before expanding clusters,
 so its memory grows with n x mean neighbors. Here neighborhoods are found three
-times by a compiled uniform-grid search and never stored (see
+times by a compiled uniform-grid search, or in high dimension by blocked GEMM
+brute force (``src_cy/_dbscan_brute.pyx``), and never stored (see
 ``src_cy/_dbscan_grid.pyx``): once to flag core samples, once to join core
 samples into components, once to attach border samples. Labels are the same as
 scikit-learn's, numbering included (see ``src_cy/_dbscan_inner.pyx`` for why).
@@ -420,7 +421,11 @@ class DBSCAN(ClusterMixin, BaseEstimator):
     neighborhood sizes.
 
     The grid serves dense input with metric ``"euclidean"``, ``"manhattan"``,
-    ``"chebyshev"``, ``"minkowski"`` (p >= 1) or ``"cosine"``. A
+    ``"chebyshev"``, ``"minkowski"`` (p >= 1) or ``"cosine"``. Where
+    scikit-learn answers by brute force (euclidean with more than 15 features
+    and ``algorithm="auto"``, or ``algorithm="brute"``; ``"sqeuclidean"``),
+    the same three passes run on blocked float64 GEMM tiles with sklearn's
+    distance formula, pruning far block pairs (never an n x n matrix). A
     ``"precomputed"`` distance matrix (dense) or graph (sparse) is read a block
     of rows at a time. Sparse feature matrices, other metrics, callables and
     ``metric_params`` are answered by scikit-learn's ``NearestNeighbors`` radius
@@ -440,9 +445,10 @@ class DBSCAN(ClusterMixin, BaseEstimator):
     metric_params : dict, default=None
         Additional keyword arguments for the metric function.
     algorithm : {'auto', 'ball_tree', 'kd_tree', 'brute'}, default='auto'
-        Validated as in scikit-learn (e.g. 'kd_tree' rejects 'cosine'); the
-        compiled grid search is used whatever the value, and it gives the same
-        neighborhoods as each of these algorithms.
+        Validated as in scikit-learn (e.g. 'kd_tree' rejects 'cosine').
+        Euclidean neighborhoods are searched by blocked brute force where
+        sklearn would use brute force (same arithmetic), else by the grid
+        (exact differences, as sklearn's trees).
     leaf_size : int, default=30
         Leaf size passed to scikit-learn's trees on the generic-metric path.
     p : float, default=None
