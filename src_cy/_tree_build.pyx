@@ -37,6 +37,7 @@ from fastml._cy._tree_common cimport (
 
 cdef extern from *:
     int __builtin_ctzll(unsigned long long) nogil
+    int __builtin_clzll(unsigned long long) nogil
     int __builtin_popcountll(unsigned long long) nogil
 
 cdef float32_t FEATURE_THRESHOLD = 1e-7
@@ -334,6 +335,12 @@ cdef class TreeBuilder:
         intp_t last_sorted
         # histograms ("hist")
         intp_t max_bins, S, hist_size
+        # a bin is [count][weight][stats]: the count only when needed (min_samples_leaf
+        # > 1, or full histograms whose present bins it tells exactly after a
+        # subtraction), the weight only for regression (a class histogram's is
+        # the sum of its class weights)
+        bint hcnt, hw
+        intp_t o_w, o_st
         float64_t** slots
         intp_t n_slots
         intp_t* free_slots
@@ -589,23 +596,32 @@ cdef class TreeBuilder:
         if self.splitter == BEST:
             self._presort(order)
         elif self.splitter == HIST:
-            self.S = 2 + self.n_stat + (0 if self.is_clf else 1)
-            self.hist_size = d * self.max_bins * self.S
-            self.gw = <float64_t*> malloc(max(self.n_samples, 1) * sizeof(float64_t))
-            self.gy = <float64_t*> malloc(max(self.n_samples, 1) * self.n_outputs * sizeof(float64_t))
-            self.gofs = <int32_t*> malloc(max(self.n_samples, 1) * self.n_outputs * sizeof(int32_t))
-            self.lh = <float64_t*> calloc(self.hist_size, sizeof(float64_t))
-            self.tmp_idx = <int32_t*> malloc(max(self.n_samples, 1) * sizeof(int32_t))
-            self.vrow = <const float64_t**> malloc(d * sizeof(float64_t*))
-            self.vbits = <uint64_t*> malloc(4 * d * sizeof(uint64_t))
-            # Full histograms cost n_features bins per sample of the smaller
-            # child (the larger is a subtraction); local ones cost the drawn
-            # features per sample of the node: the cheaper when few are drawn.
-            self.full_min = (HIST_MIN_SAMPLES if 2 * max_features > d
-                             else self.n_samples + 1)
+            self._hist_init(max_features)
         self.node_count = 0
         self.capacity = 0
         self.max_depth_seen = -1
+
+    cdef _hist_init(self, intp_t max_features):
+        """The histogram layout (see hcnt) and the splitter's buffers."""
+        cdef intp_t d = self.n_features, n = max(self.n_samples, 1)
+        # Full histograms cost n_features bins per sample of the smaller
+        # child (the larger is a subtraction); local ones cost the drawn
+        # features per sample of the node: the cheaper when few are drawn.
+        self.full_min = (HIST_MIN_SAMPLES if 2 * max_features > d
+                         else self.n_samples + 1)
+        self.hcnt = self.min_samples_leaf > 1 or 2 * max_features > d
+        self.hw = not self.is_clf
+        self.o_w = 1 if self.hcnt else 0
+        self.o_st = self.o_w + (1 if self.hw else 0)
+        self.S = self.o_st + self.n_stat
+        self.hist_size = d * self.max_bins * self.S
+        self.gw = <float64_t*> malloc(n * sizeof(float64_t))
+        self.gy = <float64_t*> malloc(n * self.n_outputs * sizeof(float64_t))
+        self.gofs = <int32_t*> malloc(n * self.n_outputs * sizeof(int32_t))
+        self.lh = <float64_t*> calloc(self.hist_size, sizeof(float64_t))
+        self.tmp_idx = <int32_t*> malloc(n * sizeof(int32_t))
+        self.vrow = <const float64_t**> malloc(d * sizeof(float64_t*))
+        self.vbits = <uint64_t*> malloc(4 * d * sizeof(uint64_t))
 
     cdef _presort(self, object order):
         """sidx[f] = the nonzero-weight samples sorted by X[:, f]; svals their values."""
@@ -767,6 +783,8 @@ cdef class TreeBuilder:
         cdef bint gather = self.splitter == HIST  # in the same pass
         memset(self.total, 0, self.n_stat * sizeof(float64_t))
         self.sq_total = 0.0
+        if gather and self.is_clf and self.n_outputs == 1:
+            return self._node_reset_hist_clf(start, end)
         for p in range(start, end):
             i = smp[p]
             wi = self.w[i]
@@ -1447,16 +1465,39 @@ cdef class TreeBuilder:
             self.n_free += 1
 
     cdef void _build_hist(self, float64_t* H, intp_t start, intp_t end) noexcept nogil:
-        cdef intp_t p, i, k, f, n = end - start
-        cdef float64_t wi, y, sq
+        cdef intp_t f, n = end - start
         memset(H, 0, self.hist_size * sizeof(float64_t))
         self._gather(start, end)
         if self.n_threads > 1 and n >= PARALLEL_MIN_SAMPLES:
             for f in prange(self.n_features, num_threads=self.n_threads, schedule="static"):
-                self._hist_feature(H, f, start, n)
+                self._hist_fill(H + f * self.max_bins * self.S,
+                                self.Xbt + f * self.n_total, start, n, NULL)
         else:
             for f in range(self.n_features):
-                self._hist_feature(H, f, start, n)
+                self._hist_fill(H + f * self.max_bins * self.S,
+                                self.Xbt + f * self.n_total, start, n, NULL)
+
+    cdef float64_t _node_reset_hist_clf(self, intp_t start, intp_t end) noexcept nogil:
+        """_node_reset and the gather for one-output classification, in one
+        tight pass (the same sums in the same order)."""
+        cdef const int32_t* smp = self.samples + start
+        cdef const float64_t* w = self.w
+        cdef const int32_t* yc = self.yc
+        cdef float64_t* total = self.total
+        cdef float64_t* gw = self.gw
+        cdef int32_t* go = self.gofs
+        cdef intp_t p, i, o = self.o_st
+        cdef int32_t c
+        cdef float64_t wn = 0.0, wi
+        for p in range(end - start):
+            i = smp[p]
+            wi = w[i]
+            c = yc[i]
+            gw[p] = wi
+            go[p] = o + c
+            total[c] += wi
+            wn += wi
+        return wn
 
     cdef void _gather(self, intp_t start, intp_t end) noexcept nogil:
         # The node's weights and targets, contiguously, for all features.
@@ -1469,7 +1510,7 @@ cdef class TreeBuilder:
         self.gw[p] = self.w[i]
         for k in range(no):
             if self.is_clf:  # the sample's offset in a histogram bin
-                self.gofs[p * no + k] = 2 + k * self.max_n_classes + self.yc[i * no + k]
+                self.gofs[p * no + k] = self.o_st + k * self.max_n_classes + self.yc[i * no + k]
             else:
                 self.gy[p * no + k] = self.yr[i * no + k]
 
@@ -1477,26 +1518,44 @@ cdef class TreeBuilder:
         """Add the node's p-th gathered sample to bin `code` of histogram row Hf."""
         cdef intp_t k, no = self.n_outputs
         cdef float64_t* h = Hf + code * self.S
-        cdef float64_t wi = self.gw[p], y, sq = 0.0
-        h[0] += 1.0
-        h[1] += wi
+        cdef float64_t wi = self.gw[p]
+        if self.hcnt:
+            h[0] += 1.0
         if self.is_clf:
             for k in range(no):
                 h[self.gofs[p * no + k]] += wi
         else:
+            h[self.o_w] += wi
             for k in range(no):
-                y = self.gy[p * no + k]
-                h[2 + k] += wi * y
-                sq += wi * y * y
-            h[2 + no] += sq
+                h[self.o_st + k] += wi * self.gy[p * no + k]
 
-    cdef void _hist_feature(self, float64_t* H, intp_t f, intp_t start, intp_t n) noexcept nogil:
-        cdef intp_t p
-        cdef const uint8_t* xb = self.Xbt + f * self.n_total
-        cdef float64_t* Hf = H + f * self.max_bins * self.S
+    cdef void _hist_fill(self, float64_t* Hf, const uint8_t* xb, intp_t start, intp_t n,
+                         uint64_t* bits) noexcept nogil:
+        """Add the node's samples (gathered from `start` on) to the feature
+        histogram Hf of codes xb; mark the bins present in `bits` unless NULL."""
+        cdef intp_t p, S = self.S
         cdef const int32_t* smp = self.samples + start
-        for p in range(n):
-            self._hist_add(Hf, xb[smp[p]], p)
+        cdef const float64_t* gw = self.gw
+        cdef const int32_t* go = self.gofs
+        cdef uint8_t c
+        if self.is_clf and self.n_outputs == 1 and not self.hcnt:
+            # the hot loop of classification forests: one add per sample
+            if bits != NULL:
+                for p in range(n):
+                    c = xb[smp[p]]
+                    Hf[c * S + go[p]] += gw[p]
+                    bits[c >> 6] |= (<uint64_t> 1) << (c & 63)
+            else:
+                for p in range(n):
+                    Hf[xb[smp[p]] * S + go[p]] += gw[p]
+        elif bits != NULL:
+            for p in range(n):
+                c = xb[smp[p]]
+                self._hist_add(Hf, c, p)
+                bits[c >> 6] |= (<uint64_t> 1) << (c & 63)
+        else:
+            for p in range(n):
+                self._hist_add(Hf, xb[smp[p]], p)
 
     cdef bint _hist_visit(self, const float64_t* H, intp_t f, intp_t j) noexcept nogil:
         """Point visit j at feature f's histogram in the node; True if f is constant.
@@ -1508,26 +1567,29 @@ cdef class TreeBuilder:
         present lets the scan and the clean-up touch only those (small nodes
         fill few of the 255 bins); local rows are all zero between uses.
         """
-        cdef intp_t b, p, S = self.S, n = self.cur_end - self.cur_start
+        cdef intp_t b, S = self.S
         cdef uint64_t* bits = self.vbits + 4 * j
         cdef const float64_t* Hf
         cdef float64_t* h
-        cdef const uint8_t* xb = self.Xbt + f * self.n_total
-        cdef const int32_t* smp = self.samples + self.cur_start
-        cdef uint8_t c
         bits[0] = bits[1] = bits[2] = bits[3] = 0
-        if H != NULL:
+        if H != NULL:  # full histograms always keep counts (hcnt)
             Hf = H + f * self.max_bins * S
             for b in range(self.n_bins[f]):
                 if Hf[b * S] > 0.0:
                     bits[b >> 6] |= (<uint64_t> 1) << (b & 63)
             self.vrow[j] = Hf
+        elif self.cur_end - self.cur_start >= 2 * self.n_bins[f]:
+            # most bins get samples: reading the row afterwards is cheaper
+            # than marking every sample's bin
+            h = self.lh + j * self.max_bins * S
+            self._hist_fill(h, self.Xbt + f * self.n_total, self.cur_start,
+                            self.cur_end - self.cur_start, NULL)
+            self._mark_present(h, self.n_bins[f], bits)
+            self.vrow[j] = h
         else:
             h = self.lh + j * self.max_bins * S
-            for p in range(n):
-                c = xb[smp[p]]
-                self._hist_add(h, c, p)
-                bits[c >> 6] |= (<uint64_t> 1) << (c & 63)
+            self._hist_fill(h, self.Xbt + f * self.n_total, self.cur_start,
+                            self.cur_end - self.cur_start, bits)
             self.vrow[j] = h
         if (__builtin_popcountll(bits[0]) + __builtin_popcountll(bits[1])
                 + __builtin_popcountll(bits[2]) + __builtin_popcountll(bits[3])) > 1:
@@ -1536,9 +1598,29 @@ cdef class TreeBuilder:
             self._clear_local(j)
         return True
 
+    cdef void _mark_present(self, const float64_t* h, intp_t nb, uint64_t* bits) noexcept nogil:
+        """Set the bits of the bins of local row h that hold samples: their
+        count, or weight, or the sum of their class weights is > 0 (the node's
+        samples all weigh > 0)."""
+        cdef intp_t b, k, S = self.S
+        cdef float64_t v
+        for b in range(nb):
+            if self.hcnt:
+                v = h[b * S]
+            elif self.hw:
+                v = h[b * S + self.o_w]
+            elif S == 2:
+                v = h[2 * b] + h[2 * b + 1]
+            else:
+                v = 0.0
+                for k in range(S):
+                    v += h[b * S + k]
+            if v > 0.0:
+                bits[b >> 6] |= (<uint64_t> 1) << (b & 63)
+
     cdef void _clear_local(self, intp_t j) noexcept nogil:
         """Zero the bins present in local row j (a full histogram's row is kept)."""
-        cdef intp_t w, b, S = self.S
+        cdef intp_t w, b, k, S = self.S
         cdef uint64_t m
         cdef float64_t* h = self.lh + j * self.max_bins * S
         if self.vrow[j] != h:
@@ -1548,52 +1630,227 @@ cdef class TreeBuilder:
             while m:
                 b = 64 * w + __builtin_ctzll(m)
                 m &= m - 1
-                memset(h + b * S, 0, S * sizeof(float64_t))
+                for k in range(S):
+                    h[b * S + k] = 0.0
 
     cdef void _scan_hist(self, intp_t j, intp_t start, intp_t end,
                          float64_t w_node) noexcept nogil:
+        """Visit j's best split: the bins present, in order (a local row is
+        zeroed as it is read, so it is clean for the next node)."""
+        if self.crit == GINI and self.n_outputs == 1 and not self.hcnt:
+            self._scan_hist_gini(j, start, end, w_node)
+            return
         cdef intp_t f = self.visit[j], b, k, w, S = self.S, n_node = end - start
-        cdef const float64_t* Hf = self.vrow[j]
+        cdef intp_t last = 0, n_left, M0 = self.n_classes[0]
+        cdef float64_t* Hf = <float64_t*> self.vrow[j]
+        cdef float64_t* h
+        cdef bint local = Hf == self.lh + j * self.max_bins * S
         cdef const float32_t* vals = self.bin_vals + f * self.max_bins
         # one bin per distinct value: split at the exact splitter's midpoint
         # between the values present on either side (known at the next bin)
         cdef bint midpoints = vals[0] == vals[0], pending = False
         cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
         cdef float64_t* sr = sl + self.n_stat
-        cdef float64_t wl = 0.0, proxy, nl = 0.0
+        cdef float64_t wl = 0.0, wb, proxy, nl = 0.0
         cdef SplitRecord* rec = &self.frecs[j]
-        cdef intp_t n_left
+        cdef const uint64_t* bits = self.vbits + 4 * j
         cdef uint64_t m
         memset(sl, 0, self.n_stat * sizeof(float64_t))
         rec.feature = f
         rec.pos = end
         rec.proxy = -INFINITY
+        for w in range(3, -1, -1):
+            if bits[w]:
+                last = 64 * w + 63 - __builtin_clzll(bits[w])
+                break
         for w in range(4):  # the bins present, in order
-            m = self.vbits[4 * j + w]
+            m = bits[w]
             while m:
                 b = 64 * w + __builtin_ctzll(m)
                 m &= m - 1
+                h = Hf + b * S
                 if pending:
                     rec.threshold = vals[rec.bin] / 2.0 + vals[b] / 2.0
                     pending = False
-                nl += Hf[b * S]
-                n_left = <intp_t> nl
-                if n_left >= n_node:  # the last bin: no split after it
+                if b == last:  # no split after the last bin
+                    if local:
+                        for k in range(S):
+                            h[k] = 0.0
                     break
-                wl += Hf[b * S + 1]
+                if self.hcnt:
+                    nl += h[0]
+                if self.hw:
+                    wl += h[self.o_w]
+                else:
+                    wb = 0.0
+                    for k in range(M0):
+                        wb += h[self.o_st + k]
+                    wl += wb
                 for k in range(self.n_stat):
-                    sl[k] += Hf[b * S + 2 + k]
-                if n_left < self.min_samples_leaf or n_node - n_left < self.min_samples_leaf:
-                    continue
-                proxy = self._candidate_proxy(sl, sr, wl, w_node)
+                    sl[k] += h[self.o_st + k]
+                if local:
+                    for k in range(S):
+                        h[k] = 0.0
+                if self.hcnt:
+                    n_left = <intp_t> nl
+                    if n_left < self.min_samples_leaf or n_node - n_left < self.min_samples_leaf:
+                        continue
+                proxy = self._screened_proxy(sl, sr, wl, w_node, rec.proxy)
                 if proxy > rec.proxy:
                     rec.proxy = proxy
-                    rec.pos = start + n_left
+                    rec.pos = start  # any position < end: the partition finds it
                     rec.bin = b
                     pending = midpoints
                     if not midpoints:
                         rec.threshold = self.bin_thr[f * self.max_bins + b]
-        self._clear_local(j)
+
+    cdef void _scan_hist_gini(self, intp_t j, intp_t start, intp_t end,
+                              float64_t w_node) noexcept nogil:
+        """_scan_hist for one-output Gini on a local row of class weights
+        (S == n_classes, no counts): the hot loop of classification forests,
+        with the fields it reads in locals and the screen's sums reused by
+        the proxy (the same operations, in the same order, as _proxy)."""
+        cdef intp_t f = self.visit[j], b, k, w, M = self.max_n_classes, last = 0
+        cdef float64_t* Hf = <float64_t*> self.vrow[j]
+        cdef float64_t* h
+        cdef const float64_t* tot = self.total
+        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
+        cdef bint midpoints = vals[0] == vals[0], pending = False
+        cdef float64_t* sl = self.scratch + 2 * j * self.n_stat
+        cdef float64_t wl = 0.0, wr, wb, c, r, pl, pr, proxy, best = -INFINITY
+        cdef float64_t bar = -INFINITY, mwl = self.min_weight_leaf
+        cdef SplitRecord* rec = &self.frecs[j]
+        cdef const uint64_t* bits = self.vbits + 4 * j
+        cdef uint64_t m
+        memset(sl, 0, M * sizeof(float64_t))
+        rec.feature = f
+        rec.pos = end
+        for w in range(3, -1, -1):
+            if bits[w]:
+                last = 64 * w + 63 - __builtin_clzll(bits[w])
+                break
+        if M == 2:
+            self._scan_hist_gini2(j, start, end, w_node, last)
+            return
+        for w in range(4):
+            m = bits[w]
+            while m:
+                b = 64 * w + __builtin_ctzll(m)
+                m &= m - 1
+                h = Hf + b * M
+                if pending:
+                    rec.threshold = vals[rec.bin] / 2.0 + vals[b] / 2.0
+                    pending = False
+                if b == last:
+                    for k in range(M):
+                        h[k] = 0.0
+                    break
+                wb = 0.0
+                for k in range(M):
+                    wb += h[k]
+                    sl[k] += h[k]
+                    h[k] = 0.0
+                wl += wb
+                wr = w_node - wl
+                if wl < mwl or wr < mwl:
+                    continue
+                pl = pr = 0.0
+                for k in range(M):
+                    c = sl[k]
+                    pl += c * c
+                    r = tot[k] - c
+                    pr += r * r
+                if pl * wr + pr * wl < bar * (wl * wr):
+                    continue
+                proxy = -wr * (1.0 - pr / (wr * wr)) - wl * (1.0 - pl / (wl * wl))
+                if proxy > best:
+                    best = proxy
+                    bar = self._screen_bar(proxy, w_node)
+                    rec.pos = start
+                    rec.bin = b
+                    pending = midpoints
+                    if not midpoints:
+                        rec.threshold = self.bin_thr[f * self.max_bins + b]
+        rec.proxy = best
+
+    cdef void _scan_hist_gini2(self, intp_t j, intp_t start, intp_t end,
+                               float64_t w_node, intp_t last) noexcept nogil:
+        """_scan_hist_gini for two classes, its sums in registers."""
+        cdef intp_t f = self.visit[j], b, w
+        cdef float64_t* Hf = <float64_t*> self.vrow[j]
+        cdef float64_t* h
+        cdef const float32_t* vals = self.bin_vals + f * self.max_bins
+        cdef bint midpoints = vals[0] == vals[0], pending = False
+        cdef float64_t t0 = self.total[0], t1 = self.total[1], s0 = 0.0, s1 = 0.0
+        cdef float64_t h0, h1, wl = 0.0, wr, r0, r1, pl, pr, proxy, best = -INFINITY
+        cdef float64_t bar = -INFINITY, mwl = self.min_weight_leaf
+        cdef SplitRecord* rec = &self.frecs[j]
+        cdef const uint64_t* bits = self.vbits + 4 * j
+        cdef uint64_t m
+        for w in range(4):
+            m = bits[w]
+            while m:
+                b = 64 * w + __builtin_ctzll(m)
+                m &= m - 1
+                h = Hf + 2 * b
+                h0 = h[0]
+                h1 = h[1]
+                h[0] = 0.0
+                h[1] = 0.0
+                if pending:
+                    rec.threshold = vals[rec.bin] / 2.0 + vals[b] / 2.0
+                    pending = False
+                if b == last:
+                    break
+                s0 += h0
+                s1 += h1
+                wl += h0 + h1
+                wr = w_node - wl
+                if wl < mwl or wr < mwl:
+                    continue
+                r0 = t0 - s0
+                r1 = t1 - s1
+                pl = s0 * s0 + s1 * s1
+                pr = r0 * r0 + r1 * r1
+                if pl * wr + pr * wl < bar * (wl * wr):
+                    continue
+                proxy = -wr * (1.0 - pr / (wr * wr)) - wl * (1.0 - pl / (wl * wl))
+                if proxy > best:
+                    best = proxy
+                    bar = self._screen_bar(proxy, w_node)
+                    rec.pos = start
+                    rec.bin = b
+                    pending = midpoints
+                    if not midpoints:
+                        rec.threshold = self.bin_thr[f * self.max_bins + b]
+        rec.proxy = best
+
+    cdef inline float64_t _screened_proxy(self, const float64_t* sl, float64_t* sr,
+                                          float64_t wl, float64_t w_node,
+                                          float64_t best) noexcept nogil:
+        """_candidate_proxy, or -inf, without dividing, when a bound shows the
+        candidate cannot beat `best` (one-output Gini, squared error: most
+        candidates of a scan, whose two divisions dominated it)."""
+        cdef float64_t wr = w_node - wl, pl = 0.0, pr = 0.0, r
+        cdef intp_t k
+        if (best > -INFINITY and wl > 0.0 and wr > 0.0 and
+                (self.crit == SQUARED_ERROR or (self.crit == GINI and self.n_outputs == 1))):
+            for k in range(self.n_stat):
+                r = self.total[k] - sl[k]
+                pl += sl[k] * sl[k]
+                pr += r * r
+            if pl * wr + pr * wl < self._screen_bar(best, w_node) * (wl * wr):
+                return -INFINITY
+        return self._candidate_proxy(sl, sr, wl, w_node)
+
+    cdef inline float64_t _screen_bar(self, float64_t best, float64_t w_node) noexcept nogil:
+        """A bound such that (pl * wr + pr * wl) / (wl * wr) < bound implies a
+        candidate's proxy <= best (pl, pr: sums of squared class weights or
+        target sums left and right). Gini's proxy is that ratio minus w_node,
+        squared error's is the ratio; 1e-9 relative slack covers rounding."""
+        if self.crit == GINI:
+            return best + w_node - 1e-9 * w_node
+        return best - 1e-9 * (best if best > 0.0 else -best)
 
     cdef intp_t _partition_bins(self, intp_t f, intp_t start, intp_t end,
                                 intp_t bin) noexcept nogil:
@@ -1628,7 +1885,7 @@ cdef class TreeBuilder:
                 self._scan_hist(j, start, end, w_node)
         self._pick(nv, best)
         if best.pos < end:
-            self._partition_bins(best.feature, start, end, best.bin)
+            best.pos = self._partition_bins(best.feature, start, end, best.bin)
             self._children(self.samples, start, end, w_node, impurity, best)
 
     cdef intp_t _child_hists(self, intp_t parent_slot, intp_t start, intp_t pos,

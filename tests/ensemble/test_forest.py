@@ -110,6 +110,63 @@ def test_hist_forest_quality_close_to_exact(dtype):
     assert_array_equal(coarse.predict(Xte), again.predict(Xte))
 
 
+def _few_values(X, n_values, seed):
+    """X with every feature rounded to at most n_values distinct values."""
+    rng = np.random.RandomState(seed)
+    X = np.asarray(X, dtype=np.float64)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    steps = (hi - lo) / (n_values - 1) + (hi == lo)
+    return np.round((X - lo) / steps) * steps + lo + rng.rand(X.shape[1])
+
+
+# Each case takes a different path of the histogram splitter: two-class Gini
+# (sums in registers), many-class Gini, entropy (general scan), bin counts for
+# min_samples_leaf > 1, squared error, multi-output, fewer bins than values.
+@pytest.mark.parametrize("name, data, params", [
+    ("RandomForestClassifier", "binary", {}),
+    ("RandomForestClassifier", "binary", {"min_samples_leaf": 3, "max_features": 0.8}),
+    ("RandomForestClassifier", "digits", {"criterion": "entropy"}),
+    # integer class weights: float ones sum in another order than sklearn's
+    ("RandomForestClassifier", "wine", {"class_weight": {0: 1, 1: 2, 2: 3},
+                                        "min_weight_fraction_leaf": 0.01}),
+    ("RandomForestClassifier", "multioutput", {"max_samples": 0.5}),
+    ("RandomForestRegressor", "diabetes", {"max_depth": 8, "max_features": "sqrt"}),
+    ("RandomForestRegressor", "diabetes", {"min_samples_leaf": 2}),
+])
+def test_hist_forest_identical_to_sklearn_when_features_fit_in_bins(name, data, params):
+    # One bin per distinct value, edges at the exact splitter's midpoints and
+    # the bootstrap as integer weights: the histogram forest grows
+    # scikit-learn's trees exactly (with max_bins below the number of
+    # distinct values it must not: a guard that the comparison can fail).
+    if data == "binary":
+        X, y = make_classification(2000, 12, n_informative=6, random_state=0)
+        X = _few_values(X, 40, 0)
+    elif data == "multioutput":
+        X, y = make_classification(1500, 8, random_state=1)
+        X = _few_values(X, 30, 1)
+        y = np.c_[y, X[:, 0] > np.median(X[:, 0])]
+    elif data == "diabetes":
+        X, y = load_diabetes(return_X_y=True)
+        X = _few_values(X, 100, 2)
+    else:
+        X, y = CLF_DATA[data](return_X_y=True)
+        X = _few_values(X, 50, 3)
+    X = X.astype(np.float32)
+    ours, ref = _pair(name, n_estimators=8, random_state=0, **params)
+    ours.set_params(max_bins=255, n_jobs=2).fit(X, y)
+    ref.fit(X, y)
+    assert ours.estimators_[0].splitter == "hist"
+    for a, b in zip(ours.estimators_, ref.estimators_):
+        assert_array_equal(a.tree_.feature, b.tree_.feature)
+        assert_array_equal(a.tree_.threshold, b.tree_.threshold)
+        assert_array_equal(a.tree_.n_node_samples, b.tree_.n_node_samples)
+        assert_allclose(a.tree_.value, b.tree_.value, rtol=1e-12)
+    coarse = getattr(fe, name)(n_estimators=8, random_state=0, max_bins=8, **params).fit(X, y)
+    assert any(a.tree_.node_count != b.tree_.node_count
+               or not np.array_equal(a.tree_.threshold, b.tree_.threshold)
+               for a, b in zip(coarse.estimators_, ref.estimators_))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CLASSIFIERS + REGRESSORS)
 @pytest.mark.parametrize("max_bins", [None, 255])
