@@ -30,6 +30,30 @@ from fastml._cy._dbscan_inner cimport fastml_uf_find, fastml_uf_union
 from fastml._cy._pairwise_common cimport COL_TILE, TILE, _gemm_tile
 
 
+cdef extern from *:
+    """
+    /* One row of a pass-1 tile: returns the weight of the row's neighbours
+       among the n columns, and adds w_i to the columns j >= first_col that
+       have the row as neighbour. Selects instead of branches (neighbour
+       tests are unpredictable) and restrict let the compiler vectorise the
+       column loop. */
+    static double fastml_count_row(const double *restrict m, const double *restrict sq,
+                                   const double *restrict w, double *restrict col_acc,
+                                   double xx, double wi, double r,
+                                   Py_ssize_t n, Py_ssize_t first_col) {
+        double row = 0.0;
+        for (Py_ssize_t j = 0; j < n; j++)
+            row += ((xx + m[j]) + sq[j] <= r) ? w[j] : 0.0;
+        for (Py_ssize_t j = first_col; j < n; j++)
+            col_acc[j] += ((sq[j] + m[j]) + xx <= r) ? wi : 0.0;
+        return row;
+    }
+    """
+    double fastml_count_row(const double *m, const double *sq, const double *w,
+                            double *col_acc, double xx, double wi, double r,
+                            Py_ssize_t n, Py_ssize_t first_col) noexcept nogil
+
+
 def sq_row_norms(const double[:, ::1] X, double[::1] out, int n_threads):
     """out[i] = X[i] . X[i] by BLAS ddot, as sklearn's _sqeuclidean_row_norms64."""
     cdef Py_ssize_t i, n = X.shape[0]
@@ -92,7 +116,7 @@ cdef inline Py_ssize_t _next_run(Balls rows, Py_ssize_t I, Balls cols, Py_ssize_
 
 def brute_core(const double[:, ::1] X,              # IN (n, d)
                const double[::1] sq_norms,          # IN (n,)
-               const double[::1] sample_weight,     # IN (n,) or (0,): unit weights
+               const double[::1] sample_weight,     # IN (n,)
                double radius,                       # on squared distances
                const Py_ssize_t[::1] starts,        # IN (n_blocks + 1,) blocks of <= TILE rows
                const double[:, ::1] centers,        # IN (n_blocks, d) their balls
@@ -108,12 +132,10 @@ def brute_core(const double[:, ::1] X,              # IN (n, d)
     """
     cdef:
         Py_ssize_t n = X.shape[0], nbx = radii.shape[0]
-        Py_ssize_t t, i, j, i0, j0, nx, ny, J, J_end, diag_end, d = X.shape[1]
-        bint weighted = sample_weight.shape[0] > 0
+        Py_ssize_t t, i, i0, j0, nx, ny, J, J_end, diag_end, d = X.shape[1]
         Balls balls = _balls(starts, centers, radii)
         double *D
         double *acc
-        double xx, m, wi
     with nogil, parallel(num_threads=n_threads):
         D = <double *> PyMem_RawMalloc(TILE * COL_TILE * sizeof(double))
         acc = &counts[threadid(), 0]
@@ -128,14 +150,11 @@ def brute_core(const double[:, ::1] X,              # IN (n, d)
                 ny = starts[J_end] - j0
                 _middle_terms(X, i0, nx, X, j0, ny, D)
                 for i in range(nx):
-                    xx = sq_norms[i0 + i]
-                    wi = sample_weight[i0 + i] if weighted else 1.0
-                    for j in range(ny):
-                        m = D[i * ny + j]
-                        if (xx + m) + sq_norms[j0 + j] <= radius:
-                            acc[i0 + i] += sample_weight[j0 + j] if weighted else 1.0
-                        if j0 + j >= diag_end and (sq_norms[j0 + j] + m) + xx <= radius:
-                            acc[j0 + j] += wi
+                    # columns of the diagonal block are counted by their own rows
+                    acc[i0 + i] += fastml_count_row(
+                        &D[i * ny], &sq_norms[j0], &sample_weight[j0], &acc[j0],
+                        sq_norms[i0 + i], sample_weight[i0 + i], radius, ny,
+                        max(<Py_ssize_t> 0, diag_end - j0))
                 J = _next_run(balls, t, balls, J_end, d, reach, &J_end)
         PyMem_RawFree(D)
 

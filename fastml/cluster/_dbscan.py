@@ -272,7 +272,7 @@ def _brute_labels(X, radius, min_samples, sample_weight, n_threads):
     order, starts = _block_order(X)
     leaf = np.repeat(np.arange(len(starts) - 1), np.diff(starts))  # block of each row
     X = np.ascontiguousarray(X[order], dtype=np.float64)  # sklearn upcasts float32 too
-    weight = np.empty(0) if sample_weight is None else np.ascontiguousarray(
+    weight = np.ones(n) if sample_weight is None else np.ascontiguousarray(
         sample_weight[order], dtype=np.float64)
     # a thread per ~2e9 multiply-adds of unpruned work at most: below, waking
     # threads costs more than it saves (and hurts on a busy machine)
