@@ -13,7 +13,8 @@ from libc.math cimport sqrt, INFINITY
 
 from fastml._cy._blas cimport _gemm, BLAS_Order, BLAS_Trans
 from fastml._cy._kmeans_simd cimport (
-    fm_cpu_has_avx2_fma, fm_assign_avx2_d, fm_assign_avx2_s)
+    fm_assign_avx2_d, fm_assign_avx2_s)
+from fastml._cy._cpu cimport fm_cpu_has_avx2_fma
 
 # Exposed to Python for the estimators and the tests.
 CHUNK_SIZE_PY = CHUNK_SIZE

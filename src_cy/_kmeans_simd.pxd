@@ -11,7 +11,7 @@
 # are passed pre-scaled by -2 (exact: a power of two), which folds alpha in.
 #
 # Only compiled where GCC/Clang target attributes exist; callers must check
-# fm_cpu_has_avx2_fma() at run time and use the BLAS path otherwise.
+# fm_cpu_has_avx2_fma() (src_cy/_cpu.pxd) at run time and use the BLAS path otherwise.
 
 cdef extern from *:
     """
@@ -29,15 +29,6 @@ cdef extern from *:
     #else
     #define fm_prefetch(p) ((void)0)
     #endif
-
-    static int fm_cpu_has_avx2_fma(void) {
-    #if FM_HAVE_X86_SIMD
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    #else
-        return 0;
-    #endif
-    }
 
     #if FM_HAVE_X86_SIMD
     /* First index of the minimum over the lanes (value, index) of a row. */
@@ -696,7 +687,6 @@ cdef extern from *:
             const float *CT, const float *cn, int kpad, float *out) {}
     #endif
     """
-    int fm_cpu_has_avx2_fma() noexcept nogil
     void fm_assign_avx2_d(const double *X, int n, int d, const double *CT,
                           const double *cn, int kpad, int *labels) noexcept nogil
     void fm_assign_avx2_s(const float *X, int n, int d, const float *CT,
