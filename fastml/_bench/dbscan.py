@@ -11,6 +11,12 @@ def _blobs():
     return make_blobs(20000, 2, centers=10, random_state=0)[0], 0.3, 10
 
 
+def _blobs64():
+    from sklearn.datasets import make_blobs
+
+    return make_blobs(5000, 64, centers=10, random_state=0)[0], 9.0, 10
+
+
 def _digits():
     from sklearn.datasets import load_digits
 
@@ -38,5 +44,7 @@ CASES = [
     BenchCase("DBSCAN", "blobs 20000x2", _blobs, _run("fastml.cluster"),
               _run("sklearn.cluster"), _parity),
     BenchCase("DBSCAN", "digits 1797x64", _digits, _run("fastml.cluster"),
+              _run("sklearn.cluster"), _parity),
+    BenchCase("DBSCAN", "blobs 5000x64", _blobs64, _run("fastml.cluster"),
               _run("sklearn.cluster"), _parity),
 ]

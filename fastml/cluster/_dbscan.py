@@ -2,7 +2,8 @@
 
 scikit-learn's DBSCAN stores every eps-neighborhood before expanding clusters,
 so its memory grows with n x mean neighbors. Here neighborhoods are found three
-times by a compiled uniform-grid search and never stored (see
+times by a compiled uniform-grid search, or in high dimension by blocked GEMM
+brute force (``src_cy/_dbscan_brute.pyx``), and never stored (see
 ``src_cy/_dbscan_grid.pyx``): once to flag core samples, once to join core
 samples into components, once to attach border samples. Labels are the same as
 scikit-learn's, numbering included (see ``src_cy/_dbscan_inner.pyx`` for why).
@@ -18,7 +19,8 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.metrics.pairwise import _VALID_METRICS
 from sklearn.preprocessing import normalize
 
-from fastml._cy import _dbscan_grid, _dbscan_inner
+from fastml._cy import _dbscan_brute, _dbscan_grid, _dbscan_inner
+from fastml.metrics.pairwise import _single_threaded_blas
 from fastml.utils import _sklearn
 from fastml.utils._sklearn import (
     Interval,
@@ -195,6 +197,126 @@ def _grid_labels(X, eps, min_samples, metric, p, sample_weight, n_threads):
     return labels_out, is_core[position].view(bool)
 
 
+def _brute_metric(metric, p, metric_params, algorithm, n_features):
+    """Squared radius function for the blocked brute-force path, else None.
+
+    Taken exactly when scikit-learn's NearestNeighbors answers by brute force
+    with its GEMM-based euclidean reduction: "sqeuclidean" always, euclidean
+    with algorithm "brute", or "auto" above 15 features (sklearn's switch).
+    Then every borderline decision is made by the same float64 formula; below,
+    sklearn's trees compute exact differences, as the grid does.
+    """
+    if metric_params:
+        return None
+    if metric == "sqeuclidean":
+        return lambda eps: float(eps)
+    euclidean = metric in ("euclidean", "l2") or (
+        metric == "minkowski" and (p is None or p == 2))
+    if euclidean and (algorithm == "brute" or (algorithm == "auto" and n_features > 15)):
+        return lambda eps: float(eps) * float(eps)
+    return None
+
+
+# most rows per block of src_cy/_dbscan_brute.pyx (TILE of _pairwise_common.pxd)
+_BRUTE_TILE = 256
+_BRUTE_WORK_PER_THREAD = 2e9
+
+
+def _block_order(X):
+    """(order, starts): an order of the samples cut into blocks of at most
+    _BRUTE_TILE rows, ``order[starts[b]:starts[b + 1]]``, that are spatially
+    compact. Sliding-midpoint splits (as scikit-learn's KDTree) on the axis of
+    largest variance (estimated on <= 1024 samples) follow the gaps between
+    clusters; no side gets fewer than a quarter tile, so GEMMs stay efficient.
+    Memory: a few n-vectors."""
+    n = X.shape[0]
+    order = np.arange(n, dtype=np.intp)
+    stack, starts = [(0, n)], [n]
+    while stack:
+        s, e = stack.pop()
+        m = e - s
+        if m <= _BRUTE_TILE:
+            starts.append(s)
+            continue
+        idx = order[s:e]
+        axis = np.argmax(X[idx[:: max(1, m // 1024)]].var(axis=0))
+        col = X[idx, axis]
+        lo, hi = col.min(), col.max()
+        k = int(np.count_nonzero(col < (lo + hi) / 2))
+        k = min(max(k, _BRUTE_TILE // 4), m - _BRUTE_TILE // 4)
+        order[s:e] = idx[np.argpartition(col, k)]
+        stack += [(s, s + k), (s + k, e)]
+    return order, np.unique(np.asarray(starts, dtype=np.intp))
+
+
+def _sub_blocks(key):
+    """Blocks of consecutive equal ``key`` values (each within one block)."""
+    change = np.flatnonzero(key[1:] != key[:-1]) + 1
+    return np.concatenate(([0], change, [len(key)])).astype(np.intp)
+
+
+def _block_balls(A, starts):
+    """starts, then the center and radius of each block of rows of A."""
+    centers = np.add.reduceat(A, starts[:-1], axis=0) / np.diff(starts)[:, None]
+    radii = np.empty(len(starts) - 1)
+    for b in range(len(radii)):
+        radii[b] = np.sqrt(((A[starts[b]:starts[b + 1]] - centers[b]) ** 2).sum(axis=1).max())
+    return starts, np.ascontiguousarray(centers), radii
+
+
+def _brute_labels(X, radius, min_samples, sample_weight, n_threads):
+    """labels, is_core of dense X by blocked GEMM brute force (see
+    ``src_cy/_dbscan_brute.pyx``): the grid's three passes, O(n) extra memory
+    beside float64 copies of the samples."""
+    n = X.shape[0]
+    order, starts = _block_order(X)
+    leaf = np.repeat(np.arange(len(starts) - 1), np.diff(starts))  # block of each row
+    X = np.ascontiguousarray(X[order], dtype=np.float64)  # sklearn upcasts float32 too
+    weight = np.ones(n) if sample_weight is None else np.ascontiguousarray(
+        sample_weight[order], dtype=np.float64)
+    # a thread per ~2e9 multiply-adds of unpruned work at most: below, waking
+    # threads costs more than it saves (and hurts on a busy machine)
+    n_threads = max(1, min(n_threads, len(starts) - 1,
+                           int(float(n) * n * X.shape[1] // _BRUTE_WORK_PER_THREAD)))
+    with _single_threaded_blas():  # each OpenMP thread runs its own GEMMs
+        sq = np.empty(n)
+        _dbscan_brute.sq_row_norms(X, sq, n_threads)
+        # block balls further apart than this hold no neighbors: the margin
+        # dwarfs the rounding of the GEMM formula (~n_features * 1e-16 * norms)
+        reach = radius + 1e-8 * float(sq.max())
+        counts = np.zeros((n_threads, n))
+        _dbscan_brute.brute_core(X, sq, weight, radius, *_block_balls(X, starts),
+                                 reach, counts, n_threads)
+        is_core = (counts.sum(axis=0) >= min_samples).view(np.uint8)
+        del counts
+        core = np.flatnonzero(is_core)
+        parent = np.arange(n, dtype=np.intp)
+        if len(core):
+            C = X[core]
+            _dbscan_brute.brute_union(C, sq[core], core, radius,
+                                      *_block_balls(C, _sub_blocks(leaf[core])),
+                                      reach, parent, n_threads)
+            del C
+        position = np.empty(n, dtype=np.intp)
+        position[order] = np.arange(n, dtype=np.intp)
+        _dbscan_inner.number_clusters(is_core, parent, position)
+        labels = parent  # overwritten in place
+        border = np.flatnonzero(is_core == 0)
+        if len(core) and len(border):
+            # core samples by label: a border's first hit is its smallest label
+            # (stable, so within a label the blocks' order is kept)
+            by_label = core[np.argsort(labels[core], kind="stable")]
+            C, B = X[by_label], X[border]
+            b_labels = np.empty(len(border), dtype=np.intp)
+            c_blocks = _sub_blocks(labels[by_label] * len(starts) + leaf[by_label])
+            _dbscan_brute.brute_border(B, sq[border], C, sq[by_label], labels[by_label],
+                                       radius, *_block_balls(B, _sub_blocks(leaf[border])),
+                                       *_block_balls(C, c_blocks), reach, b_labels,
+                                       n_threads)
+            labels[border] = b_labels
+    return labels[position], is_core[position].view(bool)
+
+
 def _csr_labels(neighborhoods, n, min_samples, sample_weight):
     """labels, is_core from neighborhoods produced chunk by chunk.
 
@@ -299,7 +421,11 @@ class DBSCAN(ClusterMixin, BaseEstimator):
     neighborhood sizes.
 
     The grid serves dense input with metric ``"euclidean"``, ``"manhattan"``,
-    ``"chebyshev"``, ``"minkowski"`` (p >= 1) or ``"cosine"``. A
+    ``"chebyshev"``, ``"minkowski"`` (p >= 1) or ``"cosine"``. Where
+    scikit-learn answers by brute force (euclidean with more than 15 features
+    and ``algorithm="auto"``, or ``algorithm="brute"``; ``"sqeuclidean"``),
+    the same three passes run on blocked float64 GEMM tiles with sklearn's
+    distance formula, pruning far block pairs (never an n x n matrix). A
     ``"precomputed"`` distance matrix (dense) or graph (sparse) is read a block
     of rows at a time. Sparse feature matrices, other metrics, callables and
     ``metric_params`` are answered by scikit-learn's ``NearestNeighbors`` radius
@@ -319,9 +445,10 @@ class DBSCAN(ClusterMixin, BaseEstimator):
     metric_params : dict, default=None
         Additional keyword arguments for the metric function.
     algorithm : {'auto', 'ball_tree', 'kd_tree', 'brute'}, default='auto'
-        Validated as in scikit-learn (e.g. 'kd_tree' rejects 'cosine'); the
-        compiled grid search is used whatever the value, and it gives the same
-        neighborhoods as each of these algorithms.
+        Validated as in scikit-learn (e.g. 'kd_tree' rejects 'cosine').
+        Euclidean neighborhoods are searched by blocked brute force where
+        sklearn would use brute force (same arithmetic), else by the grid
+        (exact differences, as sklearn's trees).
     leaf_size : int, default=30
         Leaf size passed to scikit-learn's trees on the generic-metric path.
     p : float, default=None
@@ -423,8 +550,11 @@ class DBSCAN(ClusterMixin, BaseEstimator):
             sample_weight = _check_sample_weight(sample_weight, X)
         n = X.shape[0]
         grid_metric = _grid_metric(self.metric, self.p, self.metric_params)
+        brute_radius = None if sparse.issparse(X) else _brute_metric(
+            self.metric, self.p, self.metric_params, self.algorithm, X.shape[1])
         if (self.algorithm == "auto" and self.metric_params is None
-                and (grid_metric is not None or self.metric == "precomputed")):
+                and (grid_metric is not None or brute_radius is not None
+                     or self.metric == "precomputed")):
             # NearestNeighbors' checks cannot object to these settings; not
             # importing sklearn.neighbors keeps ~7 MB off the peak RSS.
             nn = None
@@ -454,6 +584,10 @@ class DBSCAN(ClusterMixin, BaseEstimator):
                 neighborhoods = _precomputed_dense_neighborhoods(D, self.eps)
             labels, is_core = _csr_labels(neighborhoods, n, self.min_samples,
                                           sample_weight)
+        elif brute_radius is not None:
+            labels, is_core = _brute_labels(
+                X, brute_radius(self.eps), self.min_samples, sample_weight,
+                _openmp_effective_n_threads(self.n_jobs))
         elif grid_metric is not None and not sparse.issparse(X):
             metric, p = grid_metric
             labels, is_core = _grid_labels(
