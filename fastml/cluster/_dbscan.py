@@ -20,7 +20,7 @@ from sklearn.metrics.pairwise import _VALID_METRICS
 from sklearn.preprocessing import normalize
 
 from fastml._cy import _dbscan_brute, _dbscan_grid, _dbscan_inner
-from fastml.metrics.pairwise import _single_threaded_blas
+from fastml.utils._threads import single_threaded_blas
 from fastml.utils import _sklearn
 from fastml.utils._sklearn import (
     Interval,
@@ -278,7 +278,7 @@ def _brute_labels(X, radius, min_samples, sample_weight, n_threads):
     # threads costs more than it saves (and hurts on a busy machine)
     n_threads = max(1, min(n_threads, len(starts) - 1,
                            int(float(n) * n * X.shape[1] // _BRUTE_WORK_PER_THREAD)))
-    with _single_threaded_blas():  # each OpenMP thread runs its own GEMMs
+    with single_threaded_blas():  # each OpenMP thread runs its own GEMMs
         sq = np.empty(n)
         _dbscan_brute.sq_row_norms(X, sq, n_threads)
         # block balls further apart than this hold no neighbors: the margin

@@ -29,7 +29,6 @@ from fastml._cy._kmeans_lloyd import lloyd_fit, lloyd_labels
 from fastml._cy._kmeans_plusplus import kmeans_plusplus_dense
 from fastml._cy._kmeans_pruned import _prepare
 from fastml.utils._sklearn import (
-    _get_threadpool_controller,
     Interval,
     StrOptions,
     _check_sample_weight,
@@ -41,6 +40,7 @@ from fastml.utils._sklearn import (
     validate_data,
     validate_params,
 )
+from fastml.utils._threads import single_threaded_blas
 
 _SPARSE_MESSAGE = (
     "fastml's KMeans supports dense input only for now; convert with "
@@ -412,7 +412,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         kmeans_single = elkan_fit if self._algorithm == "elkan" else lloyd_fit
         best_inertia, best_labels = None, None
         # the BLAS fallback of the kernels runs inside prange: 1 BLAS thread
-        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             for _ in range(self._n_init):
                 centers_init = self._init_centroids(X, init, random_state, sample_weight)
                 if self.verbose:
@@ -457,7 +457,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     # -- inference --------------------------------------------------------------
 
     def _labels(self, X):
-        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             return lloyd_labels(X, self.cluster_centers_.astype(X.dtype, copy=False),
                                 self._n_threads)
 

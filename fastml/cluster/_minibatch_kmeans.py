@@ -31,12 +31,12 @@ from fastml.utils._sklearn import (
     StrOptions,
     _check_sample_weight,
     _fit_context,
-    _get_threadpool_controller,
     _is_arraylike_not_scalar,
     _openmp_effective_n_threads,
     check_random_state,
     validate_data,
 )
+from fastml.utils._threads import single_threaded_blas
 
 # below this many init rows the k-means++ seeding runs on one thread
 _MIN_PARALLEL_SEEDING_ROWS = 32768
@@ -395,7 +395,7 @@ class MiniBatchKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
         init = self._validated_init(X)
 
         # the BLAS fallback of the lloyd kernels runs inside prange
-        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             # validation set for the choice among the n_init initializations
             validation_indices = random_state.randint(0, n_samples, self._init_size)
             X_valid = X[validation_indices]
@@ -491,7 +491,7 @@ class MiniBatchKMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Cluster
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         self.n_steps_ = getattr(self, "n_steps_", 0)
 
-        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             if not has_centers:
                 # first call (not fitted by fit or partial_fit yet)
                 self._check_params_vs_input(X)

@@ -11,7 +11,7 @@ from math import lgamma, log
 import numpy as np
 from scipy import linalg
 
-from fastml.utils._sklearn import _get_threadpool_controller
+from fastml.utils._threads import single_threaded_blas
 
 
 def svd_flip_v(u, v):
@@ -152,7 +152,7 @@ def gram_and_column_sums(X, n_threads):
             sums += block.sum(axis=0, dtype=np.float64)
         return gram, sums
 
-    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+    with single_threaded_blas():
         if n_threads == 1 or n_tasks == 1:
             parts = [work(t) for t in range(n_tasks)]
         else:
@@ -175,7 +175,7 @@ def threaded_matmul(X, B, n_threads):
     def work(sl):
         np.matmul(X[sl], B, out=out[sl])
 
-    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+    with single_threaded_blas():
         if n_threads <= 1 or len(chunks) == 1:
             work(slice(None))
         else:
@@ -189,7 +189,7 @@ def threaded_tmatmul(A, B, n_threads):
     from concurrent.futures import ThreadPoolExecutor
 
     chunks = _row_chunks(A.shape[0], n_threads)
-    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+    with single_threaded_blas():
         if n_threads <= 1 or len(chunks) == 1:
             return A.T @ B
         with ThreadPoolExecutor(max_workers=n_threads) as pool:

@@ -14,11 +14,11 @@ from ..utils._sklearn import (
     StrOptions,
     _check_sample_weight,
     _fit_context,
-    _get_threadpool_controller,
     _openmp_effective_n_threads,
     check_random_state,
     validate_data,
 )
+from fastml.utils._threads import single_threaded_blas
 from ._base import LinearModelMixin, center_data
 
 
@@ -60,7 +60,7 @@ def _centered_gram(X, Y, sample_weight, fit_intercept, n_threads):
     XtY = np.empty((n_features, n_targets))
     d_sum, e_sum, e_sq = np.empty(n_features), np.empty(n_targets), np.empty(n_targets)
     sw = np.empty(0, dtype=X.dtype) if sample_weight is None else sample_weight
-    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+    with single_threaded_blas():
         _cd_fast.gram_stats(np.ascontiguousarray(X), np.ascontiguousarray(Y, dtype=X.dtype),
                             sw, fit_intercept, G, XtY, d_sum, e_sum, e_sq, n_threads)
     if not fit_intercept:

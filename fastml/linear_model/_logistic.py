@@ -18,12 +18,12 @@ from ..utils._sklearn import (
     StrOptions,
     _check_sample_weight,
     _fit_context,
-    _get_threadpool_controller,
     _openmp_effective_n_threads,
     check_is_fitted,
     check_random_state,
     validate_data,
 )
+from fastml.utils._threads import single_threaded_blas
 from ._base import LinearClassifierMixin
 
 _CONVERGENCE_MSG = (
@@ -271,7 +271,7 @@ class LogisticRegression(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
             options["iprint"] = [-1, 50, 1, 100, 101][
                 np.searchsorted(np.array([0, 1, 2, 3]), self.verbose)]
         # scipy's L-BFGS-B calls BLAS on vectors of n_dof: threads only cost there
-        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             res = optimize.minimize(
                 loss_gradient, W0.ravel(), method="L-BFGS-B", jac=True,
                 options=options,

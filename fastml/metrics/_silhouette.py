@@ -18,7 +18,6 @@ from sklearn.utils.extmath import row_norms
 
 from fastml._cy import _silhouette
 from fastml.utils._sklearn import (
-    _get_threadpool_controller,
     Interval,
     StrOptions,
     _openmp_effective_n_threads,
@@ -26,6 +25,7 @@ from fastml.utils._sklearn import (
     check_random_state,
     validate_params,
 )
+from fastml.utils._threads import single_threaded_blas
 
 
 # distance chunks of the generic-metric path stay below this many MB
@@ -119,7 +119,7 @@ def silhouette_samples(X, labels, *, metric="euclidean", **kwds):
         as_float32 = X.dtype == np.float32
         X = np.ascontiguousarray(X, dtype=np.float64)
         # BLAS inside prange would oversubscribe the cores
-        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             _silhouette.euclidean_sums(X, row_norms(X, squared=True), labels,
                                        freqs, as_float32, intra, inter, n_threads)
         dtype = np.float32 if as_float32 else np.float64

@@ -29,6 +29,7 @@ from fastml.utils._sklearn import (
     _openmp_effective_n_threads,
     validate_params,
 )
+from fastml.utils._threads import single_threaded_blas
 
 __all__ = [
     "euclidean_distances",
@@ -49,19 +50,6 @@ _METRICS = {
 }
 # scikit-learn computes these with scipy's cdist, which always returns float64
 _SCIPY_METRICS = {"sqeuclidean", "chebyshev"}
-
-_blas_controller = None
-
-
-def _single_threaded_blas():
-    """Each OpenMP thread runs its own GEMM: BLAS threads would oversubscribe."""
-    global _blas_controller
-    if _blas_controller is None:  # introspecting the loaded libraries is slow: once
-        from threadpoolctl import ThreadpoolController
-
-        _blas_controller = ThreadpoolController()
-    return _blas_controller.limit(limits=1, user_api="blas")
-
 
 def _norms(metric, X, n_threads):
     """The per-row quantity a GEMM-based tile needs (float64), else an empty array."""
@@ -85,7 +73,7 @@ def _dense_distances(metric, X, Y, *, XX=None, YY=None, squared=False, n_threads
     out_dtype = X.dtype if gemm_based else np.float64
     out = np.empty((X.shape[0], Y.shape[0]), dtype=out_dtype)
     if gemm_based:  # every tile runs its own GEMM inside the OpenMP threads
-        with _single_threaded_blas():
+        with single_threaded_blas():
             _pairwise_dense.pairwise_dense(metric, X, Y, XX, YY, out, squared, same, n_threads)
     else:
         _pairwise_dense.pairwise_dense(metric, X, Y, XX, YY, out, squared, same, n_threads)
@@ -309,7 +297,7 @@ def _argmin_min(X, Y, axis, metric, metric_kwargs):
     XX, YY = _norms(code, X, n_threads), _norms(code, Y, n_threads)
     argmin = np.empty(X.shape[0], dtype=np.intp)
     values = np.empty(X.shape[0], dtype=np.float64)
-    with _single_threaded_blas():
+    with single_threaded_blas():
         _pairwise_argmin.argmin_min_dense(code, X, Y, XX, YY, argmin, values, n_threads)
     if take_sqrt:
         np.sqrt(values, out=values)

@@ -34,6 +34,7 @@ from fastml.utils._sklearn import (
     check_random_state,
     validate_data,
 )
+from fastml.utils._threads import single_threaded_blas
 
 _PRECISION_ERROR = (
     "Fitting the mixture model failed because some components have "
@@ -136,7 +137,7 @@ def _compute_precision_cholesky(cov, covariance_type):
     if covariance_type in ("full", "tied"):
         # d x d factorizations: BLAS threads only cost a wake-up (27 ms per
         # 3 x 3 solve on a busy 2-core machine), never speed
-        with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             return _precision_cholesky_full_or_tied(cov, covariance_type)
     if np.any(cov <= 0.0):
         raise ValueError(_PRECISION_ERROR)

@@ -15,13 +15,13 @@ from sklearn.utils import column_or_1d
 
 from fastml._cy import _svm_predict, _svm_smo
 from fastml.utils._sklearn import (
-    _get_threadpool_controller,
     Interval,
     StrOptions,
     _openmp_effective_n_threads,
     check_is_fitted,
     validate_data,
 )
+from fastml.utils._threads import single_threaded_blas
 
 # the codes of _svm_kernel.pxd's kernel enum
 _KERNELS = {"linear": 0, "poly": 1, "rbf": 2, "sigmoid": 3, "precomputed": 4}
@@ -281,7 +281,7 @@ def train_ovo(X, y_enc, n_class, C_per_class, sample_weight, args):
     models = []
     status = 0
     n_iters = []
-    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+    with single_threaded_blas():
         for i in range(n_class):
             for j in range(i + 1, n_class):
                 gi, gj = groups[i], groups[j]
@@ -314,7 +314,7 @@ def train_ovo(X, y_enc, n_class, C_per_class, sample_weight, args):
 
 def train_svr(X, y, C, sample_weight, epsilon, args):
     """libsvm's epsilon-SVR."""
-    with _get_threadpool_controller().limit(limits=1, user_api="blas"):
+    with single_threaded_blas():
         beta, rho, status, n_iter = _svm_smo.epsilon_svr(
             X, y, C * sample_weight, float(epsilon), **args
         )
