@@ -605,6 +605,7 @@ cdef class TreeBuilder:
             self.exact_sums = True
             self.gw = <float64_t*> malloc(max(self.n_samples, 1) * sizeof(float64_t))
             self.gofs = <int32_t*> malloc(max(self.n_samples, 1) * sizeof(int32_t))
+            self.lh = <float64_t*> malloc(4 * self.n_stat * sizeof(float64_t))
         self.node_count = 0
         self.capacity = 0
         self.max_depth_seen = -1
@@ -1475,7 +1476,9 @@ cdef class TreeBuilder:
         nor the partition changes any number, so each feature's left sums come
         from one branch-free pass over the node's gathered classes and weights,
         and only the best feature partitions the node: the same tree, with one
-        partition per node instead of one per drawn feature.
+        partition per node instead of one per drawn feature. The pass adds to
+        four copies of the sums in turn, so consecutive samples of one class
+        do not wait on each other's store.
         """
         cdef intp_t nv = self._draw_features(start, end, n_constant, NULL)
         cdef intp_t n = end - start, j, f, p, c, nl, pos
@@ -1489,33 +1492,35 @@ cdef class TreeBuilder:
         cdef bint b
         cdef float64_t* sl = self.scratch
         cdef float64_t* sr = self.scratch + self.n_stat
+        cdef float64_t* acc = self.lh
         if nv == 0:
             return
         for p in range(n):
             gw[p] = self.w[smp[p]]
-            gc[p] = self.yc[smp[p]]
+            gc[p] = (p & 3) * M + self.yc[smp[p]]
         for j in range(nv):
             f = self.visit[j]
             thr = self.vthr[j]
             xf = self.Xt + f * self.n_total
-            memset(sl, 0, M * sizeof(float64_t))
+            memset(acc, 0, 4 * M * sizeof(float64_t))
             nl = 0
             if self.vmleft[j]:  # NaN goes left (only drawn when the node has NaN)
                 for p in range(n):
                     x = xf[smp[p]]
                     b = x <= thr or isnan(x)
-                    sl[gc[p]] += gw[p] if b else 0.0
+                    acc[gc[p]] += gw[p] * b  # no branch: b is a coin flip
                     nl += b
             else:
                 for p in range(n):
                     b = xf[smp[p]] <= thr
-                    sl[gc[p]] += gw[p] if b else 0.0
+                    acc[gc[p]] += gw[p] * b  # no branch: b is a coin flip
                     nl += b
             pos = start + nl
             if nl < self.min_samples_leaf or end - pos < self.min_samples_leaf:
                 continue
             wl = 0.0
             for c in range(M):
+                sl[c] = acc[c] + acc[M + c] + acc[2 * M + c] + acc[3 * M + c]
                 wl += sl[c]
             wr = w_node - wl
             if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
