@@ -1409,13 +1409,11 @@ cdef class TreeBuilder:
                     vmax = x
             if m == end - start:
                 return True
-        else:
+        else:  # selects, not branches (the same min and max, signed zeros too)
             for p in range(start + 1, end):
                 x = xf[self.samples[p]]
-                if x < vmin:
-                    vmin = x
-                elif x > vmax:
-                    vmax = x
+                vmin = x if x < vmin else vmin
+                vmax = x if x > vmax else vmax
         if m == 0 and vmax <= vmin + FEATURE_THRESHOLD:
             return True
         thr = rand_uniform(vmin, vmax, &self.rand_state)
