@@ -51,10 +51,14 @@ def _einsum_conv(x, w, b):
 
 
 @pytest.mark.benchmark(group="conv2d forward 64x3x32x32 16x3x3 f32")
-@pytest.mark.parametrize("impl", ["fastml", "torch", "numpy-einsum"])
-def test_conv2d_forward(benchmark, data, impl, request):
+@pytest.mark.parametrize("impl", ["fastml", "fastml-numba", "torch", "numpy-einsum"])
+def test_conv2d_forward(benchmark, data, impl, request, monkeypatch):
+    """``fastml`` is the public call (the AVX2/FMA C kernel on such CPUs);
+    ``fastml-numba`` the same call forced onto the Numba kernel other CPUs use."""
     x, w, b = data
-    if impl == "fastml":
+    if impl.startswith("fastml"):
+        if impl == "fastml-numba":
+            monkeypatch.setattr(_ops, "USE_SIMD", False)
         _ops.conv2d(x, w, b)
         benchmark(_ops.conv2d, x, w, b)
     elif impl == "torch":

@@ -13,7 +13,8 @@ from libc.math cimport sqrt, INFINITY
 
 from fastml._cy._blas cimport _gemm, BLAS_Order, BLAS_Trans
 from fastml._cy._kmeans_simd cimport (
-    fm_cpu_has_avx2_fma, fm_assign_avx2_d, fm_assign_avx2_s)
+    fm_assign_avx2_d, fm_assign_avx2_s)
+from fastml._cy._cpu cimport fm_cpu_has_avx2_fma
 
 # Exposed to Python for the estimators and the tests.
 CHUNK_SIZE_PY = CHUNK_SIZE
@@ -373,16 +374,16 @@ def _distances_to_centers(
 # The exact-pruning iteration shared by lloyd and elkan.
 #
 # Both algorithms keep, per sample, bounds on its distance to its own center
-# (upper) and to the other centers (lower), valid for the centers of the
-# iteration they were computed at (the sample's stamp).  The centers' moves
-# are recorded as cumulative shifts, so a bound is brought up to date in O(1)
-# when the sample is visited (triangle inequality: d(x, c_T) <= d(x, c_t) +
-# sum of the moves of c), and a sample whose bounds prove that no other center
-# can win is not touched at all: neither its row of X nor its label.  The
-# bounds are padded by the worst-case rounding of the distance arithmetic the
-# algorithm uses to decide (see the passes), so a skipped sample keeps exactly
-# the label the full computation would give it: the iterates are those of the
-# plain algorithm, not an approximation.
+# (upper) and to the other centers (lower).  The centers' moves are recorded
+# as cumulative shifts, so a bound computed at any iteration is brought up to
+# date in O(1) when the sample is visited (triangle inequality: d(x, c_T) <=
+# d(x, c_t) + sum of the moves of c; _kmeans_pruned stores the bounds relative
+# to these sums), and a sample whose bounds prove that no other center can
+# win is not touched at all: neither its row of X nor its label.  The bounds
+# are padded by the worst-case rounding of the distance arithmetic the
+# algorithm uses to decide (see _kmeans_pruned), so a skipped sample keeps
+# exactly the label the full computation would give it: the iterates are
+# those of the plain algorithm, not an approximation.
 #
 # The M-step is incremental: only samples that change cluster move their
 # weighted row between the (float64) per-cluster sums.  After the last
@@ -478,10 +479,17 @@ def _half_distances(const floating[:, ::1] centers,  # IN
                 half_min[j] = s
 
 
+def _n_blocks(Py_ssize_t n_samples, int n_threads):
+    """Blocks of chunks a pruned pass hands out to its threads: 8 per thread
+    (balance on a busy machine), each with its own slab of moves."""
+    cdef Py_ssize_t n_chunks = (n_samples + CHUNK_SIZE - 1) // CHUNK_SIZE
+    return int(max(1, min(n_chunks, 8 * n_threads)))
+
+
 class _Iterates:
     """Per-run state of the pruned iterations (all float64, tiny but the slabs)."""
 
-    def __init__(self, int n_clusters, int n_features, int max_iter, int n_threads):
+    def __init__(self, int n_clusters, int n_features, int max_iter, int n_slabs):
         k, d = n_clusters, n_features
         self.sums = np.zeros((k, d))
         self.weights = np.zeros(k)
@@ -492,8 +500,9 @@ class _Iterates:
         self.cum_shift = np.zeros((max_iter + 2, k))
         self.cum_max = np.zeros((max_iter + 2, k))
         self.half_min = np.zeros(k)
-        self.slabs = np.zeros((n_threads, k * (d + 2)))
-        self.changed = np.zeros(n_threads * PAD, dtype=np.intp)
+        # moves between the cluster sums, one slab per block of chunks
+        self.slabs = np.zeros((n_slabs, k * (d + 2)))
+        self.changed = np.zeros(n_slabs * PAD, dtype=np.intp)
 
     def slack(self, int version, double scale):
         """Absolute padding (distance units) for the float64 bound arithmetic.
@@ -621,7 +630,7 @@ def _kmeans_run(
     cdef bint strict_convergence = False
     cdef Py_ssize_t n_changed = 0
     dtype = np.float32 if floating is float else np.float64
-    st = _Iterates(k, X.shape[1], max_iter, n_threads)
+    st = _Iterates(k, X.shape[1], max_iter, _n_blocks(n, n_threads))
     centers = np.array(centers_init, dtype=dtype, order="C")
     centers_new = np.zeros_like(centers)
     labels = np.full(n, -1, dtype=np.int32)

@@ -11,7 +11,7 @@
 # are passed pre-scaled by -2 (exact: a power of two), which folds alpha in.
 #
 # Only compiled where GCC/Clang target attributes exist; callers must check
-# fm_cpu_has_avx2_fma() at run time and use the BLAS path otherwise.
+# fm_cpu_has_avx2_fma() (src_cy/_cpu.pxd) at run time and use the BLAS path otherwise.
 
 cdef extern from *:
     """
@@ -23,14 +23,12 @@ cdef extern from *:
     #define FM_HAVE_X86_SIMD 0
     #endif
 
-    static int fm_cpu_has_avx2_fma(void) {
-    #if FM_HAVE_X86_SIMD
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    /* A hint only: fetch the cache line of p ahead of its use. */
+    #if defined(__GNUC__) || defined(__clang__)
+    #define fm_prefetch(p) __builtin_prefetch((const void *)(p))
     #else
-        return 0;
+    #define fm_prefetch(p) ((void)0)
     #endif
-    }
 
     #if FM_HAVE_X86_SIMD
     /* First index of the minimum over the lanes (value, index) of a row. */
@@ -367,6 +365,284 @@ cdef extern from *:
         }
     }
 
+    /* 8 rows X[idx[0..7]] (float32, row stride d) into lanes: xt[ls * f + q]
+       = row q, feature f (ls = 8, or 16 to interleave two such blocks). */
+    FM_AVX2_FMA static inline void fm_rows_to_lanes_s(const float *X, const int *idx, int d,
+                                                      float *xt, int ls) {
+        const float *r[8];
+        for (int q = 0; q < 8; q++) r[q] = X + (size_t)idx[q] * d;
+        int f = 0;
+        for (; f + 8 <= d; f += 8) {
+            __m256 a0 = _mm256_loadu_ps(r[0] + f), a1 = _mm256_loadu_ps(r[1] + f);
+            __m256 a2 = _mm256_loadu_ps(r[2] + f), a3 = _mm256_loadu_ps(r[3] + f);
+            __m256 a4 = _mm256_loadu_ps(r[4] + f), a5 = _mm256_loadu_ps(r[5] + f);
+            __m256 a6 = _mm256_loadu_ps(r[6] + f), a7 = _mm256_loadu_ps(r[7] + f);
+            __m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
+            __m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
+            __m256 t4 = _mm256_unpacklo_ps(a4, a5), t5 = _mm256_unpackhi_ps(a4, a5);
+            __m256 t6 = _mm256_unpacklo_ps(a6, a7), t7 = _mm256_unpackhi_ps(a6, a7);
+            __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+            __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+            __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+            __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+            float *o = xt + (size_t)ls * f;
+            _mm256_store_ps(o, _mm256_permute2f128_ps(s0, s4, 0x20));
+            _mm256_store_ps(o + ls, _mm256_permute2f128_ps(s1, s5, 0x20));
+            _mm256_store_ps(o + 2 * ls, _mm256_permute2f128_ps(s2, s6, 0x20));
+            _mm256_store_ps(o + 3 * ls, _mm256_permute2f128_ps(s3, s7, 0x20));
+            _mm256_store_ps(o + 4 * ls, _mm256_permute2f128_ps(s0, s4, 0x31));
+            _mm256_store_ps(o + 5 * ls, _mm256_permute2f128_ps(s1, s5, 0x31));
+            _mm256_store_ps(o + 6 * ls, _mm256_permute2f128_ps(s2, s6, 0x31));
+            _mm256_store_ps(o + 7 * ls, _mm256_permute2f128_ps(s3, s7, 0x31));
+        }
+        for (; f < d; f++)
+            for (int q = 0; q < 8; q++) xt[(size_t)ls * f + q] = r[q][f];
+    }
+
+    /* 8 rows in lanes against kpad centers (CT = -2 C^T, d x kpad, kpad a
+       multiple of 8; cn = ||c||^2, +inf in the pad): per row the first argmin of
+       ||c||^2 - 2 x.c, its value and the runner-up value.  Each score is one FMA
+       chain over the features from 0, then + ||c||^2: the arithmetic of the
+       centers-in-lanes kernels above (and of OpenBLAS' sgemm kernel). */
+    FM_AVX2_FMA static inline void fm_screen8_s(const float *xt, int d, const float *CT,
+                                                const float *cn, int kpad, int *lab,
+                                                float *b1, float *b2, float *x2) {
+        __m256 best = _mm256_set1_ps(INFINITY), sec = best, bi = _mm256_setzero_ps();
+        __m256 xx = _mm256_setzero_ps();
+        for (int f = 0; f < d; f++) {
+            __m256 x = _mm256_load_ps(xt + 8 * f);
+            xx = _mm256_fmadd_ps(x, x, xx);
+        }
+        _mm256_storeu_ps(x2, xx);
+        for (int jb = 0; jb < kpad; jb += 8) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            __m256 a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            const float *c = CT + jb;
+            for (int f = 0; f < d; f++, c += kpad) {
+                __m256 x = _mm256_load_ps(xt + 8 * f);
+                a0 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 0), a0);
+                a1 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 1), a1);
+                a2 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 2), a2);
+                a3 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 3), a3);
+                a4 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 4), a4);
+                a5 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 5), a5);
+                a6 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 6), a6);
+                a7 = _mm256_fmadd_ps(x, _mm256_broadcast_ss(c + 7), a7);
+            }
+            __m256 acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+            for (int g = 0; g < 8; g++) {
+                __m256 v = _mm256_add_ps(_mm256_broadcast_ss(cn + jb + g), acc[g]);
+                sec = _mm256_min_ps(sec, _mm256_max_ps(best, v));
+                __m256 lt = _mm256_cmp_ps(v, best, _CMP_LT_OQ);
+                best = _mm256_blendv_ps(best, v, lt);
+                bi = _mm256_blendv_ps(bi, _mm256_set1_ps((float)(jb + g)), lt);
+            }
+        }
+        _mm256_storeu_si256((__m256i *)lab, _mm256_cvttps_epi32(bi));
+        _mm256_storeu_ps(b1, best);
+        _mm256_storeu_ps(b2, sec);
+    }
+
+    /* As fm_screen8_s for 16 rows, two vectors of 8 in the lanes (xt16[16 f
+       + 8 v + q] = row 8 v + q), against 4 centers at a time: half the
+       broadcasts per FMA.  Same arithmetic, lane by lane. */
+    FM_AVX2_FMA static inline void fm_screen16_s(const float *xt, int d, const float *CT,
+                                                 const float *cn, int kpad, int *lab,
+                                                 float *b1, float *b2, float *x2) {
+        __m256 best0 = _mm256_set1_ps(INFINITY), sec0 = best0, bi0 = _mm256_setzero_ps();
+        __m256 best1 = best0, sec1 = best0, bi1 = bi0;
+        __m256 xx0 = _mm256_setzero_ps(), xx1 = xx0;
+        for (int f = 0; f < d; f++) {
+            __m256 x0 = _mm256_load_ps(xt + 16 * f), x1 = _mm256_load_ps(xt + 16 * f + 8);
+            xx0 = _mm256_fmadd_ps(x0, x0, xx0);
+            xx1 = _mm256_fmadd_ps(x1, x1, xx1);
+        }
+        _mm256_storeu_ps(x2, xx0);
+        _mm256_storeu_ps(x2 + 8, xx1);
+        for (int jb = 0; jb < kpad; jb += 4) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            __m256 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+            const float *c = CT + jb;
+            for (int f = 0; f < d; f++, c += kpad) {
+                __m256 x0 = _mm256_load_ps(xt + 16 * f), x1 = _mm256_load_ps(xt + 16 * f + 8);
+                __m256 w = _mm256_broadcast_ss(c + 0);
+                a0 = _mm256_fmadd_ps(x0, w, a0); c0 = _mm256_fmadd_ps(x1, w, c0);
+                w = _mm256_broadcast_ss(c + 1);
+                a1 = _mm256_fmadd_ps(x0, w, a1); c1 = _mm256_fmadd_ps(x1, w, c1);
+                w = _mm256_broadcast_ss(c + 2);
+                a2 = _mm256_fmadd_ps(x0, w, a2); c2 = _mm256_fmadd_ps(x1, w, c2);
+                w = _mm256_broadcast_ss(c + 3);
+                a3 = _mm256_fmadd_ps(x0, w, a3); c3 = _mm256_fmadd_ps(x1, w, c3);
+            }
+            __m256 acc0[4] = {a0, a1, a2, a3}, acc1[4] = {c0, c1, c2, c3};
+            for (int g = 0; g < 4; g++) {
+                __m256 nb = _mm256_broadcast_ss(cn + jb + g), jv = _mm256_set1_ps((float)(jb + g));
+                __m256 v = _mm256_add_ps(nb, acc0[g]);
+                sec0 = _mm256_min_ps(sec0, _mm256_max_ps(best0, v));
+                __m256 lt = _mm256_cmp_ps(v, best0, _CMP_LT_OQ);
+                best0 = _mm256_blendv_ps(best0, v, lt);
+                bi0 = _mm256_blendv_ps(bi0, jv, lt);
+                v = _mm256_add_ps(nb, acc1[g]);
+                sec1 = _mm256_min_ps(sec1, _mm256_max_ps(best1, v));
+                lt = _mm256_cmp_ps(v, best1, _CMP_LT_OQ);
+                best1 = _mm256_blendv_ps(best1, v, lt);
+                bi1 = _mm256_blendv_ps(bi1, jv, lt);
+            }
+        }
+        _mm256_storeu_si256((__m256i *)lab, _mm256_cvttps_epi32(bi0));
+        _mm256_storeu_si256((__m256i *)(lab + 8), _mm256_cvttps_epi32(bi1));
+        _mm256_storeu_ps(b1, best0);
+        _mm256_storeu_ps(b1 + 8, best1);
+        _mm256_storeu_ps(b2, sec0);
+        _mm256_storeu_ps(b2 + 8, sec1);
+    }
+
+    /* The m rows X[idx[r]] (ascending), 16 then 8 at a time; the tail block
+       repeats the last row (results unused).  xt: scratch of 16 * d floats,
+       32-byte aligned; kpad a multiple of 8 (so of 4 for fm_screen16_s). */
+    FM_AVX2_FMA static void fm_screen_avx2_s(const float *X, const int *idx, int m, int d,
+                                             const float *CT, const float *cn, int kpad,
+                                             int *lab, float *b1, float *b2, float *x2,
+                                             float *xt) {
+        int r = 0;
+        for (; r + 16 <= m; r += 16) {
+            fm_rows_to_lanes_s(X, idx + r, d, xt, 16);
+            fm_rows_to_lanes_s(X, idx + r + 8, d, xt + 8, 16);
+            fm_screen16_s(xt, d, CT, cn, kpad, lab + r, b1 + r, b2 + r, x2 + r);
+        }
+        for (; r + 8 <= m; r += 8) {
+            fm_rows_to_lanes_s(X, idx + r, d, xt, 8);
+            fm_screen8_s(xt, d, CT, cn, kpad, lab + r, b1 + r, b2 + r, x2 + r);
+        }
+        if (r < m) {
+            int ti[8], tl[8];
+            float t1[8], t2[8], t3[8];
+            for (int q = 0; q < 8; q++) ti[q] = idx[r + q < m ? r + q : m - 1];
+            fm_rows_to_lanes_s(X, ti, d, xt, 8);
+            fm_screen8_s(xt, d, CT, cn, kpad, tl, t1, t2, t3);
+            for (int q = 0; r + q < m; q++) {
+                lab[r + q] = tl[q]; b1[r + q] = t1[q]; b2[r + q] = t2[q]; x2[r + q] = t3[q]; }
+        }
+    }
+
+    /* What the screen's scores give, 4 rows at a time in double lanes (the
+       scalar expressions of _kmeans_pruned, lane by lane):
+         x2' = x2 (1 + e_x),  e = e_coef (x2' + c2max) + e_x x2 + e_abs,
+         hi = s1 + x2 + e,  lo = s2 + x2 - e,  u = sqrt(max(hi, 0)),
+         l = sqrt(max(lo, 0)), stored relative to the cumulative moves of the
+         new label j (see fm_bounds_test), rounded outwards to float32:
+         ub = float(u - cs[j] + (u + cs[j]) 2^-22 + flt_min),
+         lb = float(l + cm[j] - (l + cm[j]) 2^-22 - flt_min),
+         ok = mode 2: 1;  mode 1 (elkan): lo el_lo > hi el_hi;
+              mode 0 (lloyd): s2 - s1 > 2 (e + err).
+       m is rounded up to 4: the arrays need 3 spare entries. */
+    FM_AVX2_FMA static void fm_screen_bounds(
+            int m, const float *b1, const float *b2, const float *x2, const int *lab,
+            double e_coef, double e_x, double e_abs, double c2max, double err,
+            int mode, double el_lo, double el_hi, const double *cs, const double *cm,
+            double rel, double flt_min, float *ub, float *lb, int *ok) {
+        const __m256d zero = _mm256_setzero_pd(), one_ex = _mm256_set1_pd(1 + e_x);
+        const __m256d vec = _mm256_set1_pd(e_coef), vex = _mm256_set1_pd(e_x);
+        const __m256d vabs = _mm256_set1_pd(e_abs), vc2 = _mm256_set1_pd(c2max);
+        const __m256d verr = _mm256_set1_pd(err), two = _mm256_set1_pd(2.0);
+        const __m256d vlo = _mm256_set1_pd(el_lo), vhi = _mm256_set1_pd(el_hi);
+        const __m256d vrel = _mm256_set1_pd(rel), vmin = _mm256_set1_pd(flt_min);
+        for (int r = 0; r < m; r += 4) {
+            __m256d s1 = _mm256_cvtps_pd(_mm_loadu_ps(b1 + r));
+            __m256d s2 = _mm256_cvtps_pd(_mm_loadu_ps(b2 + r));
+            __m256d xx = _mm256_cvtps_pd(_mm_loadu_ps(x2 + r));
+            /* lanes past m hold garbage labels: clamp the gather index */
+            __m128i j = _mm_loadu_si128((const __m128i *)(lab + r));
+            __m128i live = _mm_cmplt_epi32(_mm_add_epi32(_mm_set1_epi32(r), _mm_setr_epi32(0, 1, 2, 3)),
+                                           _mm_set1_epi32(m));
+            j = _mm_and_si128(j, live);
+            __m256d e = _mm256_add_pd(_mm256_add_pd(
+                _mm256_mul_pd(vec, _mm256_add_pd(_mm256_mul_pd(xx, one_ex), vc2)),
+                _mm256_mul_pd(vex, xx)), vabs);
+            __m256d hi = _mm256_add_pd(_mm256_add_pd(s1, xx), e);
+            __m256d lo = _mm256_sub_pd(_mm256_add_pd(s2, xx), e);
+            __m256d u = _mm256_sqrt_pd(_mm256_max_pd(hi, zero));
+            __m256d l = _mm256_sqrt_pd(_mm256_max_pd(lo, zero));
+            __m256d csj = _mm256_i32gather_pd(cs, j, 8), cmj = _mm256_i32gather_pd(cm, j, 8);
+            __m256d U = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(u, csj),
+                                                    _mm256_mul_pd(_mm256_add_pd(u, csj), vrel)), vmin);
+            __m256d L0 = _mm256_add_pd(l, cmj);
+            __m256d L = _mm256_sub_pd(_mm256_sub_pd(L0, _mm256_mul_pd(L0, vrel)), vmin);
+            _mm_storeu_ps(ub + r, _mm256_cvtpd_ps(U));
+            _mm_storeu_ps(lb + r, _mm256_cvtpd_ps(L));
+            __m256d k;
+            if (mode == 2) k = _mm256_cmp_pd(zero, zero, _CMP_EQ_OQ);
+            else if (mode == 1)
+                k = _mm256_cmp_pd(_mm256_mul_pd(lo, vlo), _mm256_mul_pd(hi, vhi), _CMP_GT_OQ);
+            else
+                k = _mm256_cmp_pd(_mm256_sub_pd(s2, s1), _mm256_mul_pd(two, _mm256_add_pd(e, verr)), _CMP_GT_OQ);
+            int bits = _mm256_movemask_pd(k);
+            ok[r] = bits & 1; ok[r + 1] = (bits >> 1) & 1; ok[r + 2] = (bits >> 2) & 1; ok[r + 3] = (bits >> 3) & 1;
+        }
+    }
+
+    /* Hamerly's test of samples [start, end), 4 at a time in double lanes.
+       The stored bounds are relative to the cumulative moves of the sample's
+       center (tu[a] = cum_shift[v, a] + slack, tl[a] = cum_max[v, a] + slack),
+       so no stamp is needed: u = upper + tu[label], low = max(lower -
+       tl[label], hm[label] - u); a sample is kept (not listed) iff
+       low (1 - g) > u (1 + g) and (low - u)(low + u) > err25.  The indices of
+       the others are appended to idx in ascending order (idx needs 4 spare
+       entries) and their rows of X (row_bytes each) prefetched.  Returns their
+       number.  The same arithmetic as the scalar tail, lane by lane. */
+    static const signed char fm_compact_lut[16][4] = {
+        {-1,-1,-1,-1}, {0,-1,-1,-1}, {1,-1,-1,-1}, {0,1,-1,-1},
+        {2,-1,-1,-1}, {0,2,-1,-1}, {1,2,-1,-1}, {0,1,2,-1},
+        {3,-1,-1,-1}, {0,3,-1,-1}, {1,3,-1,-1}, {0,1,3,-1},
+        {2,3,-1,-1}, {0,2,3,-1}, {1,2,3,-1}, {0,1,2,3}};
+    static inline int fm_keep_scalar(double u, double lw, double hmv, double lo_pad,
+                                     double hi_pad, double err25) {
+        double low = lw > hmv - u ? lw : hmv - u;
+        return (low * lo_pad > u * hi_pad) & ((low - u) * (low + u) > err25);
+    }
+    FM_AVX2_FMA static int fm_bounds_test(
+            const int *labels, const float *upper, const float *lower,
+            const double *tu, const double *tl, const double *hm,
+            double lo_pad, double hi_pad, double err25, int start, int end,
+            int *idx, const char *Xs, size_t row_bytes) {
+        int m = 0, i = start;
+        const __m256d vlo = _mm256_set1_pd(lo_pad), vhi = _mm256_set1_pd(hi_pad);
+        const __m256d verr = _mm256_set1_pd(err25);
+        /* rows of one 64-byte line (16 floats from an aligned copy): one prefetch */
+        const int two_lines = row_bytes != 64 || ((size_t)Xs & 63);
+        for (; i + 4 <= end; i += 4) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(labels + i));
+            __m256d u = _mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(upper + i)),
+                                      _mm256_i32gather_pd(tu, a, 8));
+            __m256d lw = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(lower + i)),
+                                       _mm256_i32gather_pd(tl, a, 8));
+            __m256d low = _mm256_max_pd(lw, _mm256_sub_pd(_mm256_i32gather_pd(hm, a, 8), u));
+            __m256d k1 = _mm256_cmp_pd(_mm256_mul_pd(low, vlo), _mm256_mul_pd(u, vhi), _CMP_GT_OQ);
+            __m256d k2 = _mm256_cmp_pd(_mm256_mul_pd(_mm256_sub_pd(low, u), _mm256_add_pd(low, u)),
+                                       verr, _CMP_GT_OQ);
+            int listed = ~_mm256_movemask_pd(_mm256_and_pd(k1, k2)) & 15;
+            const signed char *p = fm_compact_lut[listed];
+            idx[m] = i + p[0]; idx[m + 1] = i + p[1]; idx[m + 2] = i + p[2]; idx[m + 3] = i + p[3];
+            m += __builtin_popcount(listed);
+            while (listed) {
+                int q = __builtin_ctz(listed);
+                listed &= listed - 1;
+                fm_prefetch(Xs + (size_t)(i + q) * row_bytes);
+                if (two_lines) fm_prefetch(Xs + (size_t)(i + q) * row_bytes + row_bytes - 1);
+            }
+        }
+        for (; i < end; i++) {
+            int a = labels[i];
+            double u = (double)upper[i] + tu[a];
+            if (!fm_keep_scalar(u, (double)lower[i] - tl[a], hm[a], lo_pad, hi_pad, err25)) {
+                idx[m++] = i;
+                fm_prefetch(Xs + (size_t)i * row_bytes);
+                if (two_lines) fm_prefetch(Xs + (size_t)i * row_bytes + row_bytes - 1);
+            }
+        }
+        return m;
+    }
+
     FM_AVX2_FMA static void fm_assign_avx2_d(const double *X, int n, int d,
             const double *CT, const double *cn, int kpad, int *labels) {
         int i = 0;
@@ -394,11 +670,23 @@ cdef extern from *:
             const float *CT, const float *cn, int kpad, int *lab, float *b1, float *b2) {}
     static void fm_scores_avx2_d(const double *X, const int *idx, int m, int d,
             const double *CT, const double *cn, int kpad, double *out) {}
+    static void fm_screen_bounds(
+            int m, const float *b1, const float *b2, const float *x2, const int *lab,
+            double e_coef, double e_x, double e_abs, double c2max, double err,
+            int mode, double el_lo, double el_hi, const double *cs, const double *cm,
+            double rel, double flt_min, float *ub, float *lb, int *ok) {}
+    static int fm_bounds_test(
+            const int *labels, const float *upper, const float *lower,
+            const double *tu, const double *tl, const double *hm,
+            double lo_pad, double hi_pad, double err25, int start, int end,
+            int *idx, const char *Xs, size_t row_bytes) { return 0; }
+    static void fm_screen_avx2_s(const float *X, const int *idx, int m, int d,
+            const float *CT, const float *cn, int kpad, int *lab, float *b1, float *b2,
+            float *x2, float *xt) {}
     static void fm_scores_avx2_s(const float *X, const int *idx, int m, int d,
             const float *CT, const float *cn, int kpad, float *out) {}
     #endif
     """
-    int fm_cpu_has_avx2_fma() noexcept nogil
     void fm_assign_avx2_d(const double *X, int n, int d, const double *CT,
                           const double *cn, int kpad, int *labels) noexcept nogil
     void fm_assign_avx2_s(const float *X, int n, int d, const float *CT,
@@ -411,6 +699,20 @@ cdef extern from *:
                            double *out) noexcept nogil
     void fm_dist_row_avx_s(const float *x, int d, const float *CT, int kpad,
                            float *out) noexcept nogil
+    void fm_prefetch(const void *p) noexcept nogil
+    void fm_screen_bounds(
+        int m, const float *b1, const float *b2, const float *x2, const int *lab,
+        double e_coef, double e_x, double e_abs, double c2max, double err,
+        int mode, double el_lo, double el_hi, const double *cs, const double *cm,
+        double rel, double flt_min, float *ub, float *lb, int *ok) noexcept nogil
+    int fm_bounds_test(
+        const int *labels, const float *upper, const float *lower,
+        const double *tu, const double *tl, const double *hm,
+        double lo_pad, double hi_pad, double err25, int start, int end,
+        int *idx, const char *Xs, size_t row_bytes) noexcept nogil
+    void fm_screen_avx2_s(const float *X, const int *idx, int m, int d, const float *CT,
+                          const float *cn, int kpad, int *lab, float *b1, float *b2,
+                          float *x2, float *xt) noexcept nogil
     void fm_best2_avx2_d(const double *X, const int *idx, int m, int d, const double *CT,
                          const double *cn, int kpad, int *lab, double *b1,
                          double *b2) noexcept nogil

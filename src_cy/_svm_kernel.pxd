@@ -10,6 +10,7 @@ from cython.parallel cimport prange
 from libc.math cimport exp, tanh
 
 from fastml._cy._blas cimport _gemv, BLAS_Order, BLAS_Trans
+from fastml._cy._cpu cimport fm_cpu_has_avx2_fma
 
 cdef extern from *:
     """
@@ -20,15 +21,6 @@ cdef extern from *:
     #else
     #define FM_SVM_SIMD 0
     #endif
-
-    static int fm_svm_has_avx2_fma(void) {
-    #if FM_SVM_SIMD
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    #else
-        return 0;
-    #endif
-    }
 
     #if FM_SVM_SIMD
     /* exp(x), lane-wise, for the RBF argument x = -gamma * dist (x <= ~0).
@@ -131,7 +123,6 @@ cdef extern from *:
             double *out) {}
     #endif
     """
-    int fm_svm_has_avx2_fma() noexcept nogil
     void fm_svm_rbf_block(const double* X, const double* sq, int d, const double* xi,
                           double sq_i, int start, int end, double gamma,
                           double* out) noexcept nogil
@@ -176,7 +167,7 @@ cdef inline void _kernel_block(int kind, const double* X, const double* sq, int 
                                double* out, bint simd) noexcept nogil:
     """out[j - start] = K(x_i, X[j]) for j in [start, end) (one thread).
 
-    ``simd``: the CPU has AVX2+FMA (fm_svm_has_avx2_fma), so RBF is fused.
+    ``simd``: the CPU has AVX2+FMA (fm_cpu_has_avx2_fma), so RBF is fused.
     """
     cdef int j, m = end - start
     if m <= 0:

@@ -21,14 +21,14 @@ from fastml._cy._svm_kernel cimport (
     K_PRECOMPUTED,
     _from_dot,
     _kernel_column,
-    fm_svm_has_avx2_fma,
 )
+from fastml._cy._cpu cimport fm_cpu_has_avx2_fma
 from fastml._cy._svm_wss cimport fm_wss_gmax_avx2, fm_wss_gmin_avx2
 
 cdef double TAU = 1e-12
 # AVX2 kernel columns and working-set scans where the CPU has them; tests turn
 # them off to check that both paths give the same model
-cdef bint _SIMD = fm_svm_has_avx2_fma()
+cdef bint _SIMD = fm_cpu_has_avx2_fma()
 
 
 def simd_enabled():
@@ -40,7 +40,7 @@ def set_simd(bint enabled):
     """Use the AVX2 paths (if the CPU has AVX2+FMA); return the previous setting."""
     global _SIMD
     previous = _SIMD
-    _SIMD = enabled and fm_svm_has_avx2_fma()
+    _SIMD = enabled and fm_cpu_has_avx2_fma()
     return previous
 
 cdef enum:

@@ -27,6 +27,7 @@ from fastml._cy._kmeans_common import _is_same_clustering
 from fastml._cy._kmeans_elkan import elkan_fit
 from fastml._cy._kmeans_lloyd import lloyd_fit, lloyd_labels
 from fastml._cy._kmeans_plusplus import kmeans_plusplus_dense
+from fastml._cy._kmeans_pruned import _prepare
 from fastml.utils._sklearn import (
     _get_threadpool_controller,
     Interval,
@@ -386,9 +387,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             Fitted estimator.
         """
         _check_dense(X)
-        X = validate_data(
-            self, X, dtype=[np.float64, np.float32], order="C", copy=self.copy_x
-        )
+        # no copy here: centering writes the copy (see below)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C")
         self._check_params_vs_input(X)
 
         random_state = check_random_state(self.random_state)
@@ -401,9 +401,11 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             init = check_array(init, dtype=X.dtype, copy=True, order="C")
             self._validate_center_shape(X, init)
 
-        # subtract the mean of x for more accurate distance computations
+        # subtract the mean of x for more accurate distance computations; the
+        # same pass computes the squared norms and the float32 screen copy
         X_mean = X.mean(axis=0)
-        X -= X_mean
+        X, x_sq, Xs = _prepare(X, X_mean, self.copy_x or not X.flags.writeable,
+                               self._n_threads)
         if init_is_array_like:
             init -= X_mean
 
@@ -417,7 +419,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
                     print("Initialization complete")
                 labels, inertia, centers, n_iter_ = kmeans_single(
                     X, sample_weight, centers_init, self.max_iter, self._tol,
-                    self._n_threads, bool(self.verbose),
+                    self._n_threads, bool(self.verbose), x_sq=x_sq, Xs=Xs,
                 )
                 # a better inertia with the same clustering is rounding noise
                 if best_inertia is None or (

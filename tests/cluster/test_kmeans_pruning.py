@@ -106,7 +106,7 @@ def _brute_labels(X, centers, labels_before, algorithm):
         return _kmeans_common._labels_pass(X, centers, 1)
     # scikit-learn's elkan rule with its distance formula: keep the label
     # unless another center is strictly closer, then the first closest
-    D = np.empty((len(X), len(centers)))
+    D = np.empty((len(X), len(centers)), dtype=X.dtype)
     _kmeans_common._distances_to_centers(X, centers, D, 1)  # the scalar formula
     best = D.min(axis=1)
     first = D.argmin(axis=1)
@@ -127,13 +127,95 @@ def test_every_pruned_estep_equals_a_full_estep(algorithm):
 
     def checked(centers, labels, st, version, full, update):
         before = labels.copy()
+        bounds = step.upper.copy(), step.lower.copy()
         expected = _brute_labels(X, centers, before, algorithm)
         n_changed = step(centers, labels, st, version, full, update)
         assert_array_equal(labels, expected)
         assert n_changed == np.count_nonzero(labels != before)
-        skipped.append(np.count_nonzero(step.stamps != version))
+        # a skipped sample's stored bounds are not rewritten
+        skipped.append(np.count_nonzero((step.upper == bounds[0]) & (step.lower == bounds[1])))
         return n_changed
 
     _kmeans_common._kmeans_run(checked, X, w, X[:12].copy(), 60, 0.0, n_threads, False)
     # the test must exercise pruning: most samples are skipped late in the run
     assert max(skipped) > len(X) // 2
+
+
+# -- the float32 screen (fastml._cy._kmeans_pruned) ----------------------------
+
+from fastml._cy import _kmeans_pruned  # noqa: E402
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+@pytest.mark.parametrize("scale", [1e-20, 1e20])
+def test_screen_off_outside_float32_range_matches_sklearn(algorithm, scale):
+    # norms a float32 copy cannot hold accurately: every listed sample takes
+    # the exact path (no screen), still scikit-learn's iterates
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(1500, 6)) * scale
+    make = _kmeans_lloyd._LloydStep if algorithm == "lloyd" else _kmeans_elkan._ElkanStep
+    assert not make(X, np.ones(len(X)), 1).screen
+    _compare(X, X[:7].copy(), algorithm, tol=0, max_iter=40)
+
+
+@pytest.mark.skipif(not _kmeans_common.HAS_AVX2_FMA, reason="the screen needs AVX2+FMA")
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_screen_bounds_valid_and_near_ties_exact(algorithm, dtype):
+    # rows whose two best centers are within the screen's error take the
+    # exact path: labels checked against a full unpruned E-step, bounds
+    # against the true distances
+    rng = np.random.RandomState(0)
+    base = rng.normal(size=(600, 3))
+    base[:, 0] = np.abs(base[:, 0]) * 1e-9  # ~1e-9 from the bisector x0 = 0
+    X = np.vstack([base, base * [-1, 1, 1], rng.normal(size=(600, 3)) * 3]).astype(dtype)
+    centers = np.array([[-1, 0, 0], [1, 0, 0], [0, 4, 0]], dtype=dtype)
+    make = _kmeans_lloyd._LloydStep if algorithm == "lloyd" else _kmeans_elkan._ElkanStep
+    step = make(X, np.ones(len(X), dtype=dtype), 1)
+    assert step.screen
+    st = _kmeans_common._Iterates(3, 3, 2, 1)
+    _kmeans_common._half_distances(centers, st.half_min)
+    labels = np.full(len(X), -1, dtype=np.int32)
+    step(centers, labels, st, 0, True, True)
+    assert_array_equal(labels, _brute_labels(X, centers, np.full(len(X), -1), algorithm))
+    # every bound is valid: upper >= distance to the own center, lower <=
+    # distance to every other one
+    D = np.sqrt(((X[:, None, :].astype(np.float64) - centers[None].astype(np.float64)) ** 2)
+                .sum(-1))
+    own = D[np.arange(len(X)), labels]
+    D[np.arange(len(X)), labels] = np.inf
+    assert np.all(step.upper >= own * (1 - 1e-6))
+    assert np.all(step.lower <= D.min(1) * (1 + 1e-6))
+
+
+def test_prepare_centers_as_sklearn_in_one_pass():
+    rng = np.random.RandomState(0)
+    for dtype in (np.float64, np.float32):
+        X = rng.normal(size=(1000, 17)).astype(dtype)
+        X0 = X.copy()
+        mean = X.mean(axis=0)
+        out, x_sq, Xs = _kmeans_pruned._prepare(X, mean, True, 2)
+        assert_array_equal(X, X0)  # copy: the input is untouched
+        ref = X0 - mean
+        assert_array_equal(out, ref)  # bit for bit scikit-learn's X -= X_mean
+        assert_allclose(x_sq, np.einsum("ij,ij->i", ref, ref, dtype=np.float64), rtol=1e-12)
+        if _kmeans_common.HAS_AVX2_FMA:
+            assert_array_equal(Xs, ref.astype(np.float32))
+        out2, _, _ = _kmeans_pruned._prepare(X, mean, False, 2)
+        assert out2 is X
+        assert_array_equal(X, ref)  # in place
+
+
+@pytest.mark.parametrize("copy_x", [True, False])
+def test_copy_x_keeps_or_restores_input(copy_x):
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(2000, 5)) + 10
+    X0 = X.copy()
+    KMeans(6, init=X[:6].copy(), n_init=1, copy_x=copy_x).fit(X)
+    if copy_x:
+        assert_array_equal(X, X0)
+    else:
+        assert_allclose(X, X0, rtol=1e-12)
+    X.setflags(write=False)  # read-only input with copy_x=False: centered in a copy
+    KMeans(6, init=X0[:6].copy(), n_init=1, copy_x=False).fit(X)
+    assert_array_equal(X, X0) if copy_x else None

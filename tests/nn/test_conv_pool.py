@@ -18,6 +18,16 @@ DILATIONS = [(1, 1), (2, 1)]
 KERNELS = [(3, 3), (1, 2), (5, 4)]
 
 
+@pytest.fixture(params=["simd", "numba"])
+def conv_backend(request, monkeypatch):
+    """Run a forward test on both kernels: the AVX2/FMA C kernel (src_cy/_conv2d.pyx)
+    where the CPU has it, and the Numba kernel that every other CPU uses."""
+    if request.param == "simd" and not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA: only the Numba kernel runs")
+    monkeypatch.setattr(_ops, "USE_SIMD", request.param == "simd")
+    return request.param
+
+
 def _data(rng, dtype, shape_x, shape_w):
     x = rng.standard_normal(shape_x).astype(dtype)
     w = rng.standard_normal(shape_w).astype(dtype)
@@ -27,7 +37,7 @@ def _data(rng, dtype, shape_x, shape_w):
 
 @pytest.mark.parametrize("stride, padding, dilation, kernel",
                          list(itertools.product(STRIDES, PADDINGS, DILATIONS, KERNELS)))
-def test_conv2d_matches_reference_float32(stride, padding, dilation, kernel):
+def test_conv2d_matches_reference_float32(stride, padding, dilation, kernel, conv_backend):
     rng = np.random.default_rng(0)
     x, w, b = _data(rng, np.float32, (2, 3, 11, 12), (6, 3) + kernel)
     y = _ops.conv2d(x, w, b, stride, padding, dilation)
@@ -56,7 +66,7 @@ def test_conv2d_backward_is_the_adjoint(stride, padding, dilation):
     assert_allclose(db, dy.sum(axis=(0, 2, 3)), rtol=1e-10)
 
 
-def test_conv2d_float64_and_odd_channel_counts():
+def test_conv2d_float64_and_odd_channel_counts(conv_backend):
     rng = np.random.default_rng(2)
     for o in (1, 3, 5, 9):
         x, w, b = _data(rng, np.float64, (2, 4, 7, 6), (o, 4, 3, 3))
@@ -72,10 +82,138 @@ def test_conv2d_any_geometry(h, w, k, s, d, p):
     if (k - 1) * d + 1 > min(h, w) + 2 * p:
         return
     rng = np.random.default_rng(3)
-    x, wt, b = _data(rng, np.float64, (2, 2, h, w), (3, 2, k, k))
     pad = (p, p, p, p)
-    assert_allclose(_ops.conv2d(x, wt, b, (s, s), pad, (d, d)),
-                    conv2d_ref(x, wt, b, (s, s), pad, (d, d)), rtol=1e-10, atol=1e-12)
+    for dtype, tol in ((np.float64, 1e-10), (np.float32, 1e-5)):
+        x, wt, b = _data(rng, dtype, (2, 2, h, w), (3, 2, k, k))
+        ref = conv2d_ref(x, wt, b, (s, s), pad, (d, d))
+        for simd in {False, _ops._conv2d.HAS_SIMD}:
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(_ops, "USE_SIMD", simd)
+                y = _ops.conv2d(x, wt, b, (s, s), pad, (d, d))
+            assert y.dtype == dtype
+            assert_allclose(y, ref, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("width", [3, 4, 7, 8, 9, 16, 17, 25, 33, 50])
+@pytest.mark.parametrize("stride, padding, dilation", [((1, 1), (0, 0, 0, 0), (1, 1)),
+                                                       ((1, 1), (1, 1, 1, 1), (1, 1)),
+                                                       ((1, 2), (0, 1, 2, 0), (2, 1)),
+                                                       ((2, 3), (1, 0, 0, 1), (1, 2))])
+def test_conv2d_row_widths(dtype, width, stride, padding, dilation, conv_backend):
+    """Output rows narrower than one SIMD vector, exactly one, and any remainder of
+    vectors (the last one overlaps its neighbour; vectors are grouped 3 at a time
+    across rows), in place and through the padded copy, for 1..9 output channels."""
+    rng = np.random.default_rng(width)
+    for o in (1, 4, 9):
+        x, w, b = _data(rng, dtype, (3, 2, 5, width), (o, 2, 3, 2))
+        if (width + padding[2] + padding[3] - (w.shape[3] - 1) * dilation[1] - 1) < 0:
+            continue
+        ref = conv2d_ref(x, w, b, stride, padding, dilation)
+        tol = 1e-5 if dtype == np.float32 else 1e-12
+        y = _ops.conv2d(x, w, b, stride, padding, dilation)
+        assert y.dtype == dtype and y.shape == ref.shape
+        assert_allclose(y, ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("padding", [(0, 0, 0, 0), (1, 1, 1, 1)])
+def test_conv2d_issue_layer_matches_reference(padding, conv_backend):
+    """The issue's layer (64x3x32x32, 16 filters 3x3, float32), the benchmarked call."""
+    rng = np.random.default_rng(9)
+    x, w, b = _data(rng, np.float32, (64, 3, 32, 32), (16, 3, 3, 3))
+    y = _ops.conv2d(x, w, b, (1, 1), padding)
+    ref = conv2d_ref(x, w, b, (1, 1), padding)
+    assert_allclose(y, ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
+def test_conv2d_simd_is_deterministic_across_thread_counts():
+    """Each output is computed by one thread in a fixed order: any thread count,
+    the same bits (1: the serial path of small layers; more: the worker pool,
+    including more threads than cores and than images)."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    rng = np.random.default_rng(10)
+    x, w, b = _data(rng, np.float32, (7, 3, 13, 21), (5, 3, 3, 3))
+    plan = _ops._conv2d.ForwardPlan(x.shape, w, b, (7, 5, 13, 21), (1, 1, 1, 1, 1, 1))
+    outs = []
+    for n_threads in (1, 2, 3, 8, 2):
+        out = np.full((7, 5, 13, 21), np.nan, np.float32)
+        plan.run(x, out, n_threads)
+        outs.append(out)
+    assert_allclose(outs[0], conv2d_ref(x, w, b, (1, 1), (1, 1, 1, 1)), rtol=1e-5, atol=1e-4)
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out, outs[0])
+
+
+def test_conv2d_simd_pool_from_python_threads():
+    """Concurrent calls from several Python threads (the GIL is released) are
+    serialised by the pool and each gets its own correct result."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    from concurrent.futures import ThreadPoolExecutor
+    rng = np.random.default_rng(12)
+    jobs = [_data(rng, np.float32, (16, 3, 12, 12), (8, 3, 3, 3)) for _ in range(6)]
+
+    def run(job):
+        x, w, b = job
+        plan = _ops._conv2d.ForwardPlan(x.shape, w, b, (16, 8, 10, 10), (1, 1, 0, 0, 1, 1))
+        out = np.empty((16, 8, 10, 10), np.float32)
+        for _ in range(20):
+            plan.run(x, out, 2)
+        return out
+
+    with ThreadPoolExecutor(3) as ex:
+        results = list(ex.map(run, jobs))
+    for (x, w, b), out in zip(jobs, results):
+        assert_allclose(out, conv2d_ref(x, w, b), rtol=1e-5, atol=1e-4)
+
+
+def test_conv2d_simd_plan_checks_its_arrays():
+    """``run`` is the C kernel's only gate: arrays that do not match the plan raise."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    x, w, b = _data(np.random.default_rng(13), np.float32, (2, 3, 8, 8), (4, 3, 3, 3))
+    plan = _ops._conv2d.ForwardPlan(x.shape, w, b, (2, 4, 6, 6), (1, 1, 0, 0, 1, 1))
+    out = np.empty((2, 4, 6, 6), np.float32)
+    for bad_x, bad_out in [(x[:1], out), (x, out[:, :3]), (x.astype(np.float64), out),
+                           (x, out.astype(np.float64)), (np.asfortranarray(x), out)]:
+        with pytest.raises(ValueError, match="do not match the plan"):
+            plan.run(bad_x, bad_out, 2)
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="do not match the plan"):
+        plan.run(x, out, 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("strip_bytes", [1, 700, 5000])
+@pytest.mark.parametrize("shape_x, stride, padding, dilation", [
+    ((2, 3, 13, 21), (1, 1), (0, 0, 0, 0), (1, 1)),   # in place
+    ((2, 3, 13, 21), (2, 1), (1, 2, 1, 0), (1, 2)),   # through the strip copy
+    ((2, 2, 11, 5), (1, 2), (1, 1, 1, 1), (2, 1)),    # narrow rows, scratch row
+])
+def test_conv2d_simd_row_strips(dtype, strip_bytes, shape_x, stride, padding, dilation):
+    """Images are computed a strip of rows at a time (the strip's input in L2):
+    strips of 1 row, a few rows and a remainder strip give the reference."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    rng = np.random.default_rng(11)
+    x, w, b = _data(rng, dtype, shape_x, (6, shape_x[1], 3, 3))
+    ref = conv2d_ref(x, w, b, stride, padding, dilation)
+    plan = _ops._conv2d.ForwardPlan(x.shape, w, b, ref.shape, stride + padding[::2] + dilation,
+                                    strip_bytes)
+    out = np.full(ref.shape, np.nan, dtype)
+    plan.run(x, out, 2)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert_allclose(out, ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
+def test_conv2d_simd_plan_rejects_an_empty_output():
+    """The plan is the C kernel's only gate: an empty output never reaches it."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    w, b = np.ones((2, 1, 3, 3), np.float32), np.zeros(2, np.float32)
+    with pytest.raises(ValueError, match="empty conv2d output"):
+        _ops._conv2d.ForwardPlan((1, 1, 2, 2), w, b, (1, 2, 0, 0), (1, 1, 0, 0, 1, 1))
 
 
 POOLS = [((2, 2), (2, 2), (0, 0, 0, 0)), ((3, 3), (2, 2), (1, 1, 1, 1)),
@@ -137,7 +275,7 @@ def _torch():
 
 @pytest.mark.parametrize("stride, padding, dilation",
                          list(itertools.product(STRIDES, [(0, 0, 0, 0), (1, 1, 1, 1)], DILATIONS)))
-def test_conv2d_matches_torch(stride, padding, dilation):
+def test_conv2d_matches_torch(stride, padding, dilation, conv_backend):
     torch = _torch()
     rng = np.random.default_rng(6)
     x, w, b = _data(rng, np.float32, (4, 3, 12, 11), (8, 3, 3, 3))

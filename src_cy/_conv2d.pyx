@@ -1,0 +1,485 @@
+# Conv2D forward (cross-correlation, NCHW) as an AVX2/FMA register-blocked
+# direct convolution: the fast path of fastml.nn._ops.conv2d on x86-64 CPUs
+# that have AVX2 and FMA (fastml/_nb/conv.py, Numba, serves every other CPU
+# and all the gradients). Images run on a small worker pool of its own (see
+# fm_conv_parallel for why neither OpenMP nor Numba's pool).
+#
+# Why a C micro-kernel and not the Numba loop: the work is 27 multiply-adds
+# per output for the usual 3-channel 3x3 layer, so speed is FMA throughput.
+# Zen3/Haswell-class cores have 16 vector registers and FMA latency 4 x 2
+# pipes, so they need >= 8 independent accumulators and few loads per FMA.
+# The micro-kernel keeps a 4-output-channel x 3-vector tile (12 accumulators)
+# in registers, and per tap issues 3 vector loads of input, 4 weight
+# broadcasts and 12 FMAs: 16 registers, no spills (checked in the asm), and
+# every output vector is written once, straight into the user's array (the
+# Numba kernel accumulates whole wide planes in memory and copies them out:
+# ~1.0 ms per core on the issue's layer against 0.62 ms here).
+#
+# Geometry: the input row of output row i, tap (c, ki, kj) is at a fixed
+# offset toff[t] from the row base i * sh * rowpitch, and output pixel j at
+# + j, so ONE loop shape serves every geometry:
+# * stride 1, no padding, rows and columns in bounds: the image itself;
+# * otherwise each strip of rows is copied (per task, bounded by STRIP_BYTES,
+#   small beside the O*C*KH*KW work per pixel) into zero-padded column phase planes
+#   buf[c, r, rw, m] = xpad[c, r, m*sw + rw], so that every stride and
+#   dilation reads contiguous vectors (the same space-to-depth trick as
+#   fastml/_nb/conv.py, here on columns only: rows are addressed directly).
+# Output rows are covered by vectors starting at 0, VL, 2VL, ... and a last
+# one at OW - VL that overlaps its neighbour (recomputing a few pixels beats
+# masked stores); rows shorter than one vector go through a per-thread
+# scratch row. Vectors of consecutive rows are grouped 3 at a time.
+#
+# Summation order per output: bias, then taps in (c, ki, kj) order with
+# FMA, as the NumPy reference up to rounding.
+
+import numpy as np
+
+from cython cimport floating
+from libc.stdlib cimport malloc, free
+
+from fastml._cy._cpu cimport fm_cpu_has_avx2_fma
+
+cdef extern from *:
+    """
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    #define FM_CONV_SIMD 1
+    #include <immintrin.h>
+    #define FM_CONV_AVX2 __attribute__((target("avx2,fma")))
+    #define FM_CONV_INLINE FM_CONV_AVX2 static inline __attribute__((always_inline))
+    #else
+    #define FM_CONV_SIMD 0
+    #endif
+
+    /* Geometry shared by every image of one call (read-only in the threads). */
+    typedef struct {
+        int C, H, W, O, OH, OW, KH, KW, sh, sw, pt, pl, dh, dw;
+        int T;          /* taps C*KH*KW */
+        int nblk;       /* output-channel blocks of 4 */
+        int direct;     /* read the image in place (no copy) */
+        int narrow;     /* OW < VL: write through a scratch row of VL */
+        int HQ, WQ;     /* rows (of one strip), and width of one column phase, of the copy */
+        int R;          /* output rows per strip */
+        long plane;     /* elements per input channel (copy or image) */
+        long rowpitch;  /* elements per input row (copy or image) */
+        long opitch;    /* elements per output row written by the micro-kernel */
+        long nvec;      /* output vectors per channel plane */
+        long *toff;     /* T tap offsets */
+        long *ip;       /* nvec input offsets (row base + column) */
+        long *op;       /* nvec output offsets */
+        const void *wt; /* (nblk, T, 4) packed weights, zero-padded */
+        const void *bp; /* (nblk * 4) bias, zero-padded */
+        long nbuf;      /* scratch elements for the padded copy (0 when direct) */
+    } fm_conv_plan;
+
+    /* Copy the HQ padded rows from r0 of image x (C, H, W) into the zero-padded
+       column phase planes. */
+    #define FM_CONV_FILL(TYPE, SUF)                                               \\
+    static void fm_conv_fill_##SUF(const TYPE *x, const fm_conv_plan *p, int r0, TYPE *buf) { \\
+        for (int c = 0; c < p->C; c++)                                            \\
+        for (int r = 0; r < p->HQ; r++) {                                         \\
+            int y = r0 + r - p->pt, inside = y >= 0 && y < p->H;                  \\
+            const TYPE *xr = x + ((long)c * p->H + (inside ? y : 0)) * p->W;      \\
+            for (int rw = 0; rw < p->sw; rw++) {                                  \\
+                TYPE *d = buf + c * p->plane + r * p->rowpitch + (long)rw * p->WQ; \\
+                for (int m = 0; m < p->WQ; m++) {                                 \\
+                    int z = m * p->sw + rw - p->pl;                               \\
+                    d[m] = (inside && z >= 0 && z < p->W) ? xr[z] : 0;            \\
+                }                                                                 \\
+            }                                                                     \\
+        }                                                                         \\
+    }
+    FM_CONV_FILL(float, s)
+    FM_CONV_FILL(double, d)
+
+    #if FM_CONV_SIMD
+    /* 4 output channels x PV vectors: acc[q][v] = b[q] + sum_t wt[t*4+q] * s[toff[t] + ip[v]],
+       stored to dst[q*dstride + op[v]] for q < on. PV is a constant after inlining. */
+    #define FM_CONV_MICRO(TYPE, VEC, SUF, LOADU, STOREU, BCAST, FMA)              \\
+    FM_CONV_INLINE void fm_conv_micro_##SUF(                                      \\
+            const TYPE *s, const long *toff, int T, const TYPE *wt, const TYPE *b, \\
+            const long *ip, const long *op, TYPE *dst, long dstride, int on, const int PV) { \\
+        VEC acc[4][3], xv[3];                                                     \\
+        for (int q = 0; q < 4; q++) {                                             \\
+            VEC bv = BCAST(b + q);                                                \\
+            for (int v = 0; v < 3; v++) if (v < PV) acc[q][v] = bv;               \\
+        }                                                                         \\
+        const TYPE *s0 = s + ip[0], *s1 = s + ip[PV > 1], *s2 = s + ip[PV > 2 ? 2 : 0]; \\
+        for (int t = 0; t < T; t++, wt += 4) {                                    \\
+            long o = toff[t];                                                     \\
+            xv[0] = LOADU(s0 + o);                                                \\
+            if (PV > 1) xv[1] = LOADU(s1 + o);                                    \\
+            if (PV > 2) xv[2] = LOADU(s2 + o);                                    \\
+            for (int q = 0; q < 4; q++) {                                         \\
+                VEC wv = BCAST(wt + q);                                           \\
+                for (int v = 0; v < 3; v++)                                       \\
+                    if (v < PV) acc[q][v] = FMA(wv, xv[v], acc[q][v]);            \\
+            }                                                                     \\
+        }                                                                         \\
+        for (int q = 0; q < 4; q++) if (q < on)                                   \\
+            for (int v = 0; v < 3; v++) if (v < PV)                               \\
+                STOREU(dst + q * dstride + op[v], acc[q][v]);                     \\
+    }
+    FM_CONV_MICRO(float, __m256, s, _mm256_loadu_ps, _mm256_storeu_ps,
+                  _mm256_broadcast_ss, _mm256_fmadd_ps)
+    FM_CONV_MICRO(double, __m256d, d, _mm256_loadu_pd, _mm256_storeu_pd,
+                  _mm256_broadcast_sd, _mm256_fmadd_pd)
+
+    /* One image: x (C, H, W) -> out (O, OH, OW), a strip of R output rows at a
+       time so that the strip's input rows stay in L2 while every block of 4
+       output channels reads them. wt (nblk, T, 4) and bp (nblk*4) are the
+       zero-padded packed weights and bias; buf / obuf per-task scratch. */
+    #define FM_CONV_IMAGE(TYPE, SUF, VL)                                          \\
+    FM_CONV_AVX2 static void fm_conv_image_##SUF(                                 \\
+            const TYPE *x, const fm_conv_plan *p, const TYPE *wt, const TYPE *bp, \\
+            TYPE *out, TYPE *buf, TYPE *obuf) {                                   \\
+        const TYPE *s = p->direct ? x : buf;                                      \\
+        long oplane = (long)p->OH * p->OW, nv = p->nvec / p->OH;                  \\
+        for (int i0 = 0; i0 < p->OH; i0 += p->R) {                                \\
+            int i1 = i0 + p->R < p->OH ? i0 + p->R : p->OH;                       \\
+            if (!p->direct) fm_conv_fill_##SUF(x, p, i0 * p->sh, buf);            \\
+            for (int k = 0; k < p->nblk; k++) {                                   \\
+                int on = p->O - 4 * k < 4 ? p->O - 4 * k : 4;                     \\
+                const TYPE *w = wt + (long)k * p->T * 4, *b = bp + 4 * k;         \\
+                TYPE *dst = p->narrow ? obuf : out + 4 * k * oplane;              \\
+                long dstride = p->narrow ? (long)p->R * VL : oplane;              \\
+                long g = i0 * nv, end = i1 * nv;                                  \\
+                for (; g + 3 <= end; g += 3)                                      \\
+                    fm_conv_micro_##SUF(s, p->toff, p->T, w, b, p->ip + g, p->op + g, \\
+                                        dst, dstride, on, 3);                     \\
+                if (end - g == 2)                                                 \\
+                    fm_conv_micro_##SUF(s, p->toff, p->T, w, b, p->ip + g, p->op + g, \\
+                                        dst, dstride, on, 2);                     \\
+                else if (end - g == 1)                                            \\
+                    fm_conv_micro_##SUF(s, p->toff, p->T, w, b, p->ip + g, p->op + g, \\
+                                        dst, dstride, on, 1);                     \\
+                if (p->narrow)                                                    \\
+                    for (int q = 0; q < on; q++)                                  \\
+                        for (int i = i0; i < i1; i++)                             \\
+                            for (int j = 0; j < p->OW; j++)                       \\
+                                out[(4 * k + q) * oplane + (long)i * p->OW + j] = \\
+                                    obuf[q * dstride + (long)(i - i0) * VL + j];  \\
+            }                                                                     \\
+        }                                                                         \\
+    }
+    FM_CONV_IMAGE(float, s, 8)
+    FM_CONV_IMAGE(double, d, 4)
+
+    /* Entry points: one image each, run by fm_conv_parallel. */
+    static void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) {
+        const fm_conv_plan *p = (const fm_conv_plan *)plan;
+        fm_conv_image_s((const float *)x, p, (const float *)p->wt, (const float *)p->bp,
+                        (float *)out, (float *)scratch, (float *)scratch + p->nbuf);
+    }
+    static void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) {
+        const fm_conv_plan *p = (const fm_conv_plan *)plan;
+        fm_conv_image_d((const double *)x, p, (const double *)p->wt, (const double *)p->bp,
+                        (double *)out, (double *)scratch, (double *)scratch + p->nbuf);
+    }
+    #else
+    static void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) {}
+    static void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) {}
+    #endif
+
+    /* A small pool of worker threads that BLOCK between calls.
+       Why not OpenMP: libgomp's idle workers spin for ~300k pause loops (ms on
+       Zen) after each region, taking a core from the Numba (TBB) kernels of
+       the next layer (forward+backward measured 3x slower). Why not Numba's
+       TBB pool: it rarely brought its worker into a sub-millisecond region
+       here (2 threads ran at 1-thread speed). Here a call wakes n-1 workers
+       (futex), the caller works too, and images are claimed one at a time
+       from an atomic counter, so a late or descheduled worker costs at most
+       the image it holds. Calls are serialised; after fork() the child starts
+       a fresh pool. Each output is computed by one thread in a fixed order,
+       so results do not depend on the thread count. */
+    #include <pthread.h>
+    #include <sched.h>
+    #include <time.h>
+    typedef void (*fm_conv_fn)(void *, void *, void *, void *);
+    typedef struct {
+        fm_conv_fn fn; void *plan;
+        char *x, *out, *scratch;
+        long sx, so, ss, n;
+    } fm_conv_job;
+    static pthread_mutex_t fm_pool_call = PTHREAD_MUTEX_INITIALIZER;
+    static pthread_mutex_t fm_pool_mu = PTHREAD_MUTEX_INITIALIZER;
+    static pthread_cond_t fm_pool_cv = PTHREAD_COND_INITIALIZER;
+    static fm_conv_job fm_pool_job;
+    static long fm_pool_gen = 0, fm_pool_next = 0, fm_pool_done = 0;
+    static int fm_pool_want = 0, fm_pool_started = 0, fm_pool_active = 0;
+    static pthread_once_t fm_pool_once = PTHREAD_ONCE_INIT;
+
+    static void fm_pool_after_fork(void) {  /* the child has no workers */
+        pthread_mutex_init(&fm_pool_call, NULL);
+        pthread_mutex_init(&fm_pool_mu, NULL);
+        pthread_cond_init(&fm_pool_cv, NULL);
+        fm_pool_started = fm_pool_active = 0;
+    }
+    static void fm_pool_init(void) { pthread_atfork(NULL, NULL, fm_pool_after_fork); }
+
+    static void fm_pool_work(const fm_conv_job *j, int slot) {
+        long i;
+        while ((i = __atomic_fetch_add(&fm_pool_next, 1, __ATOMIC_RELAXED)) < j->n) {
+            j->fn(j->x + i * j->sx, j->plan, j->out + i * j->so, j->scratch + slot * j->ss);
+            __atomic_fetch_add(&fm_pool_done, 1, __ATOMIC_RELEASE);
+        }
+    }
+
+    /* Stay awake up to FM_POOL_SPIN_NS for the next call: waking a blocked
+       thread (on a VM, an idle vCPU) costs tens of microseconds, and
+       back-to-back calls (a batch loop, a benchmark) then find the worker
+       running; 0.2 ms is short enough not to matter to the next layer. */
+    #define FM_POOL_SPIN_NS 200000L
+    static void fm_pool_spin(long seen) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (int k = 1;; k++) {
+            if (__atomic_load_n(&fm_pool_gen, __ATOMIC_ACQUIRE) != seen) return;
+    #if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+    #endif
+            if ((k & 63) == 0) {
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                if ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) > FM_POOL_SPIN_NS)
+                    return;
+            }
+        }
+    }
+
+    static void *fm_pool_worker(void *arg) {
+        int id = (int)(long)arg;
+        long seen = 0;  /* a new worker joins the job it was started for */
+        pthread_mutex_lock(&fm_pool_mu);
+        for (;;) {
+            while (fm_pool_gen == seen) pthread_cond_wait(&fm_pool_cv, &fm_pool_mu);
+            seen = fm_pool_gen;
+            if (id > fm_pool_want) continue;
+            fm_conv_job j = fm_pool_job;  /* copied under the lock */
+            fm_pool_active++;
+            pthread_mutex_unlock(&fm_pool_mu);
+            fm_pool_work(&j, id);
+            pthread_mutex_lock(&fm_pool_mu);
+            fm_pool_active--;
+            pthread_mutex_unlock(&fm_pool_mu);
+            fm_pool_spin(seen);
+            pthread_mutex_lock(&fm_pool_mu);
+        }
+        return NULL;
+    }
+
+    /* Run job j on n_threads threads (the caller included). */
+    static void fm_conv_parallel(const fm_conv_job *j, int n_threads) {
+        if (n_threads > j->n) n_threads = (int)j->n;
+        if (n_threads <= 1) {
+            for (long i = 0; i < j->n; i++)
+                j->fn(j->x + i * j->sx, j->plan, j->out + i * j->so, j->scratch);
+            return;
+        }
+        pthread_once(&fm_pool_once, fm_pool_init);
+        pthread_mutex_lock(&fm_pool_call);
+        pthread_mutex_lock(&fm_pool_mu);
+        while (fm_pool_active > 0) {  /* a late worker leaving the previous job */
+            pthread_mutex_unlock(&fm_pool_mu);
+            sched_yield();
+            pthread_mutex_lock(&fm_pool_mu);
+        }
+        fm_pool_job = *j;
+        fm_pool_next = fm_pool_done = 0;
+        __atomic_store_n(&fm_pool_gen, fm_pool_gen + 1, __ATOMIC_RELEASE);
+        while (fm_pool_started < n_threads - 1) {
+            pthread_t t;
+            pthread_attr_t attr;
+            pthread_attr_init(&attr);
+            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+            int err = pthread_create(&t, &attr, fm_pool_worker, (void *)(long)(fm_pool_started + 1));
+            pthread_attr_destroy(&attr);
+            if (err) break;  /* fewer threads: the claiming loop still covers every image */
+            fm_pool_started++;
+        }
+        fm_pool_want = n_threads - 1;
+        pthread_cond_broadcast(&fm_pool_cv);
+        pthread_mutex_unlock(&fm_pool_mu);
+        fm_pool_work(j, 0);
+        while (__atomic_load_n(&fm_pool_done, __ATOMIC_ACQUIRE) < j->n) sched_yield();
+        pthread_mutex_unlock(&fm_pool_call);
+    }
+    """
+    int FM_CONV_SIMD
+    ctypedef struct fm_conv_plan:
+        int C, H, W, O, OH, OW, KH, KW, sh, sw, pt, pl, dh, dw
+        int T, nblk, direct, narrow, HQ, WQ, R
+        long plane, rowpitch, opitch, nvec
+        long *toff
+        long *ip
+        long *op
+        const void *wt
+        const void *bp
+        long nbuf
+    void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) noexcept nogil
+    void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) noexcept nogil
+    ctypedef void (*fm_conv_fn)(void *, void *, void *, void *) noexcept nogil
+    ctypedef struct fm_conv_job:
+        fm_conv_fn fn
+        void *plan
+        char *x
+        char *out
+        char *scratch
+        long sx, so, ss, n
+    void fm_conv_parallel(const fm_conv_job *j, int n_threads) noexcept nogil
+
+
+# True when this build has the AVX2/FMA kernel and the CPU runs it; the caller
+# (fastml.nn._ops) uses the Numba kernel otherwise.
+HAS_SIMD = bool(FM_CONV_SIMD and fm_cpu_has_avx2_fma())
+
+# Input bytes one strip of output rows may read: a quarter of a 512 KB L2,
+# leaving room for the weights and the output lines being written.
+STRIP_BYTES = 128 * 1024
+
+
+cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes) noexcept nogil:
+    """Fill the offsets of p (geometry already set); returns -1 if out of memory.
+
+    In place (direct), offsets are from the image start; through the copy, ip
+    is from the start of the row's strip (i % R), the copy holding one strip.
+    """
+    cdef int c, ki, kj, i, v, nv, j
+    cdef long k
+    p.T = p.C * p.KH * p.KW
+    p.nblk = (p.O + 3) // 4
+    p.narrow = p.OW < vl
+    p.direct = (p.sw == 1 and p.pt == 0 and p.pl == 0 and not p.narrow
+                and (p.OH - 1) * p.sh + (p.KH - 1) * p.dh <= p.H - 1
+                and p.OW - 1 + (p.KW - 1) * p.dw <= p.W - 1)
+    if p.direct:
+        p.WQ = p.W
+        p.rowpitch = p.W
+    else:
+        p.WQ = max(p.OW, vl) + ((p.KW - 1) * p.dw) // p.sw
+        p.rowpitch = <long> p.sw * p.WQ
+    # rows per strip: the input rows a strip reads fit in strip_bytes
+    p.R = <int> min(<long> p.OH, max(1, strip_bytes // (p.C * p.sh * p.rowpitch * itemsize)))
+    if p.direct:
+        p.HQ = p.H
+    else:
+        p.HQ = (p.R - 1) * p.sh + (p.KH - 1) * p.dh + 1
+    p.plane = p.HQ * p.rowpitch
+    p.opitch = vl if p.narrow else p.OW
+    nv = 1 if p.narrow else (p.OW + vl - 1) // vl
+    p.nvec = <long> nv * p.OH
+    p.toff = <long *> malloc(p.T * sizeof(long))
+    p.ip = <long *> malloc(p.nvec * sizeof(long))
+    p.op = <long *> malloc(p.nvec * sizeof(long))
+    if p.toff == NULL or p.ip == NULL or p.op == NULL:
+        return -1
+    for c in range(p.C):
+        for ki in range(p.KH):
+            for kj in range(p.KW):
+                p.toff[(c * p.KH + ki) * p.KW + kj] = (
+                    c * p.plane + <long> ki * p.dh * p.rowpitch
+                    + <long> ((kj * p.dw) % p.sw) * p.WQ + (kj * p.dw) // p.sw)
+    k = 0
+    for i in range(p.OH):
+        for v in range(nv):
+            j = min(v * vl, p.OW - vl) if not p.narrow else 0
+            p.ip[k] = <long> (i if p.direct else i % p.R) * p.sh * p.rowpitch + j
+            p.op[k] = <long> (i % p.R if p.narrow else i) * p.opitch + j
+            k += 1
+    return 0
+
+
+cdef void _unplan(fm_conv_plan *p) noexcept nogil:
+    free(p.toff)
+    free(p.ip)
+    free(p.op)
+
+
+cdef class ForwardPlan:
+    """Geometry, tap offsets and packed weights of one conv2d forward call;
+    ``run`` computes it.
+
+    x_shape (N, C, H, W); w (O, C, KH, KW), b (O,) C-contiguous of the input's
+    dtype (float32 or float64); out_shape (N, O, OH, OW); ``geom`` =
+    (stride_h, stride_w, pad_top, pad_left, dil_h, dil_w), the padding
+    possibly negative (crop). ``strip_bytes`` bounds the input rows one strip
+    of output rows reads (and the per-task copy): tests shrink it to force
+    many strips. Build only when ``HAS_SIMD``.
+    """
+    cdef fm_conv_plan p
+    cdef void *wt
+    cdef void *bp
+    cdef fm_conv_fn function
+    cdef readonly Py_ssize_t scratch
+    cdef tuple x_shape, out_shape
+    cdef object dtype
+
+    def __cinit__(self, x_shape, w, b, out_shape, geom, long strip_bytes=STRIP_BYTES):
+        cdef bint single = w.dtype.itemsize == 4
+        cdef int vl = 8 if single else 4
+        self.p.toff = self.p.ip = self.p.op = NULL
+        self.wt = self.bp = NULL
+        self.p.C, self.p.H, self.p.W = x_shape[1], x_shape[2], x_shape[3]
+        self.p.O, self.p.KH, self.p.KW = w.shape[0], w.shape[2], w.shape[3]
+        self.p.OH, self.p.OW = out_shape[2], out_shape[3]
+        self.p.sh, self.p.sw, self.p.pt, self.p.pl, self.p.dh, self.p.dw = geom
+        if self.p.OH <= 0 or self.p.OW <= 0 or self.p.O <= 0:
+            raise ValueError(f"empty conv2d output {tuple(out_shape)}")
+        if _plan(&self.p, vl, w.dtype.itemsize, strip_bytes) < 0:
+            raise MemoryError()
+        if single:
+            self.wt, self.bp = _pack[float](w, b, &self.p)
+        else:
+            self.wt, self.bp = _pack[double](w, b, &self.p)
+        self.p.wt, self.p.bp = self.wt, self.bp
+        self.p.nbuf = 0 if self.p.direct else self.p.C * self.p.plane
+        self.scratch = self.p.nbuf + (<long> 4 * self.p.R * vl if self.p.narrow else 0)
+        self.function = fm_conv_entry_s if single else fm_conv_entry_d
+        self.x_shape, self.out_shape, self.dtype = tuple(x_shape), tuple(out_shape), w.dtype
+
+    def run(self, x, out, int n_threads):
+        """out = conv2d(x) on n_threads threads (the caller's included).
+
+        x and out: C-contiguous, writeable, of the plan's shapes and dtype
+        (checked: this is the C kernel's only gate)."""
+        cdef fm_conv_job job
+        if (x.shape != self.x_shape or out.shape != self.out_shape or x.dtype != self.dtype
+                or out.dtype != self.dtype or not x.flags.c_contiguous
+                or not out.flags.c_contiguous or not out.flags.writeable):
+            raise ValueError("x / out do not match the plan")
+        n_threads = max(1, min(n_threads, x.shape[0]))
+        job.ss = self.scratch * x.itemsize
+        scratch = np.empty(job.ss * n_threads + 1, dtype=np.uint8)  # per thread
+        job.fn = self.function
+        job.plan = &self.p
+        job.x = <char *> <size_t> x.ctypes.data
+        job.out = <char *> <size_t> out.ctypes.data
+        job.scratch = <char *> <size_t> scratch.ctypes.data
+        job.sx = x[0].size * x.itemsize if x.shape[0] else 0
+        job.so = out[0].size * out.itemsize if out.shape[0] else 0
+        job.n = x.shape[0]
+        with nogil:
+            fm_conv_parallel(&job, n_threads)
+
+    def __dealloc__(self):
+        _unplan(&self.p)
+        free(self.wt)
+        free(self.bp)
+
+
+cdef (void *, void *) _pack(const floating[:, :, :, ::1] w, const floating[::1] b,
+                            const fm_conv_plan *p) except *:
+    """Weights as (block, tap, 4), so that one pointer walks a block's taps, and
+    the bias; zero filters pad the last block of 4 output channels."""
+    cdef int k, q, t
+    cdef const floating *w0 = &w[0, 0, 0, 0]  # C-contiguous: filter o is w0[o*T : (o+1)*T]
+    cdef floating *wt = <floating *> malloc(p.nblk * p.T * 4 * sizeof(floating))
+    cdef floating *bp = <floating *> malloc(p.nblk * 4 * sizeof(floating))
+    if wt == NULL or bp == NULL:
+        free(wt)
+        free(bp)
+        raise MemoryError()
+    for k in range(p.nblk):
+        for q in range(4):
+            bp[4 * k + q] = b[4 * k + q] if 4 * k + q < p.O else 0
+            for t in range(p.T):
+                wt[(k * p.T + t) * 4 + q] = w0[(4 * k + q) * p.T + t] if 4 * k + q < p.O else 0
+    return wt, bp
