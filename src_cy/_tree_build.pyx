@@ -25,7 +25,7 @@ cimport cython
 from cython.parallel cimport prange
 from libc.float cimport DBL_EPSILON
 from libc.math cimport INFINITY, isnan, log as ln
-from libc.stdint cimport int32_t, uint8_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 from libc.string cimport memcpy, memset
 
@@ -362,6 +362,10 @@ cdef class TreeBuilder:
         int32_t* lay  # "best" with NaN: scratch for sklearn's layout of a node
         intp_t full_min  # nodes from this size on keep every feature's histogram
         intp_t cur_start, cur_end
+        # "random", one-output classification with integral weights: every
+        # class-weight sum is exact, so a drawn feature's split is scored
+        # without partitioning the node (see _split_random_sums)
+        bint exact_sums
         # output nodes
         intp_t node_count, capacity, value_stride
         intp_t* left
@@ -597,9 +601,25 @@ cdef class TreeBuilder:
             self._presort(order)
         elif self.splitter == HIST:
             self._hist_init(max_features)
+        elif self.is_clf and self.n_outputs == 1 and self._integral_weights():
+            self.exact_sums = True
+            self.gw = <float64_t*> malloc(max(self.n_samples, 1) * sizeof(float64_t))
+            self.gofs = <int32_t*> malloc(max(self.n_samples, 1) * sizeof(int32_t))
+            self.lh = <float64_t*> malloc(4 * self.n_stat * sizeof(float64_t))
         self.node_count = 0
         self.capacity = 0
         self.max_depth_seen = -1
+
+    cdef bint _integral_weights(self):
+        """All weights whole numbers with a total below 2**53: then every sum
+        of them is exact in float64, whatever the order of the additions."""
+        cdef intp_t i
+        if not self.weighted_n_samples < 9007199254740992.0:
+            return False
+        for i in range(self.n_total):
+            if self.w[i] != <float64_t> (<int64_t> self.w[i]):
+                return False
+        return True
 
     cdef _hist_init(self, intp_t max_features):
         """The histogram layout (see hcnt) and the splitter's buffers."""
@@ -1389,13 +1409,11 @@ cdef class TreeBuilder:
                     vmax = x
             if m == end - start:
                 return True
-        else:
+        else:  # selects, not branches (the same min and max, signed zeros too)
             for p in range(start + 1, end):
                 x = xf[self.samples[p]]
-                if x < vmin:
-                    vmin = x
-                elif x > vmax:
-                    vmax = x
+                vmin = x if x < vmin else vmin
+                vmax = x if x > vmax else vmax
         if m == 0 and vmax <= vmin + FEATURE_THRESHOLD:
             return True
         thr = rand_uniform(vmin, vmax, &self.rand_state)
@@ -1444,6 +1462,78 @@ cdef class TreeBuilder:
             if self.last_sorted != best.feature:
                 self._partition_threshold(best.feature, start, end, best.threshold,
                                           best.missing_left)
+            self._children(self.samples, start, end, w_node, impurity, best)
+
+    cdef void _split_random_sums(self, intp_t start, intp_t end, float64_t w_node,
+                                 float64_t impurity, intp_t* n_constant,
+                                 SplitRecord* best) noexcept nogil:
+        """_split_random when every class-weight sum is exact (exact_sums).
+
+        sklearn partitions the node by each drawn feature in turn and sums the
+        left child's weights in that order; with exact sums neither the order
+        nor the partition changes any number, so each feature's left sums come
+        from one branch-free pass over the node's gathered classes and weights,
+        and only the best feature partitions the node: the same tree, with one
+        partition per node instead of one per drawn feature. The pass adds to
+        four copies of the sums in turn, so consecutive samples of one class
+        do not wait on each other's store.
+        """
+        cdef intp_t nv = self._draw_features(start, end, n_constant, NULL)
+        cdef intp_t n = end - start, j, f, p, c, nl, pos
+        cdef intp_t M = self.max_n_classes
+        cdef const int32_t* smp = self.samples + start
+        cdef float64_t* gw = self.gw
+        cdef int32_t* gc = self.gofs
+        cdef const float32_t* xf
+        cdef float64_t thr, wl, wr, proxy
+        cdef float32_t x
+        cdef bint b
+        cdef float64_t* sl = self.scratch
+        cdef float64_t* sr = self.scratch + self.n_stat
+        cdef float64_t* acc = self.lh
+        if nv == 0:
+            return
+        for p in range(n):
+            gw[p] = self.w[smp[p]]
+            gc[p] = (p & 3) * M + self.yc[smp[p]]
+        for j in range(nv):
+            f = self.visit[j]
+            thr = self.vthr[j]
+            xf = self.Xt + f * self.n_total
+            memset(acc, 0, 4 * M * sizeof(float64_t))
+            nl = 0
+            if self.vmleft[j]:  # NaN goes left (only drawn when the node has NaN)
+                for p in range(n):
+                    x = xf[smp[p]]
+                    b = x <= thr or isnan(x)
+                    acc[gc[p]] += gw[p] * b  # no branch: b is a coin flip
+                    nl += b
+            else:
+                for p in range(n):
+                    b = xf[smp[p]] <= thr
+                    acc[gc[p]] += gw[p] * b  # no branch: b is a coin flip
+                    nl += b
+            pos = start + nl
+            if nl < self.min_samples_leaf or end - pos < self.min_samples_leaf:
+                continue
+            wl = 0.0
+            for c in range(M):
+                sl[c] = acc[c] + acc[M + c] + acc[2 * M + c] + acc[3 * M + c]
+                wl += sl[c]
+            wr = w_node - wl
+            if wl < self.min_weight_leaf or wr < self.min_weight_leaf:
+                continue
+            proxy = self._proxy(sl, sr, wl, wr)
+            if proxy > best.proxy:
+                best.proxy = proxy
+                best.feature = f
+                best.pos = pos
+                best.threshold = thr
+                best.n_missing = self.vmiss[j]
+                best.missing_left = self.vmleft[j]
+        if best.pos < end:
+            self._partition_threshold(best.feature, start, end, best.threshold,
+                                      best.missing_left)
             self._children(self.samples, start, end, w_node, impurity, best)
 
     # ----------------------------------------------------------------- "hist"
@@ -1945,7 +2035,10 @@ cdef class TreeBuilder:
         if self.splitter == BEST:
             self._split_best(start, end, w_node, impurity, n_constant, best)
         elif self.splitter == RANDOM:
-            self._split_random(start, end, w_node, impurity, n_constant, best)
+            if self.exact_sums:
+                self._split_random_sums(start, end, w_node, impurity, n_constant, best)
+            else:
+                self._split_random(start, end, w_node, impurity, n_constant, best)
         else:
             self._split_hist(self.slots[hist] if hist >= 0 else NULL, start, end,
                              w_node, impurity,
