@@ -37,17 +37,12 @@ import numpy as np
 from cython cimport floating
 from libc.stdlib cimport malloc, free
 
-from fastml._cy._cpu cimport fm_cpu_has_avx2_fma
+from fastml._cy._cpu cimport FM_CPU_X86_SIMD, fm_cpu_has_avx2_fma
 
 cdef extern from *:
     """
-    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-    #define FM_CONV_SIMD 1
-    #include <immintrin.h>
-    #define FM_CONV_AVX2 __attribute__((target("avx2,fma")))
-    #define FM_CONV_INLINE FM_CONV_AVX2 static inline __attribute__((always_inline))
-    #else
-    #define FM_CONV_SIMD 0
+    #if FM_CPU_X86_SIMD
+    #define FM_CONV_INLINE FM_AVX2_FMA static inline __attribute__((always_inline))
     #endif
 
     /* Geometry shared by every image of one call (read-only in the threads). */
@@ -91,7 +86,7 @@ cdef extern from *:
     FM_CONV_FILL(float, s)
     FM_CONV_FILL(double, d)
 
-    #if FM_CONV_SIMD
+    #if FM_CPU_X86_SIMD
     /* 4 output channels x PV vectors: acc[q][v] = b[q] + sum_t wt[t*4+q] * s[toff[t] + ip[v]],
        stored to dst[q*dstride + op[v]] for q < on. PV is a constant after inlining. */
     #define FM_CONV_MICRO(TYPE, VEC, SUF, LOADU, STOREU, BCAST, FMA)              \\
@@ -129,7 +124,7 @@ cdef extern from *:
        output channels reads them. wt (nblk, T, 4) and bp (nblk*4) are the
        zero-padded packed weights and bias; buf / obuf per-task scratch. */
     #define FM_CONV_IMAGE(TYPE, SUF, VL)                                          \\
-    FM_CONV_AVX2 static void fm_conv_image_##SUF(                                 \\
+    FM_AVX2_FMA static void fm_conv_image_##SUF(                                 \\
             const TYPE *x, const fm_conv_plan *p, const TYPE *wt, const TYPE *bp, \\
             TYPE *out, TYPE *buf, TYPE *obuf) {                                   \\
         const TYPE *s = p->direct ? x : buf;                                      \\
@@ -303,7 +298,6 @@ cdef extern from *:
         pthread_mutex_unlock(&fm_pool_call);
     }
     """
-    int FM_CONV_SIMD
     ctypedef struct fm_conv_plan:
         int C, H, W, O, OH, OW, KH, KW, sh, sw, pt, pl, dh, dw
         int T, nblk, direct, narrow, HQ, WQ, R
@@ -329,7 +323,7 @@ cdef extern from *:
 
 # True when this build has the AVX2/FMA kernel and the CPU runs it; the caller
 # (fastml.nn._ops) uses the Numba kernel otherwise.
-HAS_SIMD = bool(FM_CONV_SIMD and fm_cpu_has_avx2_fma())
+HAS_SIMD = bool(FM_CPU_X86_SIMD and fm_cpu_has_avx2_fma())
 
 # Input bytes one strip of output rows may read: a quarter of a 512 KB L2,
 # leaving room for the weights and the output lines being written.

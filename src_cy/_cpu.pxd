@@ -1,13 +1,18 @@
-# The one run-time CPU check for the hand-written AVX2+FMA kernels (k-means,
-# SVM, conv2d). Those kernels are compiled with per-function
-# __attribute__((target("avx2,fma"))) so a wheel built on any x86-64 machine
-# imports everywhere; each caller checks this once at import and otherwise
-# takes its portable path (BLAS or Numba).
+# The one compile-time gate and run-time CPU check for the hand-written
+# AVX2+FMA kernels (k-means, SVM, conv2d). Those kernels sit inside
+# `#if FM_CPU_X86_SIMD` and are compiled with per-function FM_AVX2_FMA
+# (__attribute__((target("avx2,fma")))), so a wheel built on any x86-64
+# machine imports everywhere; each caller checks fm_cpu_has_avx2_fma() once at
+# import and otherwise takes its portable path (BLAS or Numba). A .pxd whose C
+# code uses these macros cimports from here first, which makes Cython emit
+# this block before its own.
 
 cdef extern from *:
     """
     #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
     #define FM_CPU_X86_SIMD 1
+    #include <immintrin.h>
+    #define FM_AVX2_FMA __attribute__((target("avx2,fma")))
     #else
     #define FM_CPU_X86_SIMD 0
     #endif
@@ -21,4 +26,5 @@ cdef extern from *:
     #endif
     }
     """
+    int FM_CPU_X86_SIMD
     int fm_cpu_has_avx2_fma() noexcept nogil

@@ -13,16 +13,10 @@
 # Only compiled where GCC/Clang target attributes exist; callers must check
 # fm_cpu_has_avx2_fma() (src_cy/_cpu.pxd) at run time and use the BLAS path otherwise.
 
+from fastml._cy._cpu cimport fm_cpu_has_avx2_fma  # FM_CPU_X86_SIMD, FM_AVX2_FMA first
+
 cdef extern from *:
     """
-    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-    #define FM_HAVE_X86_SIMD 1
-    #include <immintrin.h>
-    #define FM_AVX2_FMA __attribute__((target("avx2,fma")))
-    #else
-    #define FM_HAVE_X86_SIMD 0
-    #endif
-
     /* A hint only: fetch the cache line of p ahead of its use. */
     #if defined(__GNUC__) || defined(__clang__)
     #define fm_prefetch(p) __builtin_prefetch((const void *)(p))
@@ -30,7 +24,7 @@ cdef extern from *:
     #define fm_prefetch(p) ((void)0)
     #endif
 
-    #if FM_HAVE_X86_SIMD
+    #if FM_CPU_X86_SIMD
     /* First index of the minimum over the lanes (value, index) of a row. */
     static inline int fm_lane_argmin_d(const double *m, const double *ix, int w) {
         double best = m[0], bi = ix[0];

@@ -14,22 +14,15 @@ from fastml._cy._cpu cimport fm_cpu_has_avx2_fma
 
 cdef extern from *:
     """
-    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-    #define FM_SVM_SIMD 1
-    #include <immintrin.h>
-    #define FM_SVM_AVX2 __attribute__((target("avx2,fma")))
-    #else
-    #define FM_SVM_SIMD 0
-    #endif
 
-    #if FM_SVM_SIMD
+    #if FM_CPU_X86_SIMD
     /* exp(x), lane-wise, for the RBF argument x = -gamma * dist (x <= ~0).
        x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for an exact r), the
        degree-13 Taylor polynomial of exp(r) by Estrin's scheme (truncation < 1e-18 relative, so
        the result is within ~1 ulp of libm's), scaled by 2^n built in the
        exponent bits. Below -708 the true value is subnormal or zero; we return
        0 (the solver stores kernel values as float32, which flushes them too). */
-    FM_SVM_AVX2 static inline __m256d fm_svm_exp4(__m256d x) {
+    FM_AVX2_FMA static inline __m256d fm_svm_exp4(__m256d x) {
         const __m256d lo = _mm256_set1_pd(-708.0);
         const __m256d shifter = _mm256_set1_pd(6755399441055744.0);  /* 1.5 * 2^52 */
         __m256d under = _mm256_cmp_pd(x, lo, _CMP_LT_OQ);
@@ -61,7 +54,7 @@ cdef extern from *:
     }
 
     /* exp(neg_gamma * (sq_i + sq[j] - 2 x_i . X[j])) for 4 rows j = rows[0..3] */
-    FM_SVM_AVX2 static inline __m256d fm_svm_rbf4(const double *X, const double *sq,
+    FM_AVX2_FMA static inline __m256d fm_svm_rbf4(const double *X, const double *sq,
             int d, const double *xi, double sq_i, double neg_gamma,
             const int *rows, __m256i tail_mask) {
         const double *x0 = X + (size_t)rows[0] * d, *x1 = X + (size_t)rows[1] * d;
@@ -97,7 +90,7 @@ cdef extern from *:
        Every row's value depends on that row only (a short last group repeats
        rows instead of switching to scalar code), so any split of [start, end)
        over threads gives the same numbers. */
-    FM_SVM_AVX2 static void fm_svm_rbf_block(const double *X, const double *sq, int d,
+    FM_AVX2_FMA static void fm_svm_rbf_block(const double *X, const double *sq, int d,
             const double *xi, double sq_i, int start, int end, double gamma,
             double *out) {
         int m = end - start, rows[4];

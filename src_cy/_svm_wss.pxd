@@ -13,10 +13,11 @@
 #
 # status codes are the solver's: 0 at the lower bound, 1 at the upper, 2 free.
 
+from fastml._cy._cpu cimport fm_cpu_has_avx2_fma  # FM_CPU_X86_SIMD first
+
 cdef extern from *:
     """
-    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-    #include <immintrin.h>
+    #if FM_CPU_X86_SIMD
     #include <math.h>
     #include <string.h>
     #define FM_WSS_AVX2 __attribute__((target("avx2,fma"), optimize("fp-contract=off")))
