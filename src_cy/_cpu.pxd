@@ -25,6 +25,17 @@ cdef extern from *:
         return 0;
     #endif
     }
+
+    /* AVX alone (the distance tiles' square roots); cheap enough to ask per
+       call: __builtin_cpu_supports reads a flag set at program start. */
+    static inline int fm_cpu_has_avx(void) {
+    #if FM_CPU_X86_SIMD
+        return __builtin_cpu_supports("avx");
+    #else
+        return 0;
+    #endif
+    }
     """
     int FM_CPU_X86_SIMD
     int fm_cpu_has_avx2_fma() noexcept nogil
+    int fm_cpu_has_avx() noexcept nogil

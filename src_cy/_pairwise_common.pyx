@@ -8,6 +8,7 @@ from libc.float cimport DBL_EPSILON, DBL_MAX, FLT_EPSILON
 from libc.math cimport fabs, sqrt
 
 from fastml._cy._blas cimport BLAS_Order, BLAS_Trans, _gemm
+from fastml._cy._cpu cimport fm_cpu_has_avx  # FM_CPU_X86_SIMD first
 
 cdef extern from *:
     """
@@ -80,9 +81,7 @@ cdef extern from *:
     /* AVX twins, chosen at run time: the square roots dominate the pass that
        follows each GEMM tile and 4-wide vsqrtpd halves their cost. Same
        operations in the same order, so the results are bit-identical. */
-    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-    #include <immintrin.h>
-    #define FASTML_HAS_AVX() __builtin_cpu_supports("avx")
+    #if FM_CPU_X86_SIMD
     __attribute__((target("avx")))
     static int fastml_add_norms_avx(double *row, const double *yy,
                                     double xx, double refine, Py_ssize_t n) {
@@ -119,17 +118,16 @@ cdef extern from *:
         }
     }
     #else
-    #define FASTML_HAS_AVX() 0
     #define fastml_add_norms_avx fastml_add_norms_sse
     #define fastml_clamp_sqrt_avx fastml_clamp_sqrt_sse
     #endif
     static int fastml_add_norms(double *row, const double *yy,
                                 double xx, double refine, Py_ssize_t n) {
-        return FASTML_HAS_AVX() ? fastml_add_norms_avx(row, yy, xx, refine, n)
+        return fm_cpu_has_avx() ? fastml_add_norms_avx(row, yy, xx, refine, n)
                                 : fastml_add_norms_sse(row, yy, xx, refine, n);
     }
     static void fastml_clamp_sqrt(double *x, Py_ssize_t n, int take_sqrt) {
-        if (FASTML_HAS_AVX()) fastml_clamp_sqrt_avx(x, n, take_sqrt);
+        if (fm_cpu_has_avx()) fastml_clamp_sqrt_avx(x, n, take_sqrt);
         else fastml_clamp_sqrt_sse(x, n, take_sqrt);
     }
     """
