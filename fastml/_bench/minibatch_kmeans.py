@@ -3,6 +3,7 @@
 import numpy as np
 
 from fastml._bench import BenchCase
+from fastml._bench.kmeans import centers_parity
 
 
 def _digits():
@@ -25,15 +26,8 @@ def _runner(module, k, **params):
     return run
 
 
-def _parity(ours, theirs):
-    """Same random_state: same batches, so the same steps and centers."""
-    from sklearn.metrics import adjusted_rand_score
-
-    same_steps = "" if ours.n_steps_ == theirs.n_steps_ else " n_steps differs"
-    ari = adjusted_rand_score(theirs.labels_, ours.labels_)
-    rel = np.abs(ours.cluster_centers_ - theirs.cluster_centers_).max() / np.abs(
-        theirs.cluster_centers_).max()
-    return f"ARI={ari:.3f} max|dC|/|C|={rel:.0e}{same_steps}"
+# same random_state: same batches, so the same steps and centers
+_parity = centers_parity("n_steps_")
 
 
 CASES = [
