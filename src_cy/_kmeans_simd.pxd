@@ -494,12 +494,27 @@ cdef extern from *:
     /* The m rows X[idx[r]] (ascending), 16 then 8 at a time; the tail block
        repeats the last row (results unused).  xt: scratch of 16 * d floats,
        32-byte aligned; kpad a multiple of 8 (so of 4 for fm_screen16_s). */
+    /* Prefetch the rows X[idx[a..b)] (row stride d floats): first and last
+       byte, one cache line each for 64-byte aligned rows of 16 floats. */
+    static inline void fm_prefetch_rows_s(const float *X, const int *idx, int a, int b, int d) {
+        for (int q = a; q < b; q++) {
+            fm_prefetch(X + (size_t)idx[q] * d);
+            fm_prefetch(X + (size_t)idx[q] * d + d - 1);
+        }
+    }
+
+    /* Rows are prefetched FM_SCREEN_AHEAD ahead of their block: spread over
+       the screen's arithmetic, the fetches overlap it (fm_bounds_test only
+       prefetches the first ones). */
+    #define FM_SCREEN_AHEAD 32
     FM_AVX2_FMA static void fm_screen_avx2_s(const float *X, const int *idx, int m, int d,
                                              const float *CT, const float *cn, int kpad,
                                              int *lab, float *b1, float *b2, float *x2,
                                              float *xt) {
         int r = 0;
         for (; r + 16 <= m; r += 16) {
+            fm_prefetch_rows_s(X, idx, r + FM_SCREEN_AHEAD < m ? r + FM_SCREEN_AHEAD : m,
+                               r + FM_SCREEN_AHEAD + 16 < m ? r + FM_SCREEN_AHEAD + 16 : m, d);
             fm_rows_to_lanes_s(X, idx + r, d, xt, 16);
             fm_rows_to_lanes_s(X, idx + r + 8, d, xt + 8, 16);
             fm_screen16_s(xt, d, CT, cn, kpad, lab + r, b1 + r, b2 + r, x2 + r);
@@ -617,7 +632,9 @@ cdef extern from *:
             int listed = ~_mm256_movemask_pd(_mm256_and_pd(k1, k2)) & 15;
             const signed char *p = fm_compact_lut[listed];
             idx[m] = i + p[0]; idx[m + 1] = i + p[1]; idx[m + 2] = i + p[2]; idx[m + 3] = i + p[3];
-            m += __builtin_popcount(listed);
+            int cnt = __builtin_popcount(listed);
+            if (m >= FM_SCREEN_AHEAD) listed = 0;  /* the screen prefetches the rest */
+            m += cnt;
             while (listed) {
                 int q = __builtin_ctz(listed);
                 listed &= listed - 1;
