@@ -507,6 +507,7 @@ cdef extern from *:
        the screen's arithmetic, the fetches overlap it (fm_bounds_test only
        prefetches the first ones). */
     #define FM_SCREEN_AHEAD 32
+    #define FM_BOUNDS_AHEAD 256
     FM_AVX2_FMA static void fm_screen_avx2_s(const float *X, const int *idx, int m, int d,
                                              const float *CT, const float *cn, int kpad,
                                              int *lab, float *b1, float *b2, float *x2,
@@ -620,6 +621,12 @@ cdef extern from *:
         /* rows of one 64-byte line (16 floats from an aligned copy): one prefetch */
         const int two_lines = row_bytes != 64 || ((size_t)Xs & 63);
         for (; i + 4 <= end; i += 4) {
+            if (!(i & 15)) {
+                /* the bounds stream, a chunk ahead (in flight during the screen) */
+                fm_prefetch(labels + i + FM_BOUNDS_AHEAD);
+                fm_prefetch(upper + i + FM_BOUNDS_AHEAD);
+                fm_prefetch(lower + i + FM_BOUNDS_AHEAD);
+            }
             __m128i a = _mm_loadu_si128((const __m128i *)(labels + i));
             __m256d u = _mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(upper + i)),
                                       _mm256_i32gather_pd(tu, a, 8));
