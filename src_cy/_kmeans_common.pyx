@@ -100,21 +100,30 @@ def _packed_centers(const floating[:, ::1] centers, bint simd):
     Returns ``(packed, norms)``: for the SIMD kernel ``packed`` is
     ``-2 * centers.T`` zero-padded to ``(n_features, kpad)`` and ``norms`` the
     squared norms padded with +inf (a pad never wins the argmin); for the BLAS
-    path ``packed`` is unused.  The norms come from scikit-learn's
-    ``row_norms`` (an einsum) so that they agree with its lloyd bit for bit.
+    path ``packed`` is unused.  The norms are the einsum of scikit-learn's
+    ``row_norms`` (its very call for an ndarray) so that they agree with its
+    lloyd bit for bit.  Called every iteration: no Python work beyond the
+    einsum and two allocations.
     """
-    from sklearn.utils.extmath import row_norms
-
-    cdef int k = centers.shape[0], d = centers.shape[1]
+    cdef int k = centers.shape[0], d = centers.shape[1], j, f, kpad
+    cdef floating[:, ::1] pv
+    cdef floating[::1] nv, n0
     dtype = np.float32 if floating is float else np.float64
-    norms = row_norms(np.asarray(centers), squared=True)
+    c = np.asarray(centers)
+    norms = np.einsum("ij,ij->i", c, c)
     if not simd:
-        return np.zeros((1, 1), dtype=dtype), np.ascontiguousarray(norms, dtype=dtype)
-    cdef int kpad = _kpad(k, floating is float)
+        return np.zeros((1, 1), dtype=dtype), norms
+    kpad = _kpad(k, floating is float)
     packed = np.zeros((d, kpad), dtype=dtype)
-    packed[:, :k] = -2 * np.asarray(centers).T
-    padded = np.full(kpad, INFINITY, dtype=dtype)
-    padded[:k] = norms
+    padded = np.empty(kpad, dtype=dtype)
+    pv, nv, n0 = packed, padded, norms
+    for j in range(k):
+        nv[j] = n0[j]
+        for f in range(d):
+            # -2 x is exact: the scaling folds GEMM's alpha into the centers
+            pv[f, j] = -2 * centers[j, f]
+    for j in range(k, kpad):
+        nv[j] = INFINITY
     return packed, padded
 
 
@@ -307,7 +316,12 @@ cdef void _average_centers(
         int n_features = centers.shape[1]
         int j, k
         floating alpha
-        int argmax_weight = np.argmax(weight_in_clusters)
+        int argmax_weight = 0
+
+    # np.argmax's first largest weight (called every iteration: no numpy call)
+    for j in range(1, n_clusters):
+        if weight_in_clusters[j] > weight_in_clusters[argmax_weight]:
+            argmax_weight = j
 
     for j in range(n_clusters):
         if weight_in_clusters[j] > 0:
@@ -564,11 +578,14 @@ def _centers_from_sums(
     dtype = np.float32 if floating is float else np.float64
     weight_in_clusters = np.empty(k, dtype=dtype)
     cdef floating[::1] w = weight_in_clusters
+    cdef bint any_empty = False
     for j in range(k):
         w[j] = <floating> weights[j]
+        any_empty |= w[j] == 0
         for f in range(d):
             centers_new[j, f] = <floating> sums[j, f]
-    _relocate_empty_clusters_dense(X, sample_weight, centers_old, centers_new, w, labels)
+    if any_empty:
+        _relocate_empty_clusters_dense(X, sample_weight, centers_old, centers_new, w, labels)
     _average_centers(centers_new, w)
 
 

@@ -485,6 +485,27 @@ def _prepare(X, X_mean, bint copy, int n_threads):
     return out, x_sq, Xs
 
 
+def _max_head(const floating[::1] a, int k):
+    """max(a[:k]) as a Python float (k >= 1)."""
+    cdef int j
+    cdef double m = a[0]
+    for j in range(1, k):
+        m = max(m, <double> a[j])
+    return m
+
+
+def _to_float32(const double[:, ::1] packed, const double[::1] norms,
+                float[:, ::1] ct_s, float[::1] cn_s):
+    """The screen's float32 centers: ``packed`` and ``norms`` rounded to nearest
+    (numpy's astype), +inf stays +inf."""
+    cdef Py_ssize_t i, j
+    for i in range(packed.shape[0]):
+        for j in range(packed.shape[1]):
+            ct_s[i, j] = <float> packed[i, j]
+    for j in range(norms.shape[0]):
+        cn_s[j] = <float> norms[j]
+
+
 class _PrunedStep:
     """The E-step handed to ``_kmeans_run``: bounds, screen, exact arithmetic.
 
@@ -536,6 +557,16 @@ class _PrunedStep:
         # the screen's ||x||^2: float32 rows and sums, (d + 3) u relative,
         # doubled for safety
         self.e_x = 2 * (d + 4) * u32
+        # buffers reused every call: the screen's float32 centers, and
+        # placeholders for the arrays a configuration does not use
+        self._ct_s = self._cn_s = None
+        self._none2, self._none1 = np.zeros((1, 1), np.float32), np.zeros(1, np.float32)
+
+    def _screen_buffers(self, packed):
+        if self._ct_s is None or self._ct_s.shape[1] != packed.shape[1]:
+            self._ct_s = np.empty(packed.shape, dtype=np.float32)
+            self._cn_s = np.empty(packed.shape[1], dtype=np.float32)
+        return self._ct_s, self._cn_s
 
     def __call__(self, centers, labels, st, version, full, update):
         X = self.X
@@ -543,8 +574,8 @@ class _PrunedStep:
         is_float = X.dtype == np.float32
         simd = self.simd and _use_simd_py(d, k, is_float)
         packed, norms = _packed_centers(centers, simd)
-        c_sq_max = float(np.max(norms[:k]))
-        scale = self.x_norm_max + float(np.sqrt(c_sq_max))
+        c_sq_max = _max_head(norms, k)
+        scale = self.x_norm_max + sqrt(c_sq_max)
         # lloyd: |computed - exact| of ||c||^2 - 2 x.c + ||x||^2, any
         # summation order (standard dot-product bound, doubled for safety)
         err = 2 * (2 * d + 8) * self.eps * scale * scale
@@ -552,9 +583,10 @@ class _PrunedStep:
         if screen and is_float:
             ct_s, cn_s = packed, norms
         elif screen:
-            ct_s, cn_s = packed.astype(np.float32), norms.astype(np.float32)
+            ct_s, cn_s = self._screen_buffers(packed)
+            _to_float32(packed, norms, ct_s, cn_s)
         else:
-            ct_s, cn_s = np.zeros((1, 1), np.float32), np.zeros(1, np.float32)
+            ct_s, cn_s = self._none2, self._none1
         if self.elkan:
             # elkan's exact path wants the centers transposed, not scaled
             if simd:
