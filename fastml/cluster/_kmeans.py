@@ -27,7 +27,7 @@ from fastml._cy._kmeans_common import _is_same_clustering
 from fastml._cy._kmeans_elkan import elkan_fit
 from fastml._cy._kmeans_lloyd import lloyd_fit, lloyd_labels
 from fastml._cy._kmeans_plusplus import kmeans_plusplus_dense
-from fastml._cy._kmeans_pruned import _prepare
+from fastml._cy._kmeans_pruned import _column_mean, _prepare
 from fastml.utils._sklearn import (
     Interval,
     StrOptions,
@@ -403,7 +403,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
 
         # subtract the mean of x for more accurate distance computations; the
         # same pass computes the squared norms and the float32 screen copy
-        X_mean = X.mean(axis=0)
+        X_mean = _column_mean(X) if X.shape[1] > 1 else X.mean(axis=0)
         X, x_sq, Xs = _prepare(X, X_mean, self.copy_x or not X.flags.writeable,
                                self._n_threads)
         if init_is_array_like:

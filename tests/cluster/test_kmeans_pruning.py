@@ -206,6 +206,19 @@ def test_prepare_centers_as_sklearn_in_one_pass():
         assert_array_equal(X, ref)  # in place
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_features", [2, 3, 16, 33])
+@pytest.mark.parametrize("n_samples", [1, 7, 5003])
+def test_column_mean_is_numpys_bit_for_bit(dtype, n_features, n_samples):
+    # the mean decides every centered value: it must be numpy's exactly
+    rng = np.random.RandomState(n_samples * n_features)
+    scales = 10.0 ** rng.uniform(-3, 3, size=(n_samples, 1))
+    X = (rng.uniform(-1, 2, size=(n_samples, n_features)) * scales).astype(dtype)
+    mean = _kmeans_pruned._column_mean(X)
+    assert mean.dtype == X.dtype
+    assert_array_equal(mean, X.mean(axis=0))
+
+
 @pytest.mark.parametrize("copy_x", [True, False])
 def test_copy_x_keeps_or_restores_input(copy_x):
     rng = np.random.RandomState(0)
