@@ -38,7 +38,7 @@ import numpy as np
 from cython cimport floating
 from cython.parallel cimport prange, parallel, threadid
 from libc.stdlib cimport malloc, free
-from libc.math cimport sqrt, INFINITY
+from libc.math cimport sqrt, nextafterf, INFINITY
 
 from fastml._cy._kmeans_common cimport (
     CHUNK_SIZE, PAD, _euclidean_dense_dense, _scores_blas, _move_sample,
@@ -189,6 +189,10 @@ cdef Py_ssize_t _pruned_chunk(
         const double* tu,                    # IN label: cs + slack
         const double* tl,                    # IN label: cm + slack
         const double* hm,                    # IN label: 2 half_min - slack
+        const float* t32,                    # IN simd: tu, tl, hm in float32 (_bounds_tables)
+        int kt,                              # IN their stride
+        float f32,                           # IN simd: the test's factor and margin
+        float a32,
         double err,                          # lloyd: bound on the surrogate's error
         double gamma,                        # elkan: relative error of a distance
         double e_coef,                       # screen error: e_coef (||x||^2 + c_sq_max) + e_abs
@@ -229,9 +233,10 @@ cdef Py_ssize_t _pruned_chunk(
             s.idx[m] = i
             m = m + 1
     elif simd:
-        # (the AVX2 kernel runs the loop below, 4 samples at a time)
-        m = fm_bounds_test(&labels[0], &upper[0], &lower[0], tu, tl, hm,
-                           lo_pad, hi_pad, err25, start, end, s.idx,
+        # the test below, 8 samples at a time in float32 (conservative: it
+        # keeps a sample only if the double test would, see _bounds_tables)
+        m = fm_bounds_test(&labels[0], &upper[0], &lower[0], t32, t32 + kt, t32 + 2 * kt,
+                           n_clusters, f32, a32, start, end, s.idx,
                            <const char*> &Xs[0, 0], Xs.shape[1] * sizeof(float) if screen else 0)
     else:
         for i in range(start, end):
@@ -354,6 +359,52 @@ cdef Py_ssize_t _pruned_chunk(
     return n_changed
 
 
+cdef inline float _up32(double x) noexcept nogil:
+    """x rounded up to a float32."""
+    cdef float f = <float> x
+    return nextafterf(f, INFINITY) if <double> f < x else f
+
+
+cdef inline float _down32(double x) noexcept nogil:
+    """x rounded down to a float32."""
+    cdef float f = <float> x
+    return nextafterf(f, -INFINITY) if <double> f > x else f
+
+
+cdef void _bounds_tables(
+        const double* tu, const double* tl, const double* hm, int k, int kt,
+        double gamma,
+        double err25,
+        float* t32,        # OUT tu, tl, hm in float32, kt entries each
+        float* f32,        # OUT the test's factor > (1 + gamma) / (1 - gamma)
+        float* a32) noexcept nogil:  # OUT and margin > sqrt(err25)
+    """The float32 form of the bounds test (fm_bounds_test), never less strict.
+
+    With u = upper + tu, low = max(lower - tl, hm - u) in exact arithmetic,
+    the double test keeps a sample iff low (1 - g) > u (1 + g) and
+    (low - u)(low + u) > err25.  The float32 test keeps it iff LOW > U F + A,
+    with tables rounded outwards (tu, tl up, hm down) and each operation
+    rounded to nearest (relative error e = 2^-24 of its result; absolute
+    2^-149 below FLT_MIN):
+      U >= u (1 - e),  LOW <= (low + e u)(1 + e),  U F + A >= (U F (1 - e)
+      + A)(1 - e),
+    so LOW > U F + A gives low > u (F (1 - e)^3 / (1 + e) - e) + A (1 - 2e)
+    > u (1 + g) / (1 - g) + sqrt(err25), once F carries a relative 2^-19
+    (32 e) and A the same plus FLT_MIN (underflow).  Then both conditions
+    hold: (low - u)(low + u) >= (low - u) low > sqrt(err25)^2.  Relative
+    pads only: the test is as sharp as the double one to ~2e-6.
+    """
+    cdef int a
+    for a in range(kt):
+        t32[a] = t32[kt + a] = t32[2 * kt + a] = 0
+    for a in range(k):
+        t32[a] = _up32(tu[a])
+        t32[kt + a] = _up32(tl[a])
+        t32[2 * kt + a] = _down32(hm[a])
+    f32[0] = _up32((1 + gamma) / (1 - gamma) * (1 + 2.0 ** -19))
+    a32[0] = _up32(sqrt(err25) * (1 + 2.0 ** -19) + FLT_MIN_NORMAL)
+
+
 def _pruned_pass(
         const floating[:, ::1] X,
         const float[:, ::1] Xs,
@@ -400,6 +451,9 @@ def _pruned_pass(
         double* tu = <double*> malloc(3 * k * sizeof(double))
         double* tl = tu + k
         double* hm = tl + k
+        int kt = max(k, 16)
+        float* t32 = <float*> malloc(3 * kt * sizeof(float))
+        float f32, a32
 
     with nogil:
         # the bounds' updates, per label, padded by the slack
@@ -407,6 +461,8 @@ def _pruned_pass(
             tu[a] = cum_shift[version, a] + slack
             tl[a] = cum_max[version, a] + slack
             hm[a] = 2 * half_min[a] - slack
+        _bounds_tables(tu, tl, hm, k, kt, gamma, 0.0 if elkan else 2.5 * err,
+                       t32, &f32, &a32)
         _begin_pass(slabs, changed, n_blocks, update)
         with parallel(num_threads=n_threads):
             s = _scratch_new(X.shape[1], kstride)
@@ -421,13 +477,14 @@ def _pruned_pass(
                     changed[b * PAD] += _pruned_chunk(
                         X, Xs, sample_weight, x_sq, ct_s, cn_s, centers, packed, norms,
                         labels, upper, lower, &cum_shift[version, 0], &cum_max[version, 0],
-                        tu, tl, hm,
+                        tu, tl, hm, t32, kt, f32, a32,
                         err, gamma, e_coef, e_abs, e_x, c_sq_max, start, end,
                         s, &slabs[b, 0], elkan, screen, exact_screen, simd,
                         full, update)
             _scratch_free(s)
         total = _end_pass(changed, n_blocks)
     free(tu)
+    free(t32)
     return total
 
 

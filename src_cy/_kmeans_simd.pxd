@@ -591,71 +591,93 @@ cdef extern from *:
         }
     }
 
-    /* Hamerly's test of samples [start, end), 4 at a time in double lanes.
+    /* Hamerly's test of samples [start, end), 8 at a time in float32 lanes.
        The stored bounds are relative to the cumulative moves of the sample's
-       center (tu[a] = cum_shift[v, a] + slack, tl[a] = cum_max[v, a] + slack),
-       so no stamp is needed: u = upper + tu[label], low = max(lower -
-       tl[label], hm[label] - u); a sample is kept (not listed) iff
-       low (1 - g) > u (1 + g) and (low - u)(low + u) > err25.  The indices of
-       the others are appended to idx in ascending order (idx needs 4 spare
-       entries) and their rows of X (row_bytes each) prefetched.  Returns their
-       number.  The same arithmetic as the scalar tail, lane by lane. */
+       center, so no stamp is needed; per label a, float32 tables (see
+       _kmeans_pruned._bounds_tables) tu[a] >= cum_shift + slack, tl[a] >=
+       cum_max + slack, hm[a] <= 2 half_min - slack, padded by more than the
+       float32 rounding of every operation below (relative to a bound on all
+       the magnitudes involved), so that
+         U = upper + tu[a] >= u,  LOW = max(lower - tl[a], hm[a] - U) <= low
+       for the exact bounds u, low of the double test.  A sample is kept (not
+       listed) iff LOW > U F + A, F >= (1 + g) / (1 - g) and A >= sqrt(err25)
+       rounded up (with their own rounding): then low (1 - g) > u (1 + g) and
+       (low - u)(low + u) > err25, the double test's conditions.  The indices
+       of the listed samples are appended to idx in ascending order (idx needs
+       4 spare entries) and the rows of X (row_bytes each) of the first
+       FM_SCREEN_AHEAD prefetched (the screen prefetches the others).  Tables
+       of at most 16 labels live in registers, larger ones are gathered.
+       Returns the number listed. */
     static const signed char fm_compact_lut[16][4] = {
         {-1,-1,-1,-1}, {0,-1,-1,-1}, {1,-1,-1,-1}, {0,1,-1,-1},
         {2,-1,-1,-1}, {0,2,-1,-1}, {1,2,-1,-1}, {0,1,2,-1},
         {3,-1,-1,-1}, {0,3,-1,-1}, {1,3,-1,-1}, {0,1,3,-1},
         {2,3,-1,-1}, {0,2,3,-1}, {1,2,3,-1}, {0,1,2,3}};
-    static inline int fm_keep_scalar(double u, double lw, double hmv, double lo_pad,
-                                     double hi_pad, double err25) {
-        double low = lw > hmv - u ? lw : hmv - u;
-        return (low * lo_pad > u * hi_pad) & ((low - u) * (low + u) > err25);
+    static inline int fm_keep32(int a, float up, float lw, const float *tu, const float *tl,
+                                const float *hm, float F, float A) {
+        float U = up + tu[a];
+        float L = lw - tl[a], H = hm[a] - U;
+        float low = L > H ? L : H;
+        float t = U * F;
+        return low > t + A;
+    }
+    static inline void fm_list_row(const char *Xs, size_t row_bytes, int two_lines, int i) {
+        fm_prefetch(Xs + (size_t)i * row_bytes);
+        if (two_lines) fm_prefetch(Xs + (size_t)i * row_bytes + row_bytes - 1);
     }
     FM_AVX2_FMA static int fm_bounds_test(
             const int *labels, const float *upper, const float *lower,
-            const double *tu, const double *tl, const double *hm,
-            double lo_pad, double hi_pad, double err25, int start, int end,
+            const float *tu, const float *tl, const float *hm, int k,
+            float F, float A, int start, int end,
             int *idx, const char *Xs, size_t row_bytes) {
         int m = 0, i = start;
-        const __m256d vlo = _mm256_set1_pd(lo_pad), vhi = _mm256_set1_pd(hi_pad);
-        const __m256d verr = _mm256_set1_pd(err25);
+        const __m256 vF = _mm256_set1_ps(F), vA = _mm256_set1_ps(A);
+        const __m256i v7 = _mm256_set1_epi32(7);
+        const int small = k <= 16;
+        /* tables padded to 16 entries (see _kmeans_pruned._bounds_tables) */
+        const __m256 tu0 = _mm256_loadu_ps(tu), tu1 = _mm256_loadu_ps(tu + 8);
+        const __m256 tl0 = _mm256_loadu_ps(tl), tl1 = _mm256_loadu_ps(tl + 8);
+        const __m256 hm0 = _mm256_loadu_ps(hm), hm1 = _mm256_loadu_ps(hm + 8);
         /* rows of one 64-byte line (16 floats from an aligned copy): one prefetch */
         const int two_lines = row_bytes != 64 || ((size_t)Xs & 63);
-        for (; i + 4 <= end; i += 4) {
+        for (; i + 8 <= end; i += 8) {
             if (!(i & 15)) {
                 /* the bounds stream, a chunk ahead (in flight during the screen) */
                 fm_prefetch(labels + i + FM_BOUNDS_AHEAD);
                 fm_prefetch(upper + i + FM_BOUNDS_AHEAD);
                 fm_prefetch(lower + i + FM_BOUNDS_AHEAD);
             }
-            __m128i a = _mm_loadu_si128((const __m128i *)(labels + i));
-            __m256d u = _mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(upper + i)),
-                                      _mm256_i32gather_pd(tu, a, 8));
-            __m256d lw = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(lower + i)),
-                                       _mm256_i32gather_pd(tl, a, 8));
-            __m256d low = _mm256_max_pd(lw, _mm256_sub_pd(_mm256_i32gather_pd(hm, a, 8), u));
-            __m256d k1 = _mm256_cmp_pd(_mm256_mul_pd(low, vlo), _mm256_mul_pd(u, vhi), _CMP_GT_OQ);
-            __m256d k2 = _mm256_cmp_pd(_mm256_mul_pd(_mm256_sub_pd(low, u), _mm256_add_pd(low, u)),
-                                       verr, _CMP_GT_OQ);
-            int listed = ~_mm256_movemask_pd(_mm256_and_pd(k1, k2)) & 15;
-            const signed char *p = fm_compact_lut[listed];
-            idx[m] = i + p[0]; idx[m + 1] = i + p[1]; idx[m + 2] = i + p[2]; idx[m + 3] = i + p[3];
-            int cnt = __builtin_popcount(listed);
-            if (m >= FM_SCREEN_AHEAD) listed = 0;  /* the screen prefetches the rest */
-            m += cnt;
-            while (listed) {
-                int q = __builtin_ctz(listed);
-                listed &= listed - 1;
-                fm_prefetch(Xs + (size_t)(i + q) * row_bytes);
-                if (two_lines) fm_prefetch(Xs + (size_t)(i + q) * row_bytes + row_bytes - 1);
+            __m256i a = _mm256_loadu_si256((const __m256i *)(labels + i));
+            __m256 gtu, gtl, ghm;
+            if (small) {
+                __m256 hi = _mm256_castsi256_ps(_mm256_cmpgt_epi32(a, v7));
+                gtu = _mm256_blendv_ps(_mm256_permutevar8x32_ps(tu0, a), _mm256_permutevar8x32_ps(tu1, a), hi);
+                gtl = _mm256_blendv_ps(_mm256_permutevar8x32_ps(tl0, a), _mm256_permutevar8x32_ps(tl1, a), hi);
+                ghm = _mm256_blendv_ps(_mm256_permutevar8x32_ps(hm0, a), _mm256_permutevar8x32_ps(hm1, a), hi);
+            } else {
+                gtu = _mm256_i32gather_ps(tu, a, 4);
+                gtl = _mm256_i32gather_ps(tl, a, 4);
+                ghm = _mm256_i32gather_ps(hm, a, 4);
             }
+            __m256 U = _mm256_add_ps(_mm256_loadu_ps(upper + i), gtu);
+            __m256 low = _mm256_max_ps(_mm256_sub_ps(_mm256_loadu_ps(lower + i), gtl),
+                                       _mm256_sub_ps(ghm, U));
+            __m256 keep = _mm256_cmp_ps(low, _mm256_add_ps(_mm256_mul_ps(U, vF), vA), _CMP_GT_OQ);
+            int listed = ~_mm256_movemask_ps(keep) & 255;
+            int m0 = m;
+            const signed char *p = fm_compact_lut[listed & 15];
+            idx[m] = i + p[0]; idx[m + 1] = i + p[1]; idx[m + 2] = i + p[2]; idx[m + 3] = i + p[3];
+            m += __builtin_popcount(listed & 15);
+            p = fm_compact_lut[listed >> 4];
+            idx[m] = i + 4 + p[0]; idx[m + 1] = i + 4 + p[1]; idx[m + 2] = i + 4 + p[2]; idx[m + 3] = i + 4 + p[3];
+            m += __builtin_popcount(listed >> 4);
+            if (m0 < FM_SCREEN_AHEAD)
+                for (int q = m0; q < m; q++) fm_list_row(Xs, row_bytes, two_lines, idx[q]);
         }
         for (; i < end; i++) {
-            int a = labels[i];
-            double u = (double)upper[i] + tu[a];
-            if (!fm_keep_scalar(u, (double)lower[i] - tl[a], hm[a], lo_pad, hi_pad, err25)) {
+            if (!fm_keep32(labels[i], upper[i], lower[i], tu, tl, hm, F, A)) {
                 idx[m++] = i;
-                fm_prefetch(Xs + (size_t)i * row_bytes);
-                if (two_lines) fm_prefetch(Xs + (size_t)i * row_bytes + row_bytes - 1);
+                if (m <= FM_SCREEN_AHEAD) fm_list_row(Xs, row_bytes, two_lines, i);
             }
         }
         return m;
@@ -695,8 +717,8 @@ cdef extern from *:
             double rel, double flt_min, float *ub, float *lb, int *ok) {}
     static int fm_bounds_test(
             const int *labels, const float *upper, const float *lower,
-            const double *tu, const double *tl, const double *hm,
-            double lo_pad, double hi_pad, double err25, int start, int end,
+            const float *tu, const float *tl, const float *hm, int k,
+            float F, float A, int start, int end,
             int *idx, const char *Xs, size_t row_bytes) { return 0; }
     static void fm_screen_avx2_s(const float *X, const int *idx, int m, int d,
             const float *CT, const float *cn, int kpad, int *lab, float *b1, float *b2,
@@ -725,8 +747,8 @@ cdef extern from *:
         double rel, double flt_min, float *ub, float *lb, int *ok) noexcept nogil
     int fm_bounds_test(
         const int *labels, const float *upper, const float *lower,
-        const double *tu, const double *tl, const double *hm,
-        double lo_pad, double hi_pad, double err25, int start, int end,
+        const float *tu, const float *tl, const float *hm, int k,
+        float F, float A, int start, int end,
         int *idx, const char *Xs, size_t row_bytes) noexcept nogil
     void fm_screen_avx2_s(const float *X, const int *idx, int m, int d, const float *CT,
                           const float *cn, int kpad, int *lab, float *b1, float *b2,
