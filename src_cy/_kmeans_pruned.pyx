@@ -488,6 +488,26 @@ def _pruned_pass(
     return total
 
 
+def _bounds_test_py(const int[::1] labels, const float[::1] upper, const float[::1] lower,
+                    const double[::1] tu, const double[::1] tl, const double[::1] hm,
+                    double gamma, double err25):
+    """The listed samples of the AVX2 float32 bounds test, chunk by chunk (tests)."""
+    cdef int n = labels.shape[0], k = tu.shape[0], kt = max(k, 16), start, m
+    cdef float f32, a32
+    cdef float* t32 = <float*> malloc(3 * kt * sizeof(float))
+    cdef int[::1] idx = np.empty(CHUNK_SIZE + 4, dtype=np.int32)
+    cdef float dummy = 0
+    _bounds_tables(&tu[0], &tl[0], &hm[0], k, kt, gamma, err25, t32, &f32, &a32)
+    listed = []
+    for start in range(0, n, CHUNK_SIZE):
+        m = fm_bounds_test(&labels[0], &upper[0], &lower[0], t32, t32 + kt, t32 + 2 * kt,
+                           k, f32, a32, start, min(start + CHUNK_SIZE, n), &idx[0],
+                           <const char*> &dummy, 0)
+        listed.extend(idx[:m])
+    free(t32)
+    return np.array(listed, dtype=np.intp)
+
+
 def _aligned_float32(Py_ssize_t n, Py_ssize_t d):
     """An (n, d) float32 array whose rows start on 64-byte boundaries where the
     row size allows (16 features: one cache line per row fetched)."""

@@ -206,6 +206,45 @@ def test_prepare_centers_as_sklearn_in_one_pass():
         assert_array_equal(X, ref)  # in place
 
 
+@pytest.mark.skipif(not _kmeans_common.HAS_AVX2_FMA, reason="the AVX2 bounds test")
+@pytest.mark.parametrize("n_clusters", [3, 16, 40])  # tables in registers, gathered
+@pytest.mark.parametrize("gamma, err25", [(0.0, 0.0), (0.0, 1e-9), (1e-6, 0.0)])
+def test_float32_bounds_test_never_keeps_what_the_exact_test_lists(n_clusters, gamma, err25):
+    # the float32 test may list more than the exact one, never keep more:
+    # check every kept sample in exact rational arithmetic, on bounds built
+    # at the threshold (relative gaps 1e-9 .. 1e-3, several magnitudes)
+    from fractions import Fraction
+
+    rng = np.random.RandomState(n_clusters)
+    n = 4099  # a tail of 3 samples after the 8-wide loop
+    labels = rng.randint(n_clusters, size=n).astype(np.int32)
+    tu = rng.uniform(0, 2, n_clusters)
+    tl = rng.uniform(0, 2, n_clusters)
+    hm = rng.uniform(0, 4, n_clusters)
+    u = rng.uniform(0.5, 1.5, n) * 10.0 ** rng.uniform(-6, 6, n)
+    gap = 10.0 ** rng.uniform(-9, -3, n) * rng.choice([-1, 1], n)
+    low = u * (1 + gamma) / (1 - gamma) * (1 + gap) + np.sqrt(err25)
+    upper = (u - tu[labels]).astype(np.float32)
+    lower = (low + tl[labels]).astype(np.float32)
+    listed = set(_kmeans_pruned._bounds_test_py(
+        labels, upper, lower, tu, tl, hm, gamma, err25).tolist())
+
+    g, e25, margin = Fraction(gamma), Fraction(err25), Fraction(1, 10**4)
+    n_kept = n_missed = 0
+    for i in range(n):
+        a = labels[i]
+        uu = Fraction(float(upper[i])) + Fraction(tu[a])
+        lo = max(Fraction(float(lower[i])) - Fraction(tl[a]), Fraction(hm[a]) - uu)
+        if i not in listed:
+            n_kept += 1
+            assert lo * (1 - g) > uu * (1 + g) and (lo - uu) * (lo + uu) > e25, i
+        elif lo * (1 - g) > uu * (1 + g) * (1 + margin) + margin * abs(uu) and (
+                (lo - uu) * (lo + uu) > 2 * e25):
+            n_missed += 1  # listed although the exact test keeps it clearly
+    assert n // 4 < n_kept < n  # both sides of the threshold are exercised
+    assert n_missed == 0
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("n_features", [2, 3, 16, 33])
 @pytest.mark.parametrize("n_samples", [1, 7, 5003])
