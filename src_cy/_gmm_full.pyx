@@ -40,6 +40,40 @@ cdef extern from *:
                               double* restrict y, Py_ssize_t d, Py_ssize_t kd) {
         FM_GMM_WHITEN_BODY
     }
+    /* C[m] += sum over rows start..stop of resp[i, m] (x_i - mu_m)(x_i - mu_m)^T,
+       whole d x d rows (fixed length, contiguous: vectorised). */
+    #define FM_GMM_SCATTER_BODY                                             \
+        for (Py_ssize_t m = 0; m < k; m++) {                               \
+            double* restrict Cm = C + m * d * d;                           \
+            const double* restrict mu = means + m * d;                     \
+            for (Py_ssize_t i = start; i < stop; i++) {                    \
+                const double* restrict x = X + i * d;                      \
+                const double r = resp[i * k + m];                          \
+                for (Py_ssize_t a = 0; a < d; a++) diff[a] = x[a] - mu[a]; \
+                for (Py_ssize_t a = 0; a < d; a++) {                       \
+                    const double ra = r * diff[a];                         \
+                    double* restrict row = Cm + a * d;                     \
+                    for (Py_ssize_t b = 0; b < d; b++) row[b] += ra * diff[b]; \
+                }                                                          \
+            }                                                              \
+        }
+    static void fm_gmm_scatter(const double* restrict X, const double* restrict resp,
+                               const double* restrict means, double* restrict C,
+                               double* restrict diff, Py_ssize_t start, Py_ssize_t stop,
+                               Py_ssize_t d, Py_ssize_t k) {
+        FM_GMM_SCATTER_BODY
+    }
+    #if FM_CPU_X86_SIMD
+    FM_AVX2_FMA static void fm_gmm_scatter_avx2(
+            const double* restrict X, const double* restrict resp,
+            const double* restrict means, double* restrict C,
+            double* restrict diff, Py_ssize_t start, Py_ssize_t stop,
+            Py_ssize_t d, Py_ssize_t k) {
+        FM_GMM_SCATTER_BODY
+    }
+    #else
+    #define fm_gmm_scatter_avx2 fm_gmm_scatter
+    #endif
     #if FM_CPU_X86_SIMD
     FM_AVX2_FMA static void fm_gmm_whiten_avx2(
             const double* restrict x, const double* restrict pcat,
@@ -54,6 +88,12 @@ cdef extern from *:
                        Py_ssize_t d, Py_ssize_t kd) noexcept nogil
     void fm_gmm_whiten_avx2(const double* x, const double* pcat, double* y,
                             Py_ssize_t d, Py_ssize_t kd) noexcept nogil
+    void fm_gmm_scatter(const double* X, const double* resp, const double* means,
+                        double* C, double* diff, Py_ssize_t start, Py_ssize_t stop,
+                        Py_ssize_t d, Py_ssize_t k) noexcept nogil
+    void fm_gmm_scatter_avx2(const double* X, const double* resp, const double* means,
+                             double* C, double* diff, Py_ssize_t start, Py_ssize_t stop,
+                             Py_ssize_t d, Py_ssize_t k) noexcept nogil
 
 cdef bint _HAS_AVX2_FMA = fm_cpu_has_avx2_fma()
 
@@ -167,18 +207,14 @@ def weighted_covariances(const double[:, ::1] X, const double[:, ::1] resp,
 cdef void _covariance_rows(const double[:, ::1] X, const double[:, ::1] resp,
                            const double[:, ::1] means, Py_ssize_t start, Py_ssize_t stop,
                            double* cov_out) noexcept nogil:
-    cdef Py_ssize_t d = X.shape[1], k = means.shape[0], i, a, b, m
-    cdef double* diff = <double*> malloc((d + d * d) * sizeof(double))
-    cdef double* C = diff + d  # private sums, copied out once per component
-    cdef double ra
-    for m in range(k):
-        memset(C, 0, d * d * sizeof(double))
-        for i in range(start, stop):
-            for a in range(d):
-                diff[a] = X[i, a] - means[m, a]
-            for a in range(d):
-                ra = resp[i, m] * diff[a]
-                for b in range(d):  # whole rows, contiguous: vectorised
-                    C[a * d + b] += ra * diff[b]
-        memcpy(cov_out + m * d * d, C, d * d * sizeof(double))
-    free(diff)
+    cdef Py_ssize_t d = X.shape[1], k = means.shape[0]
+    # private sums (and the centred row), copied out once
+    cdef double* C = <double*> calloc(k * d * d + d, sizeof(double))
+    if _HAS_AVX2_FMA:
+        fm_gmm_scatter_avx2(&X[0, 0], &resp[0, 0], &means[0, 0], C, C + k * d * d,
+                            start, stop, d, k)
+    else:
+        fm_gmm_scatter(&X[0, 0], &resp[0, 0], &means[0, 0], C, C + k * d * d,
+                       start, stop, d, k)
+    memcpy(cov_out, C, k * d * d * sizeof(double))
+    free(C)
