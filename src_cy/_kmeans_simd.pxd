@@ -595,14 +595,13 @@ cdef extern from *:
        The stored bounds are relative to the cumulative moves of the sample's
        center, so no stamp is needed; per label a, float32 tables (see
        _kmeans_pruned._bounds_tables) tu[a] >= cum_shift + slack, tl[a] >=
-       cum_max + slack, hm[a] <= 2 half_min - slack, padded by more than the
-       float32 rounding of every operation below (relative to a bound on all
-       the magnitudes involved), so that
-         U = upper + tu[a] >= u,  LOW = max(lower - tl[a], hm[a] - U) <= low
-       for the exact bounds u, low of the double test.  A sample is kept (not
-       listed) iff LOW > U F + A, F >= (1 + g) / (1 - g) and A >= sqrt(err25)
-       rounded up (with their own rounding): then low (1 - g) > u (1 + g) and
-       (low - u)(low + u) > err25, the double test's conditions.  The indices
+       cum_max + slack, hm[a] <= 2 half_min - slack (rounded outwards).  A
+       sample is kept (not listed) iff LOW > U F + A with U = upper + tu[a],
+       LOW = max(lower - tl[a], hm[a] - U), F > (1 + g) / (1 - g) and A >
+       sqrt(err25) by relative pads that cover every float32 rounding here:
+       then the exact bounds u, low satisfy low (1 - g) > u (1 + g) and
+       (low - u)(low + u) > err25, the double test's conditions (proof at
+       _bounds_tables).  The indices
        of the listed samples are appended to idx in ascending order (idx needs
        4 spare entries) and the rows of X (row_bytes each) of the first
        FM_SCREEN_AHEAD prefetched (the screen prefetches the others).  Tables
