@@ -12,13 +12,14 @@ from .._cy import _cd_fast
 from ..utils._sklearn import (
     Interval,
     StrOptions,
+    _assert_all_finite,
     _check_sample_weight,
     _fit_context,
     _openmp_effective_n_threads,
     check_random_state,
     validate_data,
 )
-from fastml.utils._threads import single_threaded_blas
+from fastml.utils._gram import check_finite_from_sums, gram_and_column_sums
 from ._base import LinearModelMixin, center_data
 
 
@@ -51,27 +52,26 @@ _AUTO_GRAM_MAX_FEATURES = 512
 
 
 def _centered_gram(X, Y, sample_weight, fit_intercept, n_threads):
-    """Centred weighted Gram X'X, X'Y, the means and ||Y||^2 per target, in one pass.
+    """Centred weighted Gram X'X, X'Y, the means, ||Y||^2 per target and X's column sums.
 
-    float64 whatever X's dtype. Returns (G, XtY, X_offset, Y_offset, y_norm2).
+    One pass over X (gram_and_column_sums on [X | Y], about the first row
+    with an intercept), float64 whatever X's dtype. Returns
+    (G, XtY, X_offset, Y_offset, y_norm2, sums); ``sums`` feeds the finite check.
     """
-    n_features, n_targets = X.shape[1], Y.shape[1]
-    G = np.empty((n_features, n_features))
-    XtY = np.empty((n_features, n_targets))
-    d_sum, e_sum, e_sq = np.empty(n_features), np.empty(n_targets), np.empty(n_targets)
-    sw = np.empty(0, dtype=X.dtype) if sample_weight is None else sample_weight
-    with single_threaded_blas():
-        _cd_fast.gram_stats(np.ascontiguousarray(X), np.ascontiguousarray(Y, dtype=X.dtype),
-                            sw, fit_intercept, G, XtY, d_sum, e_sum, e_sq, n_threads)
+    p = X.shape[1]
+    Z, sums = gram_and_column_sums(X, n_threads, Y=Y, sample_weight=sample_weight,
+                                   shift=fit_intercept)
+    G, XtY = np.ascontiguousarray(Z[:p, :p]), Z[:p, p:].copy()
+    d_sum, e_sum, e_sq = sums[:p], sums[p:], np.diagonal(Z)[p:].copy()
     if not fit_intercept:
-        return G, XtY, np.zeros(n_features), np.zeros(n_targets), e_sq
+        return G, XtY, np.zeros(p), np.zeros(Y.shape[1]), e_sq, sums
     # moments about the weighted means from those about the first row
     w_sum = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
     m_x, m_y = d_sum / w_sum, e_sum / w_sum
     G -= w_sum * np.outer(m_x, m_x)
     XtY -= w_sum * np.outer(m_x, m_y)
     y_norm2 = e_sq - w_sum * m_y * m_y
-    return G, XtY, X[0] + m_x, Y[0] + m_y, y_norm2
+    return G, XtY, X[0] + m_x, Y[0] + m_y, y_norm2, sums
 
 
 class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimator):
@@ -182,8 +182,11 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimat
                 "advised to use the LinearRegression estimator",
                 stacklevel=2,
             )
+        # X's finiteness is checked below: on the Gram pass's column sums in
+        # the Gram form (no pass of its own), else directly; y's is checked here
         X, y = validate_data(self, X, y, accept_sparse=False, dtype=[np.float64, np.float32],
-                             multi_output=True, y_numeric=True, order=None)
+                             multi_output=True, y_numeric=True, order=None,
+                             ensure_all_finite=False)
         y = check_array(y, copy=False, dtype=X.dtype.type, ensure_2d=False)
         n_samples, n_features = X.shape
         if isinstance(sample_weight, numbers.Number):
@@ -215,8 +218,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimat
         max_iter = 1000 if self.max_iter is None else self.max_iter
         use_gram = self._use_gram(X)
         if use_gram:
-            G, XtY, X_offset, y_offset, y_norm2 = _centered_gram(
+            G, XtY, X_offset, y_offset, y_norm2, sums = _centered_gram(
                 X, Y, sample_weight, self.fit_intercept, n_threads)
+            check_finite_from_sums(sums, X, self)
             G = self._user_gram(G, X_offset)
             G, XtY = G.astype(X.dtype, copy=False), XtY.astype(X.dtype, copy=False)
             X_offset = X_offset.astype(X.dtype, copy=False)
@@ -224,6 +228,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimat
             if y.ndim == 1:
                 y_offset = y_offset[0]
         else:
+            _assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
             X_offset, y_offset = center_data(X, y, self.fit_intercept, sample_weight)
             Xf, norm2 = _fortran_design(X, X_offset, sw_sqrt, n_threads)
             Yc = (y - y_offset).reshape(n_samples, -1)

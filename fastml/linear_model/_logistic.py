@@ -1,6 +1,7 @@
 """Logistic regression: L-BFGS on a compiled fused loss+gradient, or compiled SAGA."""
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,6 +17,7 @@ from ..utils._sklearn import (
     Hidden,
     Interval,
     StrOptions,
+    _assert_all_finite,
     _check_sample_weight,
     _fit_context,
     _openmp_effective_n_threads,
@@ -200,8 +202,13 @@ class LogisticRegression(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
                 FutureWarning,
             )
 
+        # lbfgs checks X's finiteness on its first loss evaluation (no pass
+        # over X of its own, as scikit-learn's first check is a sum of X)
         X, y = validate_data(self, X, y, accept_sparse=False,
-                             dtype=[np.float64, np.float32], order="C")
+                             dtype=[np.float64, np.float32], order="C",
+                             ensure_all_finite=False)
+        if solver != "lbfgs":
+            _assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
         check_classification_targets(y)
         self.classes_, y_enc = np.unique(y, return_inverse=True)
         n_classes = self.classes_.shape[0]
@@ -254,11 +261,18 @@ class LogisticRegression(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         shape = W0.shape
         p = X.shape[1]
         grad = np.empty(shape)
+        first = [True]
 
         def loss_gradient(w):
             Wm = w.reshape(shape)
             loss = _logistic_loss.loss_gradient(X, target, sw, Wm, grad, self.fit_intercept,
-                                                n_threads) / sw_sum
+                                                n_threads, pool) / sw_sum
+            if first[0]:
+                # X's finite check (see fit): a NaN or inf in X makes the
+                # gradient entries of its column NaN or inf (0 * inf is NaN)
+                first[0] = False
+                if not (np.isfinite(loss) and np.isfinite(grad).all()):
+                    _assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
             g = grad / sw_sum
             coef = Wm[:, :p]
             loss += 0.5 * l2 * float(np.sum(coef * coef))
@@ -270,8 +284,10 @@ class LogisticRegression(LinearClassifierMixin, ClassifierMixin, BaseEstimator):
         if self.verbose:  # scipy >= 1.15 deprecates iprint; pass it only when asked
             options["iprint"] = [-1, 50, 1, 100, 101][
                 np.searchsorted(np.array([0, 1, 2, 3]), self.verbose)]
-        # scipy's L-BFGS-B calls BLAS on vectors of n_dof: threads only cost there
-        with single_threaded_blas():
+        # scipy's L-BFGS-B calls BLAS on vectors of n_dof: threads only cost
+        # there. The loss's helper threads block between evaluations (see
+        # _logistic_loss.loss_gradient).
+        with single_threaded_blas(), ThreadPoolExecutor(max(n_threads - 1, 1)) as pool:
             res = optimize.minimize(
                 loss_gradient, W0.ravel(), method="L-BFGS-B", jac=True,
                 options=options,

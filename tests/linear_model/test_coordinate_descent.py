@@ -118,35 +118,6 @@ def test_prepare_fortran_kernel_matches_numpy(global_random_seed):
             assert_allclose(norm2, (ref**2).sum(0), rtol=1e-12)
 
 
-def test_gram_stats_kernel_matches_numpy(global_random_seed):
-    rng = np.random.RandomState(global_random_seed)
-    for n, p, k in [(1, 1, 1), (255, 3, 2), (257, 7, 1), (1000, 20, 3)]:
-        X = rng.normal(size=(n, p)) + 5.0
-        X[:, 0] = 2.5  # constant column: exactly zero moments about the first row
-        Y = rng.normal(size=(n, k))
-        sw = rng.uniform(0.1, 2, n)
-        for dtype in (np.float64, np.float32):
-            Xd, Yd = X.astype(dtype), Y.astype(dtype)
-            for s, center in [(np.empty(0, dtype), True), (sw.astype(dtype), True),
-                              (sw.astype(dtype), False)]:
-                G, XtY = np.empty((p, p)), np.empty((p, k))
-                d_sum, e_sum, e_sq = np.empty(p), np.empty(k), np.empty(k)
-                _cd_fast.gram_stats(Xd, Yd, s, center, G, XtY, d_sum, e_sum, e_sq, 2)
-                w = s.astype(np.float64) if s.size else np.ones(n)
-                # the kernel accumulates in float64 whatever the input dtype
-                X64, Y64 = Xd.astype(np.float64), Yd.astype(np.float64)
-                D = X64 - (X64[0] if center else 0)
-                E = Y64 - (Y64[0] if center else 0)
-                rtol = 1e-12
-                assert_allclose(G, (D * w[:, None]).T @ D, rtol=rtol, atol=1e-9)
-                assert_allclose(XtY, (D * w[:, None]).T @ E, rtol=rtol, atol=1e-9)
-                assert_allclose(d_sum, w @ D, rtol=rtol, atol=1e-9)
-                assert_allclose(e_sum, w @ E, rtol=rtol, atol=1e-9)
-                assert_allclose(e_sq, w @ E**2, rtol=rtol)
-                if center:
-                    assert G[0, 0] == 0 and d_sum[0] == 0
-
-
 @pytest.mark.parametrize("params", [
     dict(alpha=0.1), dict(alpha=0.5, fit_intercept=False), dict(alpha=0.05, positive=True),
     dict(alpha=0.1, selection="random", random_state=0), dict(alpha=1e-3, tol=1e-7),
