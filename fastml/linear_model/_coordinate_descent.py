@@ -51,27 +51,28 @@ def _fortran_design(X, X_offset, sw_sqrt, n_threads):
 _AUTO_GRAM_MAX_FEATURES = 512
 
 
-def _centered_gram(X, Y, sample_weight, fit_intercept, n_threads):
-    """Centred weighted Gram X'X, X'Y, the means, ||Y||^2 per target and X's column sums.
+def _centered_gram(est, X, Y, sample_weight, fit_intercept, n_threads):
+    """Centred weighted Gram X'X, X'Y, the means and ||Y||^2 per target.
 
     One pass over X (gram_and_column_sums on [X | Y], about the first row
-    with an intercept), float64 whatever X's dtype. Returns
-    (G, XtY, X_offset, Y_offset, y_norm2, sums); ``sums`` feeds the finite check.
+    with an intercept), float64 whatever X's dtype; X's finite check is done
+    on that pass's column sums. Returns (G, XtY, X_offset, Y_offset, y_norm2).
     """
     p = X.shape[1]
     Z, sums = gram_and_column_sums(X, n_threads, Y=Y, sample_weight=sample_weight,
                                    shift=fit_intercept)
+    check_finite_from_sums(sums[:p], X, est)
     G, XtY = np.ascontiguousarray(Z[:p, :p]), Z[:p, p:].copy()
     d_sum, e_sum, e_sq = sums[:p], sums[p:], np.diagonal(Z)[p:].copy()
     if not fit_intercept:
-        return G, XtY, np.zeros(p), np.zeros(Y.shape[1]), e_sq, sums
+        return G, XtY, np.zeros(p), np.zeros(Y.shape[1]), e_sq
     # moments about the weighted means from those about the first row
     w_sum = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
     m_x, m_y = d_sum / w_sum, e_sum / w_sum
     G -= w_sum * np.outer(m_x, m_x)
     XtY -= w_sum * np.outer(m_x, m_y)
     y_norm2 = e_sq - w_sum * m_y * m_y
-    return G, XtY, X[0] + m_x, Y[0] + m_y, y_norm2, sums
+    return G, XtY, X[0] + m_x, Y[0] + m_y, y_norm2
 
 
 class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimator):
@@ -218,9 +219,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimat
         max_iter = 1000 if self.max_iter is None else self.max_iter
         use_gram = self._use_gram(X)
         if use_gram:
-            G, XtY, X_offset, y_offset, y_norm2, sums = _centered_gram(
-                X, Y, sample_weight, self.fit_intercept, n_threads)
-            check_finite_from_sums(sums, X, self)
+            G, XtY, X_offset, y_offset, y_norm2 = _centered_gram(
+                self, X, Y, sample_weight, self.fit_intercept, n_threads)
             G = self._user_gram(G, X_offset)
             G, XtY = G.astype(X.dtype, copy=False), XtY.astype(X.dtype, copy=False)
             X_offset = X_offset.astype(X.dtype, copy=False)

@@ -51,6 +51,11 @@ def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
     bounds = np.linspace(0, len(starts), n_tasks + 1).astype(int)
 
     def work(t):
+        # the caller checks finiteness on the sums afterwards (inf - inf, overflow)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return _work(t)
+
+    def _work(t):
         gram = np.zeros((q, q), dtype=dtype)
         sums = np.zeros(q)
         buf = np.empty((step, q)) if copy else None

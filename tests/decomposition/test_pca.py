@@ -163,3 +163,16 @@ def test_pca_sparse_matches_sklearn(fmt, solver):
     assert_allclose(ours.fit_transform(Xs), ref.fit_transform(Xs), atol=1e-6)
     with pytest.raises(TypeError, match="sparse"):
         PCA(2, svd_solver="randomized").fit(Xs)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("solver", ["auto", "covariance_eigh", "full", "randomized", "arpack"])
+def test_non_finite_X_same_error_as_sklearn(bad, solver):
+    # covariance_eigh checks X on the column sums of its Gram pass
+    X = np.random.RandomState(0).randn(300, 6)
+    X[11, 4] = bad
+    with pytest.raises(ValueError) as theirs:
+        sk_decomposition.PCA(2, svd_solver=solver, random_state=0).fit(X)
+    with pytest.raises(ValueError) as ours:
+        PCA(2, svd_solver=solver, random_state=0).fit(X)
+    assert str(ours.value) == str(theirs.value)

@@ -146,3 +146,21 @@ def test_auto_gram_form_is_sklearn_x_form(params, global_random_seed):
     # multi-target shares one Gram matrix
     Y2 = np.c_[y, -2 * y + 1]
     _check(Lasso(alpha=0.1).fit(X, Y2), sk.Lasso(alpha=0.1).fit(X, Y2), X)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("row", [0, 377])
+def test_non_finite_X_same_error_as_sklearn(bad, row):
+    # the Gram form checks X on its pass's column sums (row 0 is also the
+    # shift row), the X form (wide X) directly: both give scikit-learn's error
+    X, y = make_regression(400, 12, random_state=0)
+    Xw, yw = make_regression(30, 80, random_state=0)
+    for Xb, yb, fit_intercept in [(X, y, True), (X, y, False), (Xw, yw, True)]:
+        Xb = Xb.copy()
+        Xb[row % Xb.shape[0], 5] = bad
+        for Est in (Lasso, ElasticNet):
+            with pytest.raises(ValueError) as theirs:
+                getattr(sk, Est.__name__)(fit_intercept=fit_intercept).fit(Xb, yb)
+            with pytest.raises(ValueError) as ours:
+                Est(fit_intercept=fit_intercept).fit(Xb, yb)
+            assert str(ours.value) == str(theirs.value)

@@ -6,6 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import sklearn.linear_model as sk
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
@@ -14,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 from fastml._cy import _logistic_loss
 from fastml.linear_model import LogisticRegression
+from fastml.linear_model._logistic import _encode_labels
 
 LOADERS = [load_iris, load_wine, load_breast_cancer, load_digits]
 
@@ -184,3 +187,40 @@ def test_fused_kernel_does_not_depend_on_thread_count(n_classes):
         for loss, grad in out[1:]:
             assert loss == out[0][0]
             assert_array_equal(grad, out[0][1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([np.int8, np.int64, np.uint8, np.uint64]),
+       st.lists(st.integers(0, 300), min_size=1, max_size=60), st.integers(-5, 5))
+def test_encode_labels_is_np_unique(dtype, values, shift):
+    # the counting fast path (small non-negative integers) and the np.unique
+    # fallback (negative labels, wide ranges) agree with np.unique exactly
+    y = np.array(values) + (shift if np.issubdtype(dtype, np.signedinteger) else 0)
+    if np.issubdtype(dtype, np.unsignedinteger) and shift > 3:
+        y = y + 10**9  # a range too wide to count
+    y = y.astype(dtype)
+    classes, index = _encode_labels(y)
+    ref_classes, ref_index = np.unique(y, return_inverse=True)
+    assert classes.dtype == ref_classes.dtype
+    assert_array_equal(classes, ref_classes)
+    assert_array_equal(index, ref_index)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("solver", ["lbfgs", "saga"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_non_finite_X_same_error_as_sklearn(bad, solver):
+    # lbfgs checks X on its first loss evaluation: a non-finite entry makes its
+    # column's gradient NaN or inf whatever the labels and weights
+    X, y = load_iris(return_X_y=True)
+    for labels, warm in [(y, False), (y % 2, False), (y % 2, True)]:
+        Xb = X.copy()
+        Xb[7, 2] = bad
+        est = LogisticRegression(solver=solver, warm_start=warm)
+        if warm:
+            est.fit(X, labels)
+        with pytest.raises(ValueError) as theirs:
+            sk.LogisticRegression(solver=solver).fit(Xb, labels)
+        with pytest.raises(ValueError) as ours:
+            est.fit(Xb, labels)
+        assert str(ours.value) == str(theirs.value)
