@@ -51,28 +51,48 @@ def _fortran_design(X, X_offset, sw_sqrt, n_threads):
 _AUTO_GRAM_MAX_FEATURES = 512
 
 
+# Largest n m_j^2 / (centred sum of squares) of a column (or of y) for which
+# the moments about the means are taken from the plain moments: their rounding
+# error is then within ~1e4 eps of the centred moments (|mean| <= 100 std).
+_PLAIN_MOMENTS_MAX_RATIO = 1e4
+
+
 def _centered_gram(est, X, Y, sample_weight, fit_intercept, n_threads):
     """Centred weighted Gram X'X, X'Y, the means and ||Y||^2 per target.
 
-    One pass over X (gram_and_column_sums on [X | Y], about the first row
-    with an intercept), float64 whatever X's dtype; X's finite check is done
-    on that pass's column sums. Returns (G, XtY, X_offset, Y_offset, y_norm2).
+    One pass over X, float64 whatever X's dtype; X's finite check is done on
+    that pass's column sums. Unweighted float64 X takes the plain moments
+    (no copy of X's blocks) and centres them with G - n m m' when that loses
+    few digits (see _PLAIN_MOMENTS_MAX_RATIO); otherwise - or with a constant
+    column, whose centred norm must be an exact zero - the moments are taken
+    about the first row (shifted copies of the blocks), as in a second pass.
+    Returns (G, XtY, X_offset, Y_offset, y_norm2).
     """
     p = X.shape[1]
-    Z, sums = gram_and_column_sums(X, n_threads, Y=Y, sample_weight=sample_weight,
-                                   shift=fit_intercept)
-    check_finite_from_sums(sums[:p], X, est)
-    G, XtY = np.ascontiguousarray(Z[:p, :p]), Z[:p, p:].copy()
-    d_sum, e_sum, e_sq = sums[:p], sums[p:], np.diagonal(Z)[p:].copy()
-    if not fit_intercept:
-        return G, XtY, np.zeros(p), np.zeros(Y.shape[1]), e_sq
-    # moments about the weighted means from those about the first row
+    plain = sample_weight is None and X.dtype == np.float64
     w_sum = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-    m_x, m_y = d_sum / w_sum, e_sum / w_sum
-    G -= w_sum * np.outer(m_x, m_x)
-    XtY -= w_sum * np.outer(m_x, m_y)
-    y_norm2 = e_sq - w_sum * m_y * m_y
-    return G, XtY, X[0] + m_x, Y[0] + m_y, y_norm2
+    for shift in ((False, True) if plain and fit_intercept else (fit_intercept,)):
+        Z, sums = gram_and_column_sums(X, n_threads, Y=Y, sample_weight=sample_weight,
+                                       shift=shift)
+        check_finite_from_sums(sums[:p], X, est)
+        if not fit_intercept:
+            return Z[:p, :p].copy(), Z[:p, p:].copy(), np.zeros(p), np.zeros(Y.shape[1]), \
+                np.diagonal(Z)[p:].copy()
+        # moments about the weighted means from those about z0 (0 or the first row)
+        m = sums / w_sum
+        Zc = Z - w_sum * np.outer(m, m)
+        if not shift:
+            spread = np.diagonal(Zc)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = w_sum * m * m / spread
+            if not np.all(ratio <= _PLAIN_MOMENTS_MAX_RATIO):
+                continue  # ill-conditioned (or constant column): about the first row
+            z0 = np.zeros_like(m)
+        else:
+            z0 = np.concatenate([X[0], Y[0]]).astype(np.float64)
+        offset = z0 + m
+        G, XtY = np.ascontiguousarray(Zc[:p, :p]), Zc[:p, p:].copy()
+        return G, XtY, offset[:p], offset[p:], np.diagonal(Zc)[p:].copy()
 
 
 class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimator):

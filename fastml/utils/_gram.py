@@ -12,11 +12,9 @@ import numpy as np
 from fastml.utils._sklearn import _assert_all_finite
 from fastml.utils._threads import single_threaded_blas
 
-# bytes of X per block: the block stays in cache between its product and its sums
+# bytes per block (of X, or of the float64 copy): the block stays in cache
+# between its products; larger blocks would not, smaller ones cost more Python
 _BLOCK_BYTES = 1 << 20
-# bytes of the float64 work buffer a block is copied to when it must be
-# shifted, scaled or joined with Y: small enough to stay in a 512 KB L2
-_BUFFER_BYTES = 1 << 18
 
 
 def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
@@ -24,27 +22,38 @@ def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
 
     ``z0`` is Z's first row when ``shift`` (else 0): moments about a data row
     turn into moments about the weighted means (G - W m m', m = sums / sum(w))
-    without cancellation, and a constant column gives exact zeros. Without Y,
-    weights or shift, X's blocks go to BLAS as they are and the Gram matrix
-    is in X's dtype (as scikit-learn's ``X.T @ X``); otherwise each block is
-    copied to a float64 buffer first and everything is float64. Column sums
-    are float64.
+    without cancellation, and a constant column gives exact zeros.
 
-    Contiguous runs of blocks make up to 4 * n_threads tasks, on
-    ``n_threads`` Python threads (BLAS held to one thread each): a late or
-    descheduled thread delays only its task, where a multi-threaded BLAS call
-    stalls at every barrier. Parts are summed in task order, so the result is
-    deterministic for a given thread count.
+    * Plain (no weights, no shift; float64 X if Y is given): X's blocks go to
+      BLAS as they are, ``B.T @ B`` and ``[1 | Y]' B`` (the sums and X'Y, one
+      GEMM over the block while it is in cache); the Gram matrix is in X's
+      dtype (as scikit-learn's ``X.T @ X``).
+    * Otherwise each block is copied to a float64 buffer [Z - z0 | 1] scaled
+      by sqrt(w), and one SYRK of it gives the Gram matrix and, in its last
+      row, the weighted column sums. Everything is float64.
+
+    Column sums are float64. Contiguous runs of blocks make up to
+    4 * n_threads tasks, on ``n_threads`` Python threads (BLAS held to one
+    thread each): a late or descheduled thread delays only its task, where a
+    multi-threaded BLAS call stalls at every barrier. Parts are summed in task
+    order, so the result is deterministic for a given thread count.
     """
     n, p = X.shape
     k = 0 if Y is None else Y.shape[1]
     q = p + k
-    copy = k > 0 or sample_weight is not None or shift
-    dtype = np.float64 if copy else X.dtype
+    copy = sample_weight is not None or shift or (k > 0 and X.dtype != np.float64)
     sw_sqrt = None if sample_weight is None else np.sqrt(np.asarray(sample_weight, np.float64))
-    z0x = X[0].astype(np.float64) if shift and n else np.zeros(p)
-    z0y = Y[0].astype(np.float64) if shift and n and k else np.zeros(k)
-    step = max(64, (_BUFFER_BYTES // (8 * q)) if copy else _BLOCK_BYTES // (p * X.itemsize))
+    z0 = np.zeros(q)
+    if shift and n:
+        z0[:p] = X[0]
+        z0[p:] = Y[0] if k else 0
+    # [1 | Y]' for the plain path's per-block GEMM (float64 X): sums and X'Y
+    V = None
+    if not copy and X.dtype == np.float64:
+        V = np.ones((1 + k, n))
+        if k:
+            V[1:] = Y.T
+    step = max(64, _BLOCK_BYTES // (8 * (q + 1)) if copy else _BLOCK_BYTES // (p * X.itemsize))
     starts = range(0, n, step)
     n_threads = max(n_threads, 1)
     n_tasks = max(1, min(len(starts), 4 * n_threads))
@@ -53,29 +62,35 @@ def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
     def work(t):
         # the caller checks finiteness on the sums afterwards (inf - inf, overflow)
         with np.errstate(invalid="ignore", over="ignore"):
-            return _work(t)
+            return _copied(t) if copy else _plain(t)
 
-    def _work(t):
-        gram = np.zeros((q, q), dtype=dtype)
-        sums = np.zeros(q)
-        buf = np.empty((step, q)) if copy else None
+    def _plain(t):
+        gram = np.zeros((p, p), dtype=X.dtype)
+        vb = np.zeros((1 + k, p))
+        for s in starts[bounds[t] : bounds[t + 1]]:
+            B = X[s : s + step]
+            gram += B.T @ B  # NumPy calls SYRK for a matrix times its own transpose
+            if V is None:  # float32: sums in float64
+                vb[0] += B.sum(axis=0, dtype=np.float64)
+            else:
+                vb += V[:, s : s + step] @ B
+        return gram, vb
+
+    def _copied(t):
+        gram = np.zeros((q + 1, q + 1))
+        D = np.empty((step, q + 1))
+        D[:, q] = 1.0
         for s in starts[bounds[t] : bounds[t + 1]]:
             e = min(s + step, n)
-            if copy:
-                D = buf[: e - s]
-                np.subtract(X[s:e], z0x, out=D[:, :p])
-                if k:
-                    np.subtract(Y[s:e], z0y, out=D[:, p:])
-                if sw_sqrt is None:
-                    sums += D.sum(axis=0)
-                else:
-                    D *= sw_sqrt[s:e, None]
-                    sums += sw_sqrt[s:e] @ D
-            else:
-                D = X[s:e]
-                sums += D.sum(axis=0, dtype=np.float64)
-            gram += D.T @ D  # NumPy calls SYRK for a matrix times its own transpose
-        return gram, sums
+            Db = D[: e - s]
+            np.subtract(X[s:e], z0[:p], out=Db[:, :p])
+            if k:
+                np.subtract(Y[s:e], z0[p:], out=Db[:, p:q])
+            if sw_sqrt is not None:
+                Db[:, q] = sw_sqrt[s:e]
+                Db[:, :q] *= sw_sqrt[s:e, None]
+            gram += Db.T @ Db
+        return gram, None
 
     with single_threaded_blas():
         if n_threads == 1 or n_tasks == 1:
@@ -83,11 +98,21 @@ def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
         else:
             with ThreadPoolExecutor(max_workers=n_threads) as pool:
                 parts = list(pool.map(work, range(n_tasks)))
-    gram, sums = parts[0]
+    gram, vb = parts[0]
     for g, c in parts[1:]:
         gram += g
-        sums += c
-    return gram, sums
+        if c is not None:
+            vb += c
+    if copy:
+        return np.ascontiguousarray(gram[:q, :q]), gram[q, :q].copy()
+    if not k:
+        return gram, vb[0]
+    Z = np.empty((q, q))
+    Z[:p, :p] = gram
+    Z[p:, :p] = vb[1:]
+    Z[:p, p:] = vb[1:].T
+    Z[p:, p:] = Y.T @ Y
+    return Z, np.concatenate([vb[0], Y.sum(axis=0)])
 
 
 def check_finite_from_sums(sums, X, estimator):

@@ -164,3 +164,35 @@ def test_non_finite_X_same_error_as_sklearn(bad, row):
             with pytest.raises(ValueError) as ours:
                 Est(fit_intercept=fit_intercept).fit(Xb, yb)
             assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("offset", [0.0, 3.0, 1e6])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_centered_gram_plain_and_shifted_moments(offset, weighted, global_random_seed):
+    # plain moments centred afterwards when that is accurate (offset 0, 3), about
+    # the first row otherwise (offset 1e6, or a constant column): both match
+    # explicit centring, and a constant column's moments are exact zeros
+    from fastml.linear_model._coordinate_descent import _centered_gram
+
+    rng = np.random.RandomState(global_random_seed)
+    n, p = 5000, 6
+    X = rng.normal(size=(n, p)) * np.arange(1, p + 1) + offset
+    Y = rng.normal(size=(n, 2)) + offset
+    sw = rng.uniform(0.2, 2.0, n) if weighted else None
+    for constant in (False, True):
+        if constant:
+            X[:, 2] = offset + 0.5
+        G, XtY, x_off, y_off, y_norm2 = _centered_gram(Lasso(), X, Y, sw, True, 2)
+        w = np.ones(n) if sw is None else sw
+        mx, my = w @ X / w.sum(), w @ Y / w.sum()
+        Xc, Yc = (X - mx) * np.sqrt(w)[:, None], (Y - my) * np.sqrt(w)[:, None]
+        keep = np.arange(p) != 2 if constant else np.arange(p) >= 0
+        ref = (Xc.T @ Xc)[np.ix_(keep, keep)]
+        scale = np.sqrt(np.outer(np.diag(ref), np.diag(ref)))
+        assert_allclose(G[np.ix_(keep, keep)] / scale, ref / scale, atol=1e-10)
+        assert_allclose(XtY[keep], (Xc.T @ Yc)[keep], rtol=1e-8, atol=1e-8 * n)
+        assert_allclose(y_norm2, (Yc**2).sum(0), rtol=1e-9)
+        assert_allclose(x_off, mx, rtol=1e-12)
+        assert_allclose(y_off, my, rtol=1e-12)
+        if constant:
+            assert G[2, 2] == 0 and np.all(G[2] == 0)
