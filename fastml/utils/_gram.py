@@ -25,8 +25,8 @@ def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
     without cancellation, and a constant column gives exact zeros.
 
     * Plain (no weights, no shift; float64 X if Y is given): X's blocks go to
-      BLAS as they are, ``B.T @ B`` and ``[1 | Y]' B`` (the sums and X'Y, one
-      GEMM over the block while it is in cache); the Gram matrix is in X's
+      BLAS as they are, ``B.T @ B`` and ``[1 | Y]' B`` (the sums and X'Y,
+      GEMVs over the block while it is in cache); the Gram matrix is in X's
       dtype (as scikit-learn's ``X.T @ X``).
     * Otherwise each block is copied to a float64 buffer [Z - z0 | 1] scaled
       by sqrt(w), and one SYRK of it gives the Gram matrix and, in its last
@@ -72,6 +72,9 @@ def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
             gram += B.T @ B  # NumPy calls SYRK for a matrix times its own transpose
             if V is None:  # float32: sums in float64
                 vb[0] += B.sum(axis=0, dtype=np.float64)
+            elif k < 4:  # GEMV reads B in place; a GEMM this thin packs (copies) it
+                for r in range(1 + k):
+                    vb[r] += V[r, s : s + step] @ B
             else:
                 vb += V[:, s : s + step] @ B
         return gram, vb
