@@ -91,10 +91,14 @@ cdef extern from *:
     static void fm_lr_axpy4_float(long p, const double *g, const void *x, long ldx, double *G) {}
     #endif
     """
-    void fm_lr_dot4_double(long p, const void *x, long ldx, const double *w, double *out) noexcept nogil
-    void fm_lr_dot4_float(long p, const void *x, long ldx, const double *w, double *out) noexcept nogil
-    void fm_lr_axpy4_double(long p, const double *g, const void *x, long ldx, double *G) noexcept nogil
-    void fm_lr_axpy4_float(long p, const double *g, const void *x, long ldx, double *G) noexcept nogil
+    void fm_lr_dot4_double(long p, const void *x, long ldx, const double *w,
+                           double *out) noexcept nogil
+    void fm_lr_dot4_float(long p, const void *x, long ldx, const double *w,
+                          double *out) noexcept nogil
+    void fm_lr_axpy4_double(long p, const double *g, const void *x, long ldx,
+                            double *G) noexcept nogil
+    void fm_lr_axpy4_float(long p, const double *g, const void *x, long ldx,
+                           double *G) noexcept nogil
     long fm_lr_claim(long *c) noexcept nogil
     void fm_lr_finish(long *c) noexcept nogil
     long fm_lr_load(long *c) noexcept nogil
