@@ -29,9 +29,9 @@ cdef extern from *:
     """
     #include <sched.h>
     /* The block counters an evaluation's threads share. */
-    static inline long fm_lr_claim(long *c) { return __atomic_fetch_add(c, 1, __ATOMIC_RELAXED); }
-    static inline void fm_lr_finish(long *c) { __atomic_fetch_add(c, 1, __ATOMIC_RELEASE); }
-    static inline long fm_lr_load(long *c) { return __atomic_load_n(c, __ATOMIC_ACQUIRE); }
+    static inline Py_ssize_t fm_lr_claim(Py_ssize_t *c) { return __atomic_fetch_add(c, 1, __ATOMIC_RELAXED); }
+    static inline void fm_lr_finish(Py_ssize_t *c) { __atomic_fetch_add(c, 1, __ATOMIC_RELEASE); }
+    static inline Py_ssize_t fm_lr_load(Py_ssize_t *c) { return __atomic_load_n(c, __ATOMIC_ACQUIRE); }
 
     #if FM_CPU_X86_SIMD
     /* Four rows x[0..3] (row stride ldx) dotted with w: one FMA chain per row,
@@ -99,9 +99,9 @@ cdef extern from *:
                             double *G) noexcept nogil
     void fm_lr_axpy4_float(long p, const double *g, const void *x, long ldx,
                            double *G) noexcept nogil
-    long fm_lr_claim(long *c) noexcept nogil
-    void fm_lr_finish(long *c) noexcept nogil
-    long fm_lr_load(long *c) noexcept nogil
+    Py_ssize_t fm_lr_claim(Py_ssize_t *c) noexcept nogil
+    void fm_lr_finish(Py_ssize_t *c) noexcept nogil
+    Py_ssize_t fm_lr_load(Py_ssize_t *c) noexcept nogil
     int sched_yield() noexcept nogil
 
 
@@ -267,10 +267,10 @@ def _run_blocks(
         const double[:, ::1] W, bint fit_intercept, Py_ssize_t rows,
         double[:, ::1] slabs,         # OUT one gradient slab per block
         double[::1] losses,           # OUT one loss per block
-        long[::1] state):             # [next block to claim, blocks finished]
+        Py_ssize_t[::1] state):       # [next block to claim, blocks finished]
     """Claim blocks one at a time until none is left; run by every thread of an evaluation."""
     cdef Py_ssize_t n = X.shape[0], n_blocks = slabs.shape[0], n_classes = W.shape[0]
-    cdef long b
+    cdef Py_ssize_t b
     cdef double* scratch = <double*> malloc(2 * n_classes * sizeof(double))
     if scratch == NULL:
         raise MemoryError()
@@ -314,8 +314,8 @@ def loss_gradient(X, y, sw, W, grad, bint fit_intercept, int n_threads, executor
     # blocks all claimed and cannot touch the next one's.
     slabs = np.zeros((n_blocks, n_coef), dtype=np.float64)
     losses = np.empty(n_blocks, dtype=np.float64)
-    state = np.zeros(2, dtype=np.int_)
-    cdef long[::1] st = state
+    state = np.zeros(2, dtype=np.intp)
+    cdef Py_ssize_t[::1] st = state
     # a thread per ~2M multiply-adds at most: waking threads for less costs more
     n_threads = max(1, min(n_threads, n_blocks, 1 + n * n_coef // 2000000))
     if executor is not None:
