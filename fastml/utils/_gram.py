@@ -15,6 +15,8 @@ from fastml.utils._threads import single_threaded_blas
 # bytes per block (of X, or of the float64 copy): the block stays in cache
 # between its products; larger blocks would not, smaller ones cost more Python
 _BLOCK_BYTES = 1 << 20
+# bytes of partial Gram matrices (one per task) alive at once, at most
+_PARTS_BYTES = 1 << 26
 
 
 def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
@@ -33,7 +35,7 @@ def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
       row, the weighted column sums. Everything is float64.
 
     Column sums are float64. Contiguous runs of blocks make up to
-    4 * n_threads tasks, on ``n_threads`` Python threads (BLAS held to one
+    8 * n_threads tasks, on ``n_threads`` Python threads (BLAS held to one
     thread each): a late or descheduled thread delays only its task, where a
     multi-threaded BLAS call stalls at every barrier. Parts are summed in task
     order, so the result is deterministic for a given thread count.
@@ -47,7 +49,7 @@ def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
     if shift and n:
         z0[:p] = X[0]
         z0[p:] = Y[0] if k else 0
-    # [1 | Y]' for the plain path's per-block GEMM (float64 X): sums and X'Y
+    # [1 | Y]' for the plain path's per-block GEMVs (float64 X): sums and X'Y
     V = None
     if not copy and X.dtype == np.float64:
         V = np.ones((1 + k, n))
@@ -56,7 +58,11 @@ def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
     step = max(64, _BLOCK_BYTES // (8 * (q + 1)) if copy else _BLOCK_BYTES // (p * X.itemsize))
     starts = range(0, n, step)
     n_threads = max(n_threads, 1)
-    n_tasks = max(1, min(len(starts), 4 * n_threads))
+    # more tasks than threads: a descheduled thread's unfinished task is what
+    # the others wait for, so tasks stay small; but each holds a partial Gram
+    # matrix until the end, so their number is bounded by ~64 MB of those
+    by_memory = max(2 * n_threads, _PARTS_BYTES // (8 * (q + 1) ** 2))
+    n_tasks = max(1, min(len(starts), 8 * n_threads, by_memory))
     bounds = np.linspace(0, len(starts), n_tasks + 1).astype(int)
 
     def work(t):
