@@ -29,9 +29,13 @@ cdef extern from *:
     """
     #include <sched.h>
     /* The block counters an evaluation's threads share. */
-    static inline Py_ssize_t fm_lr_claim(Py_ssize_t *c) { return __atomic_fetch_add(c, 1, __ATOMIC_RELAXED); }
+    static inline Py_ssize_t fm_lr_claim(Py_ssize_t *c) {
+        return __atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+    }
     static inline void fm_lr_finish(Py_ssize_t *c) { __atomic_fetch_add(c, 1, __ATOMIC_RELEASE); }
-    static inline Py_ssize_t fm_lr_load(Py_ssize_t *c) { return __atomic_load_n(c, __ATOMIC_ACQUIRE); }
+    static inline Py_ssize_t fm_lr_load(Py_ssize_t *c) {
+        return __atomic_load_n(c, __ATOMIC_ACQUIRE);
+    }
 
     #if FM_CPU_X86_SIMD
     /* Four rows x[0..3] (row stride ldx) dotted with w: one FMA chain per row,
@@ -178,53 +182,87 @@ cdef inline double _row_dot(Py_ssize_t p, const floating* x, const double* w) no
     return (a0 + a1) + (a2 + a3)
 
 
+cdef inline double _pointwise(Py_ssize_t n_classes, double* raw, Py_ssize_t stride, double y,
+                              double w_i, double* tmp, double* factor) noexcept nogil:
+    """One row's w_i-weighted loss, less its log-term (handed back as ``factor``).
+
+    raw[c * stride] holds the row's raw prediction for class c on entry and
+    w_i * d loss / d raw_c on return. Binary: _binomial. Multinomial:
+    log(sum exp raw) - raw[y], the log-sum taken about the max (stable).
+    """
+    cdef Py_ssize_t c, yi
+    cdef double g, m, sum_exp, loss
+    if n_classes == 1:
+        loss = _binomial(y, raw[0], &g, factor)
+        raw[0] = w_i * g
+        return w_i * loss
+    m = raw[0]
+    for c in range(1, n_classes):
+        if raw[c * stride] > m:
+            m = raw[c * stride]
+    sum_exp = 0
+    for c in range(n_classes):
+        tmp[c] = exp(raw[c * stride] - m)
+        sum_exp = sum_exp + tmp[c]
+    yi = <Py_ssize_t> y
+    factor[0] = sum_exp
+    loss = w_i * (m - raw[yi * stride])
+    for c in range(n_classes):
+        raw[c * stride] = w_i * (tmp[c] / sum_exp - (1.0 if c == yi else 0.0))
+    return loss
+
+
 cdef double _rows(
     const floating[:, ::1] X, const floating[::1] y, const floating[::1] sw,
     const double[:, ::1] W, Py_ssize_t start, Py_ssize_t end, bint fit_intercept,
-    double* G, double* raw, double* tmp,
+    double* G, double* scratch,
 ) noexcept nogil:
     """Loss sum of rows [start, end); adds their gradient sw_i g_i [x_i, 1] to G.
 
     Row by row: x_i is read from memory once, for its k dot products, and
-    reused from L1 for the k gradient updates (scikit-learn: two BLAS passes).
-    The log-terms (log1p(t) binary, log(sum exp) multinomial) of LOG_EVERY
-    rows are multiplied up and logged once: each factor is at most 1 + e^2
-    (binary) or k, so the product cannot overflow, and the sum changes by
-    rounding only (about one ulp of each term).
+    reused from L1 for the k gradient updates (scikit-learn: two BLAS passes);
+    with AVX2, four rows at a time (four dot chains, G's rows loaded and
+    stored once per four rows). The log-terms (log1p(t) binary, log(sum exp)
+    multinomial) of LOG_EVERY rows are multiplied up and logged once: each
+    factor is at most 1 + e^2 (binary) or k, so the product cannot overflow,
+    and the sum changes by rounding only (about one ulp of each term).
+    ``scratch`` holds 6 * n_classes doubles.
     """
     cdef Py_ssize_t n_classes = W.shape[0], p = X.shape[1], n_dof = W.shape[1]
-    cdef Py_ssize_t i, j, c, yi, r, n_four
-    cdef double loss = 0, g, m, sum_exp, w_i, factor, prod = 1
-    cdef double[4] raw4
-    cdef double[4] g4
+    cdef Py_ssize_t i, j, c, r, n_four
+    cdef double loss = 0, g, w_i, factor, prod = 1
+    cdef double* raw = scratch
+    cdef double* tmp = scratch + n_classes
+    cdef double* raw4 = scratch + 2 * n_classes   # [c * 4 + r]: class c, row i + r
     cdef int pending = 0
     cdef const floating* x
     cdef double* Gc
     cdef bint weighted = sw.shape[0] > 0
-    cdef bint simd = _SIMD and n_classes == 1
     i = start
-    if simd:
-        # binary, four rows at a time: four dot chains, G touched once per four rows
+    if _SIMD:
         n_four = start + (end - start) // 4 * 4
         while i < n_four:
             x = &X[i, 0]
-            if floating is double:
-                fm_lr_dot4_double(p, x, p, &W[0, 0], raw4)
-            else:
-                fm_lr_dot4_float(p, x, p, &W[0, 0], raw4)
+            for c in range(n_classes):
+                if floating is double:
+                    fm_lr_dot4_double(p, x, p, &W[c, 0], raw4 + 4 * c)
+                else:
+                    fm_lr_dot4_float(p, x, p, &W[c, 0], raw4 + 4 * c)
+                if fit_intercept:
+                    for r in range(4):
+                        raw4[4 * c + r] += W[c, p]
             for r in range(4):
                 w_i = sw[i + r] if weighted else 1.0
-                if fit_intercept:
-                    raw4[r] += W[0, p]
-                loss += w_i * _binomial(y[i + r], raw4[r], &g, &factor)
-                g4[r] = w_i * g
+                loss += _pointwise(n_classes, raw4 + r, 4, y[i + r], w_i, tmp, &factor)
                 _log_term(w_i, factor, &loss, &prod, &pending)
-            if floating is double:
-                fm_lr_axpy4_double(p, g4, x, p, G)
-            else:
-                fm_lr_axpy4_float(p, g4, x, p, G)
-            if fit_intercept:
-                G[p] += (g4[0] + g4[1]) + (g4[2] + g4[3])
+            for c in range(n_classes):
+                Gc = G + c * n_dof
+                if floating is double:
+                    fm_lr_axpy4_double(p, raw4 + 4 * c, x, p, Gc)
+                else:
+                    fm_lr_axpy4_float(p, raw4 + 4 * c, x, p, Gc)
+                if fit_intercept:
+                    Gc[p] += (raw4[4 * c] + raw4[4 * c + 1]) + (raw4[4 * c + 2] + raw4[4 * c + 3])
             i += 4
     while i < end:
         x = &X[i, 0]
@@ -233,23 +271,7 @@ cdef double _rows(
             raw[c] = _row_dot(p, x, &W[c, 0])
             if fit_intercept:
                 raw[c] += W[c, p]
-        if n_classes == 1:
-            loss += w_i * _binomial(y[i], raw[0], &g, &factor)
-            raw[0] = w_i * g
-        else:
-            m = raw[0]
-            for c in range(1, n_classes):
-                if raw[c] > m:
-                    m = raw[c]
-            sum_exp = 0
-            for c in range(n_classes):
-                tmp[c] = exp(raw[c] - m)
-                sum_exp = sum_exp + tmp[c]
-            yi = <Py_ssize_t> y[i]
-            factor = sum_exp
-            loss += w_i * (m - raw[yi])
-            for c in range(n_classes):
-                raw[c] = w_i * (tmp[c] / sum_exp - (1.0 if c == yi else 0.0))
+        loss += _pointwise(n_classes, raw, 1, y[i], w_i, tmp, &factor)
         _log_term(w_i, factor, &loss, &prod, &pending)
         for c in range(n_classes):
             g = raw[c]
@@ -271,7 +293,7 @@ def _run_blocks(
     """Claim blocks one at a time until none is left; run by every thread of an evaluation."""
     cdef Py_ssize_t n = X.shape[0], n_blocks = slabs.shape[0], n_classes = W.shape[0]
     cdef Py_ssize_t b
-    cdef double* scratch = <double*> malloc(2 * n_classes * sizeof(double))
+    cdef double* scratch = <double*> malloc(6 * n_classes * sizeof(double))
     if scratch == NULL:
         raise MemoryError()
     with nogil:
@@ -280,7 +302,7 @@ def _run_blocks(
             if b >= n_blocks:
                 break
             losses[b] = _rows(X, y, sw, W, b * rows, min((b + 1) * rows, n), fit_intercept,
-                              &slabs[b, 0], scratch, scratch + n_classes)
+                              &slabs[b, 0], scratch)
             fm_lr_finish(&state[1])
     free(scratch)
 
