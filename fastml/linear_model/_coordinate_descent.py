@@ -82,11 +82,13 @@ def _centered_gram(est, X, Y, sample_weight, fit_intercept, n_threads):
         m = sums / w_sum
         Zc = Z - w_sum * np.outer(m, m)
         if not shift:
+            # a column of zeros is exact either way; a constant one is not
+            # (its centred sum of squares is rounding noise, maybe negative)
             spread = np.diagonal(Zc)
             with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = w_sum * m * m / spread
-            if not np.all(ratio <= _PLAIN_MOMENTS_MAX_RATIO):
-                continue  # ill-conditioned (or constant column): about the first row
+                ok = (spread > 0) & (w_sum * m * m <= _PLAIN_MOMENTS_MAX_RATIO * spread)
+            if not np.all(ok | (np.diagonal(Z) == 0)):
+                continue  # ill-conditioned: moments about the first row instead
             z0 = np.zeros_like(m)
         else:
             z0 = np.concatenate([X[0], Y[0]]).astype(np.float64)

@@ -179,9 +179,9 @@ def test_centered_gram_plain_and_shifted_moments(offset, weighted, global_random
     X = rng.normal(size=(n, p)) * np.arange(1, p + 1) + offset
     Y = rng.normal(size=(n, 2)) + offset
     sw = rng.uniform(0.2, 2.0, n) if weighted else None
-    for constant in (False, True):
+    for constant in (False, True, "zeros"):
         if constant:
-            X[:, 2] = offset + 0.5
+            X[:, 2] = 0.0 if constant == "zeros" else offset + 0.5
         G, XtY, x_off, y_off, y_norm2 = _centered_gram(Lasso(), X, Y, sw, True, 2)
         w = np.ones(n) if sw is None else sw
         mx, my = w @ X / w.sum(), w @ Y / w.sum()
