@@ -32,8 +32,6 @@
 # Summation order per output: bias, then taps in (c, ki, kj) order with
 # FMA, as the NumPy reference up to rounding.
 
-import numpy as np
-
 from cython cimport floating
 from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBUF_WRITABLE,
                             PyBuffer_Release, PyObject_GetBuffer)
@@ -447,19 +445,12 @@ cdef class ForwardPlan:
         cdef Py_buffer bx, bo
         cdef int i
         cdef bint ok
-        cdef char code = self.code
+        _get_buffer(x, &bx, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
         try:
-            PyObject_GetBuffer(x, &bx, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
-        except (BufferError, ValueError, TypeError):
-            raise ValueError("x / out do not match the plan") from None
-        try:
+            _get_buffer(out, &bo, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE)
             try:
-                PyObject_GetBuffer(out, &bo, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE)
-            except (BufferError, ValueError, TypeError):
-                raise ValueError("x / out do not match the plan") from None
-            try:
-                ok = (bx.ndim == 4 and bo.ndim == 4 and bx.format[0] == code and bx.format[1] == 0
-                      and bo.format[0] == code and bo.format[1] == 0)
+                ok = (bx.ndim == 4 and bo.ndim == 4 and bx.format[0] == self.code
+                      and bx.format[1] == 0 and bo.format[0] == self.code and bo.format[1] == 0)
                 for i in range(4):
                     ok = ok and bx.shape[i] == self.x_shape[i] and bo.shape[i] == self.out_shape[i]
                 if not ok:
@@ -488,6 +479,15 @@ cdef class ForwardPlan:
         _unplan(&self.p)
         free(self.wt)
         free(self.bp)
+
+
+cdef int _get_buffer(object a, Py_buffer *view, int flags) except -1:
+    """PyObject_GetBuffer, its refusals (not C-contiguous, read-only, no
+    buffer) reported as the plan's ValueError."""
+    try:
+        return PyObject_GetBuffer(a, view, flags)
+    except (BufferError, ValueError, TypeError):
+        raise ValueError("x / out do not match the plan") from None
 
 
 cdef (void *, void *) _pack(const floating[:, :, :, ::1] w, const floating[::1] b,
