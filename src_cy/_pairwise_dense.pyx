@@ -5,9 +5,16 @@
 from cython cimport floating
 from cython.parallel cimport parallel, prange
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
+from libc.math cimport sqrt, sqrtf
 
 from fastml._cy._pairwise_common cimport (
-    COL_TILE, TILE, Metric, EUCLIDEAN, COSINE, _distance_tile, _scratch_size)
+    COL_TILE, TILE, Metric, EUCLIDEAN, COSINE, _distance_tile, _refine_factor,
+    _scratch_size, _sqeuclidean_exact)
+from fastml._cy._pairwise_simd cimport (
+    FM_EUC_MR as MR, FM_EUC_NR as NR, fm_cpu_has_avx2_fma, fm_euc_6x8)
+
+# Whether euclidean_fused can run here (x86-64 with AVX2 and FMA).
+HAS_FUSED = bool(fm_cpu_has_avx2_fma())
 
 ctypedef fused out_t:
     float
@@ -82,3 +89,102 @@ def pairwise_dense(Metric metric,
                 for i in range(max(i0, j0), min(i0 + nx, j0 + ny)):
                     out[i, i] = 0.0
         PyMem_RawFree(scratch)
+
+
+cdef void _pack_panels(const floating *X, Py_ssize_t n, Py_ssize_t d,
+                       Py_ssize_t w, double *P) noexcept nogil:
+    # Rows X[:n] as float64 panels of w rows, k-major (P[(p*d + k)*w + r] =
+    # X[p*w + r, k]), the last panel zero padded: the micro-kernel's layout.
+    cdef Py_ssize_t p, k, r, i
+    for p in range((n + w - 1) // w):
+        for k in range(d):
+            for r in range(w):
+                i = p * w + r
+                P[(p * d + k) * w + r] = X[i * d + k] if i < n else 0.0
+
+
+def euclidean_fused(const floating[:, ::1] X,        # IN
+                    const floating[:, ::1] Y,        # IN
+                    const double[::1] XX,            # IN squared norms of X
+                    const double[::1] YY,            # IN squared norms of Y
+                    out_t[:, ::1] out,               # OUT (n_x, n_y)
+                    bint squared,                    # keep squared distances
+                    bint same,                       # X is Y: diagonal set to exactly 0
+                    int n_threads):
+    """out = euclidean distances by the fused AVX2 micro-kernel (needs HAS_FUSED).
+
+    Y is packed once (float64, panels of NR rows); each thread takes blocks
+    of mc rows of X (packed in panels of MR rows, small enough to stay in L2)
+    and sweeps all of Y's panels, the MR x NR block of distances living in
+    registers until it is stored. Every entry is one FMA chain over the
+    features in order whatever the blocking and n_threads, so the result
+    does not depend on the thread count. Partial blocks and blocks holding
+    near-duplicates (cancellation) are finished here from the kernel's tmp.
+    Preconditions (checked by the caller): both C-contiguous, same
+    n_features >= 1, n_x, n_y >= 1, XX/YY sized n_x/n_y, HAS_FUSED.
+    """
+    cdef:
+        Py_ssize_t n_x = X.shape[0], n_y = Y.shape[0], d = X.shape[1]
+        Py_ssize_t n_py = (n_y + NR - 1) // NR, i, b, i0, nx, jp, j0, ny, ip, r0, mr, r, c
+        # rows per X block: its packed copy (mc * d doubles) stays within ~128 KiB
+        Py_ssize_t mc = max(<Py_ssize_t> MR, min(<Py_ssize_t> 120, 16384 // d // MR * MR))
+        Py_ssize_t nbx = (n_x + mc - 1) // mc
+        double refine = _refine_factor(d), v
+        bint take_sqrt = not squared
+        double *Bp = <double *> PyMem_RawMalloc((n_py * NR * (d + 1)) * sizeof(double))
+        double *YYp
+        double *Ap
+        double *XXp
+        double *tmp
+        double *outd
+        float *outf
+    if Bp == NULL:
+        raise MemoryError()
+    YYp = Bp + n_py * NR * d
+    with nogil:
+        _pack_panels(&Y[0, 0], n_y, d, NR, Bp)
+        for c in range(n_py * NR):
+            YYp[c] = YY[c] if c < n_y else 0.0
+        with parallel(num_threads=n_threads):
+            Ap = <double *> PyMem_RawMalloc((mc * (d + 1) + MR * NR) * sizeof(double))
+            XXp = Ap + mc * d
+            tmp = XXp + mc
+            for b in prange(nbx, schedule="dynamic"):
+                i0 = b * mc
+                nx = min(mc, n_x - i0)
+                _pack_panels(&X[i0, 0], nx, d, MR, Ap)
+                for r in range(mc):
+                    XXp[r] = XX[i0 + r] if r < nx else 0.0
+                for jp in range(n_py):
+                    j0 = jp * NR
+                    ny = min(<Py_ssize_t> NR, n_y - j0)
+                    for ip in range((nx + MR - 1) // MR):
+                        r0 = ip * MR
+                        mr = min(<Py_ssize_t> MR, nx - r0)
+                        outd = NULL
+                        outf = NULL
+                        if out_t is double:
+                            outd = &out[i0 + r0, j0]
+                        else:
+                            outf = &out[i0 + r0, j0]
+                        if fm_euc_6x8(d, Ap + r0 * d, Bp + j0 * d, XXp + r0, YYp + j0,
+                                      refine, take_sqrt, outd, outf, n_y,
+                                      mr < MR or ny < NR, tmp):
+                            # partial block or near-duplicates: finish in scalar
+                            for r in range(mr):
+                                for c in range(ny):
+                                    v = tmp[r * NR + c]
+                                    if v <= refine * (XXp[r0 + r] + YYp[j0 + c]):
+                                        v = _sqeuclidean_exact(&X[i0 + r0 + r, 0],
+                                                               &Y[j0 + c, 0], d)
+                                    v = v if v > 0.0 else 0.0
+                                    if out_t is double:
+                                        out[i0 + r0 + r, j0 + c] = sqrt(v) if take_sqrt else v
+                                    else:
+                                        out[i0 + r0 + r, j0 + c] = (
+                                            sqrtf(<float> v) if take_sqrt else <float> v)
+                if same:
+                    for i in range(i0, min(i0 + nx, n_y)):
+                        out[i, i] = 0.0
+            PyMem_RawFree(Ap)
+    PyMem_RawFree(Bp)

@@ -50,6 +50,9 @@ _METRICS = {
 }
 # scikit-learn computes these with scipy's cdist, which always returns float64
 _SCIPY_METRICS = {"sqeuclidean", "chebyshev"}
+# Euclidean matrices by the fused AVX2 micro-kernel where the CPU has it (else
+# a BLAS GEMM per tile, then a pass over it); tests switch it off to cover both.
+_USE_FUSED = _pairwise_dense.HAS_FUSED
 
 def _norms(metric, X, n_threads):
     """The per-row quantity a GEMM-based tile needs (float64), else an empty array."""
@@ -72,7 +75,9 @@ def _dense_distances(metric, X, Y, *, XX=None, YY=None, squared=False, n_threads
     gemm_based = metric in (Metric.EUCLIDEAN, Metric.COSINE)
     out_dtype = X.dtype if gemm_based else np.float64
     out = np.empty((X.shape[0], Y.shape[0]), dtype=out_dtype)
-    if gemm_based:  # every tile runs its own GEMM inside the OpenMP threads
+    if metric == Metric.EUCLIDEAN and _USE_FUSED:  # no BLAS involved
+        _pairwise_dense.euclidean_fused(X, Y, XX, YY, out, squared, same, n_threads)
+    elif gemm_based:  # every tile runs its own GEMM inside the OpenMP threads
         with single_threaded_blas():
             _pairwise_dense.pairwise_dense(metric, X, Y, XX, YY, out, squared, same, n_threads)
     else:
