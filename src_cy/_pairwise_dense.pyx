@@ -11,7 +11,7 @@ from fastml._cy._pairwise_common cimport (
     COL_TILE, TILE, Metric, EUCLIDEAN, COSINE, _distance_tile, _refine_factor,
     _scratch_size, _sqeuclidean_exact)
 from fastml._cy._pairwise_simd cimport (
-    FM_EUC_MR as MR, FM_EUC_NR as NR, fm_cpu_has_avx2_fma, fm_euc_6x8)
+    FM_EUC_MR as MR, FM_EUC_NR as NR, fm_cpu_has_avx2_fma, fm_euc_6x8, fm_euc_sqrt_6x8)
 
 # Whether euclidean_fused can run here (x86-64 with AVX2 and FMA).
 HAS_FUSED = bool(fm_cpu_has_avx2_fma())
@@ -129,6 +129,8 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
         # rows per X block: its packed copy (mc * d doubles) stays within ~128 KiB
         Py_ssize_t mc = max(<Py_ssize_t> MR, min(<Py_ssize_t> 120, 16384 // d // MR * MR))
         Py_ssize_t nbx = (n_x + mc - 1) // mc
+        # panels of Y per column block: its packed copy stays within ~128 KiB
+        Py_ssize_t npc = max(<Py_ssize_t> 1, 16384 // d // NR), jb, jc
         double refine = _refine_factor(d), v
         bint take_sqrt = not squared
         double *Bp = <double *> PyMem_RawMalloc((n_py * NR * (d + 1)) * sizeof(double))
@@ -136,6 +138,9 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
         double *Ap
         double *XXp
         double *tmp
+        double *pend
+        double *pend_dst
+        double *defer
         double *outd
         float *outf
     if Bp == NULL:
@@ -146,30 +151,42 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
         for c in range(n_py * NR):
             YYp[c] = YY[c] if c < n_y else 0.0
         with parallel(num_threads=n_threads):
-            Ap = <double *> PyMem_RawMalloc((mc * (d + 1) + MR * NR) * sizeof(double))
-            XXp = Ap + mc * d
-            tmp = XXp + mc
+            # 64 bytes of slack on each side: the threads' buffers share no cache line
+            Ap = <double *> PyMem_RawMalloc((mc * (d + 1) + 3 * MR * NR + 16) * sizeof(double))
+            XXp = Ap + 8 + mc * d
+            tmp = XXp + mc  # then two buffers of deferred square roots
             for b in prange(nbx, schedule="dynamic"):
                 i0 = b * mc
                 nx = min(mc, n_x - i0)
-                _pack_panels(&X[i0, 0], nx, d, MR, Ap)
+                _pack_panels(&X[i0, 0], nx, d, MR, Ap + 8)
                 for r in range(mc):
                     XXp[r] = XX[i0 + r] if r < nx else 0.0
-                for jp in range(n_py):
-                    j0 = jp * NR
-                    ny = min(<Py_ssize_t> NR, n_y - j0)
-                    for ip in range((nx + MR - 1) // MR):
-                        r0 = ip * MR
-                        mr = min(<Py_ssize_t> MR, nx - r0)
+                pend = NULL
+                pend_dst = NULL
+                for jb in range((n_py + npc - 1) // npc):
+                  jc = jb * npc
+                  for ip in range((nx + MR - 1) // MR):
+                    r0 = ip * MR
+                    mr = min(<Py_ssize_t> MR, nx - r0)
+                    for jp in range(jc, min(jc + npc, n_py)):
+                        j0 = jp * NR
+                        ny = min(<Py_ssize_t> NR, n_y - j0)
                         outd = NULL
                         outf = NULL
+                        defer = NULL
                         if out_t is double:
                             outd = &out[i0 + r0, j0]
+                            if take_sqrt:  # alternate buffers: pend is read meanwhile
+                                defer = tmp + MR * NR * (2 if pend == tmp + MR * NR else 1)
                         else:
                             outf = &out[i0 + r0, j0]
-                        if fm_euc_6x8(d, Ap + r0 * d, Bp + j0 * d, XXp + r0, YYp + j0,
-                                      refine, take_sqrt, outd, outf, n_y,
-                                      mr < MR or ny < NR, tmp):
+                        if not fm_euc_6x8(d, Ap + 8 + r0 * d, Bp + j0 * d, XXp + r0, YYp + j0,
+                                          refine, take_sqrt, outd, outf, n_y,
+                                          mr < MR or ny < NR, tmp, defer, pend, pend_dst):
+                            pend = defer
+                            pend_dst = outd
+                        else:
+                            pend = NULL
                             # partial block or near-duplicates: finish in scalar
                             for r in range(mr):
                                 for c in range(ny):
@@ -183,6 +200,8 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
                                     else:
                                         out[i0 + r0 + r, j0 + c] = (
                                             sqrtf(<float> v) if take_sqrt else <float> v)
+                if pend != NULL:
+                    fm_euc_sqrt_6x8(pend, pend_dst, n_y)
                 if same:
                     for i in range(i0, min(i0 + nx, n_y)):
                         out[i, i] = 0.0

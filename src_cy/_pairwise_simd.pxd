@@ -29,17 +29,24 @@ cdef extern from *:
        unclamped squared distances go to tmp[r*8 + c] and 1 is returned: the
        caller finishes the block. Otherwise the block is clamped at 0,
        square-rooted if take_sqrt (in float32 for float32 output, as sklearn
-       does) and stored to outd (double) or outf (float), row stride ldo. */
+       does) and stored to outd (double) or outf (float), row stride ldo;
+       or, if defer is given (float64 square roots), the clamped squares go
+       to defer[r*8 + c] and the caller passes them back as the next call's
+       pend (their destination: pend_dst): their square roots are taken
+       within that call's feature loop, where the divider runs in parallel
+       with the FMAs (taken after it, they cost ~20% of the kernel). */
     FM_AVX2_FMA static int fm_euc_6x8(Py_ssize_t d, const double *A, const double *B,
                                       const double *xx, const double *yy,
                                       double refine, int take_sqrt,
                                       double *outd, float *outf, Py_ssize_t ldo,
-                                      int partial, double *tmp) {
+                                      int partial, double *tmp, double *defer,
+                                      const double *pend, double *pend_dst) {
         __m256d c[6][2];
         #pragma GCC unroll 6
         for (int r = 0; r < 6; r++) c[r][0] = c[r][1] = _mm256_setzero_pd();
-        #pragma GCC unroll 2
-        for (Py_ssize_t k = 0; k < d; k++) {
+        int p = pend ? 0 : 12;
+        Py_ssize_t k = 0;
+        for (; k < d; k++) {
             const __m256d b0 = _mm256_loadu_pd(B + 8 * k);
             const __m256d b1 = _mm256_loadu_pd(B + 8 * k + 4);
             #pragma GCC unroll 6
@@ -48,7 +55,17 @@ cdef extern from *:
                 c[r][0] = _mm256_fmadd_pd(a, b0, c[r][0]);
                 c[r][1] = _mm256_fmadd_pd(a, b1, c[r][1]);
             }
+            /* one square root of the previous block every other feature:
+               the divider works while the FMA pipes do, instead of after */
+            if ((k & 1) && p < 12) {
+                _mm256_storeu_pd(pend_dst + (p >> 1) * ldo + (p & 1) * 4,
+                                 _mm256_sqrt_pd(_mm256_loadu_pd(pend + 4 * p)));
+                p++;
+            }
         }
+        for (; p < 12; p++)
+            _mm256_storeu_pd(pend_dst + (p >> 1) * ldo + (p & 1) * 4,
+                             _mm256_sqrt_pd(_mm256_loadu_pd(pend + 4 * p)));
         const __m256d m2 = _mm256_set1_pd(-2.0), vref = _mm256_set1_pd(refine);
         const __m256d yy0 = _mm256_loadu_pd(yy), yy1 = _mm256_loadu_pd(yy + 4);
         __m256d any = _mm256_setzero_pd();
@@ -74,7 +91,10 @@ cdef extern from *:
         #pragma GCC unroll 6
         for (int r = 0; r < 6; r++) {
             __m256d v0 = _mm256_max_pd(c[r][0], zero), v1 = _mm256_max_pd(c[r][1], zero);
-            if (outf) {
+            if (defer) {  /* square roots during the next block's loop */
+                _mm256_storeu_pd(defer + 8 * r, v0);
+                _mm256_storeu_pd(defer + 8 * r + 4, v1);
+            } else if (outf) {
                 __m128 f0 = _mm256_cvtpd_ps(v0), f1 = _mm256_cvtpd_ps(v1);
                 if (take_sqrt) { f0 = _mm_sqrt_ps(f0); f1 = _mm_sqrt_ps(f1); }
                 _mm_storeu_ps(outf + r * ldo, f0);
@@ -87,11 +107,20 @@ cdef extern from *:
         }
         return 0;
     }
+    /* The deferred square roots of a block (fm_euc_6x8's pend), stored. */
+    FM_AVX2_FMA static void fm_euc_sqrt_6x8(const double *pend, double *pend_dst,
+                                           Py_ssize_t ldo) {
+        for (int p = 0; p < 12; p++)
+            _mm256_storeu_pd(pend_dst + (p >> 1) * ldo + (p & 1) * 4,
+                             _mm256_sqrt_pd(_mm256_loadu_pd(pend + 4 * p)));
+    }
     #else
     static int fm_euc_6x8(Py_ssize_t d, const double *A, const double *B,
                           const double *xx, const double *yy, double refine,
                           int take_sqrt, double *outd, float *outf, Py_ssize_t ldo,
-                          int partial, double *tmp) { return -1; }  /* never called */
+                          int partial, double *tmp, double *defer,
+                          const double *pend, double *pend_dst) { return -1; }  /* never called */
+    static void fm_euc_sqrt_6x8(const double *pend, double *pend_dst, Py_ssize_t ldo) {}
     #endif
     """
     enum:
@@ -100,4 +129,6 @@ cdef extern from *:
     int fm_euc_6x8(Py_ssize_t d, const double *A, const double *B,
                    const double *xx, const double *yy, double refine, int take_sqrt,
                    double *outd, float *outf, Py_ssize_t ldo,
-                   int partial, double *tmp) noexcept nogil
+                   int partial, double *tmp, double *defer,
+                   const double *pend, double *pend_dst) noexcept nogil
+    void fm_euc_sqrt_6x8(const double *pend, double *pend_dst, Py_ssize_t ldo) noexcept nogil
