@@ -9,7 +9,7 @@ from libc.math cimport sqrt, sqrtf
 
 from fastml._cy._pairwise_common cimport (
     COL_TILE, TILE, Metric, EUCLIDEAN, COSINE, _distance_tile, _refine_factor,
-    _scratch_size, _sqeuclidean_exact)
+    _scratch_size, _sq_row_norms, _sqeuclidean_exact)
 from fastml._cy._pairwise_simd cimport (
     FM_EUC_MR as MR, FM_EUC_NR as NR, fm_cpu_has_avx2_fma, fm_euc_6x8, fm_euc_sqrt_6x8)
 
@@ -105,8 +105,8 @@ cdef void _pack_panels(const floating *X, Py_ssize_t n, Py_ssize_t d,
 
 def euclidean_fused(const floating[:, ::1] X,        # IN
                     const floating[:, ::1] Y,        # IN
-                    const double[::1] XX,            # IN squared norms of X
-                    const double[::1] YY,            # IN squared norms of Y
+                    const double[::1] XX,            # IN squared norms of X, or empty
+                    const double[::1] YY,            # IN squared norms of Y, or empty
                     out_t[:, ::1] out,               # OUT (n_x, n_y)
                     bint squared,                    # keep squared distances
                     bint same,                       # X is Y: diagonal set to exactly 0
@@ -120,8 +120,10 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
     features in order whatever the blocking and n_threads, so the result
     does not depend on the thread count. Partial blocks and blocks holding
     near-duplicates (cancellation) are finished here from the kernel's tmp.
+    Empty XX/YY: the squared norms are computed here (as sq_row_norms), so
+    that one parallel region does all the work (each costs a thread wake-up).
     Preconditions (checked by the caller): both C-contiguous, same
-    n_features >= 1, n_x, n_y >= 1, XX/YY sized n_x/n_y, HAS_FUSED.
+    n_features >= 1, n_x, n_y >= 1, XX/YY sized n_x/n_y or 0, HAS_FUSED.
     """
     cdef:
         Py_ssize_t n_x = X.shape[0], n_y = Y.shape[0], d = X.shape[1]
@@ -148,8 +150,13 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
     YYp = Bp + n_py * NR * d
     with nogil:
         _pack_panels(&Y[0, 0], n_y, d, NR, Bp)
-        for c in range(n_py * NR):
-            YYp[c] = YY[c] if c < n_y else 0.0
+        if YY.shape[0] == 0:
+            _sq_row_norms(&Y[0, 0], 0, n_y, d, YYp)
+        else:
+            for c in range(n_y):
+                YYp[c] = YY[c]
+        for c in range(n_y, n_py * NR):
+            YYp[c] = 0.0
         with parallel(num_threads=n_threads):
             # 64 bytes of slack on each side: the threads' buffers share no cache line
             Ap = <double *> PyMem_RawMalloc((mc * (d + 1) + 3 * MR * NR + 16) * sizeof(double))
@@ -159,8 +166,13 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
                 i0 = b * mc
                 nx = min(mc, n_x - i0)
                 _pack_panels(&X[i0, 0], nx, d, MR, Ap + 8)
-                for r in range(mc):
-                    XXp[r] = XX[i0 + r] if r < nx else 0.0
+                if XX.shape[0] == 0:
+                    _sq_row_norms(&X[0, 0], i0, i0 + nx, d, XXp)
+                else:
+                    for r in range(nx):
+                        XXp[r] = XX[i0 + r]
+                for r in range(nx, mc):
+                    XXp[r] = 0.0
                 pend = NULL
                 pend_dst = NULL
                 for jb in range((n_py + npc - 1) // npc):

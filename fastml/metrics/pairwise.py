@@ -70,14 +70,19 @@ def _dense_distances(metric, X, Y, *, XX=None, YY=None, squared=False, n_threads
     n_threads = _openmp_effective_n_threads(n_threads)
     X = np.ascontiguousarray(X)
     Y = X if same else np.ascontiguousarray(Y)
+    if metric == Metric.EUCLIDEAN and _USE_FUSED:  # no BLAS; norms computed inside
+        none = np.empty(0)
+        out = np.empty((X.shape[0], Y.shape[0]), dtype=X.dtype)
+        _pairwise_dense.euclidean_fused(
+            X, Y, none if XX is None else XX, none if YY is None else YY,
+            out, squared, same, n_threads)
+        return out
     XX = _norms(metric, X, n_threads) if XX is None else XX
     YY = XX if same else (_norms(metric, Y, n_threads) if YY is None else YY)
     gemm_based = metric in (Metric.EUCLIDEAN, Metric.COSINE)
     out_dtype = X.dtype if gemm_based else np.float64
     out = np.empty((X.shape[0], Y.shape[0]), dtype=out_dtype)
-    if metric == Metric.EUCLIDEAN and _USE_FUSED:  # no BLAS involved
-        _pairwise_dense.euclidean_fused(X, Y, XX, YY, out, squared, same, n_threads)
-    elif gemm_based:  # every tile runs its own GEMM inside the OpenMP threads
+    if gemm_based:  # every tile runs its own GEMM inside the OpenMP threads
         with single_threaded_blas():
             _pairwise_dense.pairwise_dense(metric, X, Y, XX, YY, out, squared, same, n_threads)
     else:
