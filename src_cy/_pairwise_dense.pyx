@@ -130,7 +130,7 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
         Py_ssize_t n_py = (n_y + NR - 1) // NR, i, b, i0, nx, jp, j0, ny, ip, r0, mr, r, c
         # rows per X block: its packed copy (mc * d doubles) stays within ~128 KiB
         Py_ssize_t mc = max(<Py_ssize_t> MR, min(<Py_ssize_t> 120, 16384 // d // MR * MR))
-        Py_ssize_t nbx = (n_x + mc - 1) // mc
+        Py_ssize_t nbx = (n_x + mc - 1) // mc, t, n_stripes = (nbx + n_threads - 1) // n_threads
         # panels of Y per column block: its packed copy stays within ~128 KiB
         Py_ssize_t npc = max(<Py_ssize_t> 1, 16384 // d // NR), jb, jc
         double refine = _refine_factor(d), v
@@ -162,7 +162,13 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
             Ap = <double *> PyMem_RawMalloc((mc * (d + 1) + 3 * MR * NR + 16) * sizeof(double))
             XXp = Ap + 8 + mc * d
             tmp = XXp + mc  # then two buffers of deferred square roots
-            for b in prange(nbx, schedule="dynamic"):
+            for t in prange(n_stripes * n_threads, schedule="dynamic"):
+                # block t is the (t // n_threads)-th of stripe t % n_threads:
+                # threads progress through distant stripes, so two never fault
+                # in (and both zero) the same fresh huge page of the output
+                b = (t % n_threads) * n_stripes + t // n_threads
+                if b >= nbx:
+                    continue
                 i0 = b * mc
                 nx = min(mc, n_x - i0)
                 _pack_panels(&X[i0, 0], nx, d, MR, Ap + 8)
