@@ -103,6 +103,58 @@ cdef void _pack_panels(const floating *X, Py_ssize_t n, Py_ssize_t d,
                 P[(p * d + k) * w + r] = X[i * d + k] if i < n else 0.0
 
 
+cdef void _fused_row_block(const floating *X, Py_ssize_t nx, const floating *Y,
+                           Py_ssize_t n_y, Py_ssize_t d, const double *Ap,
+                           const double *XXp, const double *Bp, const double *YYp,
+                           Py_ssize_t npc, double refine, bint take_sqrt,
+                           out_t *out, double *tmp) noexcept nogil:
+    # Distances of the nx rows X (packed: Ap, XXp) to all of Y (Bp, YYp) into
+    # out (row stride n_y). Columns go by blocks of npc panels (kept in L2);
+    # within one, each MR-row panel sweeps them, so it stays in L1 and writes
+    # its MR output rows sequentially (prefetcher friendly). tmp: 3 MR x NR
+    # buffers, the kernel's own and two alternating for deferred square roots.
+    cdef Py_ssize_t n_py = (n_y + NR - 1) // NR, jb, ip, jp, j0, ny, r0, mr, r, c
+    cdef double v
+    cdef double *pend = NULL
+    cdef double *pend_dst = NULL
+    cdef double *defer = NULL
+    cdef double *outd = NULL
+    cdef float *outf = NULL
+    for jb in range((n_py + npc - 1) // npc):
+        for ip in range((nx + MR - 1) // MR):
+            r0 = ip * MR
+            mr = min(<Py_ssize_t> MR, nx - r0)
+            for jp in range(jb * npc, min((jb + 1) * npc, n_py)):
+                j0 = jp * NR
+                ny = min(<Py_ssize_t> NR, n_y - j0)
+                if out_t is double:
+                    outd = out + r0 * n_y + j0
+                    if take_sqrt:  # not the buffer pend, read meanwhile
+                        defer = tmp + MR * NR * (2 if pend == tmp + MR * NR else 1)
+                else:
+                    outf = out + r0 * n_y + j0
+                if not fm_euc_6x8(d, Ap + r0 * d, Bp + j0 * d, XXp + r0, YYp + j0,
+                                  refine, take_sqrt, outd, outf, n_y,
+                                  mr < MR or ny < NR, tmp, defer, pend, pend_dst):
+                    pend, pend_dst = defer, outd
+                    continue
+                # partial block or near-duplicates: finish in scalar, recomputing
+                # the cancellation-prone entries exactly
+                pend = NULL
+                for r in range(mr):
+                    for c in range(ny):
+                        v = tmp[r * NR + c]
+                        if v <= refine * (XXp[r0 + r] + YYp[j0 + c]):
+                            v = _sqeuclidean_exact(X + (r0 + r) * d, Y + (j0 + c) * d, d)
+                        v = v if v > 0.0 else 0.0
+                        if out_t is double:
+                            out[(r0 + r) * n_y + j0 + c] = sqrt(v) if take_sqrt else v
+                        else:  # as sklearn: the float32 value is square-rooted
+                            out[(r0 + r) * n_y + j0 + c] = sqrtf(<float> v) if take_sqrt else <float> v
+    if pend != NULL:
+        fm_euc_sqrt_6x8(pend, pend_dst, n_y)
+
+
 def euclidean_fused(const floating[:, ::1] X,        # IN
                     const floating[:, ::1] Y,        # IN
                     const double[::1] XX,            # IN squared norms of X, or empty
@@ -127,24 +179,19 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
     """
     cdef:
         Py_ssize_t n_x = X.shape[0], n_y = Y.shape[0], d = X.shape[1]
-        Py_ssize_t n_py = (n_y + NR - 1) // NR, i, b, i0, nx, jp, j0, ny, ip, r0, mr, r, c
+        Py_ssize_t n_py = (n_y + NR - 1) // NR, i, b, i0, nx, r, c
         # rows per X block: its packed copy (mc * d doubles) stays within ~128 KiB
         Py_ssize_t mc = max(<Py_ssize_t> MR, min(<Py_ssize_t> 120, 16384 // d // MR * MR))
         Py_ssize_t nbx = (n_x + mc - 1) // mc, t, n_stripes = (nbx + n_threads - 1) // n_threads
         # panels of Y per column block: its packed copy stays within ~128 KiB
-        Py_ssize_t npc = max(<Py_ssize_t> 1, 16384 // d // NR), jb, jc
-        double refine = _refine_factor(d), v
+        Py_ssize_t npc = max(<Py_ssize_t> 1, 16384 // d // NR)
+        double refine = _refine_factor(d)
         bint take_sqrt = not squared
         double *Bp = <double *> PyMem_RawMalloc((n_py * NR * (d + 1)) * sizeof(double))
         double *YYp
         double *Ap
         double *XXp
         double *tmp
-        double *pend
-        double *pend_dst
-        double *defer
-        double *outd
-        float *outf
     if Bp == NULL:
         raise MemoryError()
     YYp = Bp + n_py * NR * d
@@ -179,47 +226,8 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
                         XXp[r] = XX[i0 + r]
                 for r in range(nx, mc):
                     XXp[r] = 0.0
-                pend = NULL
-                pend_dst = NULL
-                for jb in range((n_py + npc - 1) // npc):
-                  jc = jb * npc
-                  for ip in range((nx + MR - 1) // MR):
-                    r0 = ip * MR
-                    mr = min(<Py_ssize_t> MR, nx - r0)
-                    for jp in range(jc, min(jc + npc, n_py)):
-                        j0 = jp * NR
-                        ny = min(<Py_ssize_t> NR, n_y - j0)
-                        outd = NULL
-                        outf = NULL
-                        defer = NULL
-                        if out_t is double:
-                            outd = &out[i0 + r0, j0]
-                            if take_sqrt:  # alternate buffers: pend is read meanwhile
-                                defer = tmp + MR * NR * (2 if pend == tmp + MR * NR else 1)
-                        else:
-                            outf = &out[i0 + r0, j0]
-                        if not fm_euc_6x8(d, Ap + 8 + r0 * d, Bp + j0 * d, XXp + r0, YYp + j0,
-                                          refine, take_sqrt, outd, outf, n_y,
-                                          mr < MR or ny < NR, tmp, defer, pend, pend_dst):
-                            pend = defer
-                            pend_dst = outd
-                        else:
-                            pend = NULL
-                            # partial block or near-duplicates: finish in scalar
-                            for r in range(mr):
-                                for c in range(ny):
-                                    v = tmp[r * NR + c]
-                                    if v <= refine * (XXp[r0 + r] + YYp[j0 + c]):
-                                        v = _sqeuclidean_exact(&X[i0 + r0 + r, 0],
-                                                               &Y[j0 + c, 0], d)
-                                    v = v if v > 0.0 else 0.0
-                                    if out_t is double:
-                                        out[i0 + r0 + r, j0 + c] = sqrt(v) if take_sqrt else v
-                                    else:
-                                        out[i0 + r0 + r, j0 + c] = (
-                                            sqrtf(<float> v) if take_sqrt else <float> v)
-                if pend != NULL:
-                    fm_euc_sqrt_6x8(pend, pend_dst, n_y)
+                _fused_row_block(&X[i0, 0], nx, &Y[0, 0], n_y, d, Ap + 8, XXp,
+                                 Bp, YYp, npc, refine, take_sqrt, &out[i0, 0], tmp)
                 if same:
                     for i in range(i0, min(i0 + nx, n_y)):
                         out[i, i] = 0.0
