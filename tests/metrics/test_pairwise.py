@@ -244,6 +244,7 @@ FUSED_SHAPES = [(1, 1, 1), (5, 7, 3), (6, 8, 64), (7, 9, 64), (121, 300, 2),
 @pytest.mark.parametrize("n_x, n_y, d", FUSED_SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_euclidean_block_edges_match_exact_and_blas(n_x, n_y, d, dtype, monkeypatch):
+    monkeypatch.setattr(fm_pairwise, "_FUSED_MAX_FEATURES", 10**9)  # fused at any d
     rng = np.random.default_rng(n_x + n_y + d)
     X, Y = (rng.standard_normal((n, d)).astype(dtype) for n in (n_x, n_y))
     exact = exact_sqeuclidean(X, Y)
