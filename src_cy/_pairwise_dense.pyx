@@ -1,5 +1,6 @@
 # Full pairwise distance matrices between dense X and Y, parallel over tiles.
-# The tile numerics live in _pairwise_common; this file only schedules them.
+# The tile numerics live in _pairwise_common (BLAS tiles, any metric) and
+# _pairwise_simd (the fused euclidean micro-kernel); this file schedules them.
 # Adapted from scikit-learn (sklearn/metrics/pairwise.py, BSD-3-Clause).
 
 from cython cimport floating
