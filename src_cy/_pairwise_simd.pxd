@@ -20,6 +20,8 @@ cdef extern from *:
     #define FM_EUC_MR 6
     #define FM_EUC_NR 8
     #if FM_CPU_X86_SIMD
+    /* PREFETCHW (fetch a line for writing) exists on every AVX2 CPU. */
+    #define FM_EUC_TARGET __attribute__((target("avx2,fma,prfchw")))
     /* Distances of 6 packed rows A (A[k*6 + r]) to 8 packed rows B
        (B[k*8 + c]) over d features. xx/yy: their squared norms (6 and 8
        readable values). The squared distance is sklearn's
@@ -35,7 +37,7 @@ cdef extern from *:
        pend (their destination: pend_dst): their square roots are taken
        within that call's feature loop, where the divider runs in parallel
        with the FMAs (taken after it, they cost ~20% of the kernel). */
-    FM_AVX2_FMA static int fm_euc_6x8(Py_ssize_t d, const double *A, const double *B,
+    FM_EUC_TARGET static int fm_euc_6x8(Py_ssize_t d, const double *A, const double *B,
                                       const double *xx, const double *yy,
                                       double refine, int take_sqrt,
                                       double *outd, float *outf, Py_ssize_t ldo,
@@ -45,6 +47,13 @@ cdef extern from *:
         #pragma GCC unroll 6
         for (int r = 0; r < 6; r++) c[r][0] = c[r][1] = _mm256_setzero_pd();
         int p = pend ? 0 : 12;
+        if (outd) {  /* fetch this block's output lines for writing meanwhile */
+            #pragma GCC unroll 6
+            for (int r = 0; r < 6; r++) {
+                __builtin_prefetch(outd + r * ldo, 1, 3);
+                __builtin_prefetch(outd + r * ldo + 7, 1, 3);
+            }
+        }
         Py_ssize_t k = 0;
         for (; k < d; k++) {
             const __m256d b0 = _mm256_loadu_pd(B + 8 * k);
