@@ -15,6 +15,7 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.preprocessing import label_binarize
 from sklearn.utils import assert_all_finite, check_array, check_consistent_length, column_or_1d
 
+from .._cy import _roc_counts
 from ..utils._sklearn import (
     Interval,
     StrOptions,
@@ -38,7 +39,14 @@ def _binary_clf_curve(y_true, y_score, pos_label=None, sample_weight=None):
     assert_all_finite(y_true)
     assert_all_finite(y_score)
     pos_label = _check_pos_label_consistency(pos_label, y_true)
-    y_true = (y_true == pos_label).astype(np.float64)
+    return _clf_counts(y_true == pos_label, y_score, sample_weight)
+
+
+def _clf_counts(is_pos, y_score, sample_weight):
+    """(fps, tps, thresholds) of a validated 1-D boolean ``is_pos`` and finite ``y_score``."""
+    if sample_weight is None and y_score.dtype in (np.float32, np.float64):
+        return _unweighted_counts(is_pos, y_score)
+    y_true = is_pos.astype(np.float64)
     if sample_weight is not None:
         sample_weight = _check_sample_weight(column_or_1d(sample_weight), y_true)
         nonzero = sample_weight != 0
@@ -56,6 +64,18 @@ def _binary_clf_curve(y_true, y_score, pos_label=None, sample_weight=None):
         tps = np.cumsum(y_true * w)[idx]
         fps = np.cumsum((1 - y_true) * w)[idx]
     return fps, tps, y_score[idx]
+
+
+def _unweighted_counts(is_pos, y_score):
+    """(fps, tps, thresholds) of unweighted samples: two value sorts and a merge."""
+    y_score = np.ascontiguousarray(y_score)
+    pos = np.sort(y_score[is_pos])
+    neg = np.sort(y_score[~is_pos])
+    n = y_score.shape[0]
+    fps, tps = np.empty(n), np.empty(n)
+    thresholds = np.empty(n, dtype=y_score.dtype)
+    n_out = _roc_counts.threshold_counts(pos, neg, fps, tps, thresholds)
+    return fps[:n_out], tps[:n_out], thresholds[:n_out]
 
 
 def _stable_desc(values):
@@ -87,6 +107,11 @@ def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_inter
     array([0. , 0. , 0.5, 0.5, 1. ])
     """
     fps, tps, thresholds = _binary_clf_curve(y_true, y_score, pos_label, sample_weight)
+    return _roc_from_counts(fps, tps, thresholds, drop_intermediate)
+
+
+def _roc_from_counts(fps, tps, thresholds, drop_intermediate):
+    """roc_curve's (fpr, tpr, thresholds) from the counts at each threshold."""
     if drop_intermediate and fps.shape[0] > 2:
         keep = np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True]
         fps, tps, thresholds = fps[keep], tps[keep], thresholds[keep]
@@ -271,13 +296,28 @@ def average_precision_score(y_true, y_score, *, average="macro", pos_label=1, sa
 
 
 def _binary_roc_auc(y_true, y_score, sample_weight=None, max_fpr=None):
-    if len(np.unique(y_true)) != 2:
+    y_true = np.asarray(y_true)
+    zero_one = y_true.ndim == 1 and y_true.size > 0 and y_true.dtype.kind in "biu"
+    if zero_one:  # integer 0/1 columns: min and max tell the classes without a unique
+        lo, hi = y_true.min(), y_true.max()
+        zero_one = lo == hi or (lo == 0 and hi == 1)
+    n_classes = (1 if lo == hi else 2) if zero_one else len(np.unique(y_true))
+    if n_classes != 2:
         warnings.warn(
             "Only one class is present in y_true. ROC AUC score is not defined in that case.",
             UndefinedMetricWarning,
         )
         return np.nan
-    fpr, tpr, _ = roc_curve(y_true, y_score, sample_weight=sample_weight)
+    if zero_one:  # the 0/1 columns roc_auc_score builds: roc_curve's checks, once
+        check_consistent_length(y_true, y_score, sample_weight)
+        y_score = column_or_1d(y_score)
+        assert_all_finite(y_score)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(column_or_1d(sample_weight), y_score)
+        counts = _clf_counts(y_true == 1, y_score, sample_weight)
+        fpr, tpr, _ = _roc_from_counts(*counts, drop_intermediate=True)
+    else:
+        fpr, tpr, _ = roc_curve(y_true, y_score, sample_weight=sample_weight)
     if max_fpr is None or max_fpr == 1:
         return _auc(fpr, tpr)
     if max_fpr <= 0 or max_fpr > 1:
@@ -331,7 +371,14 @@ def roc_auc_score(
         return _multiclass_roc_auc(y_true, y_score, labels, multi_class, average, sample_weight)
     binary = partial(_binary_roc_auc, max_fpr=max_fpr)
     if y_type == "binary":
-        y_true = label_binarize(y_true, classes=np.unique(y_true))[:, 0]
+        # label_binarize's binary column (1 for the larger class, all 0 for a
+        # single class), without its sparse round trip
+        y_true = column_or_1d(y_true)
+        classes = np.unique(y_true)
+        y_true = (y_true == classes[-1]).astype(int) if classes.shape[0] == 2 else (
+            np.zeros(y_true.shape[0], dtype=int))
+        check_consistent_length(y_true, y_score, sample_weight)
+        return binary(y_true, y_score, sample_weight=sample_weight)
     return _average_binary_score(binary, y_true, y_score, average, sample_weight=sample_weight)
 
 

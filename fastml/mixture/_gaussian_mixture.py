@@ -27,6 +27,7 @@ from fastml.cluster import KMeans, kmeans_plusplus
 
 from fastml.utils._sklearn import (
     _get_threadpool_controller,
+    _openmp_effective_n_threads,
     Interval,
     StrOptions,
     _fit_context,
@@ -34,6 +35,7 @@ from fastml.utils._sklearn import (
     check_random_state,
     validate_data,
 )
+from fastml._cy import _gmm_full
 from fastml.utils._threads import single_threaded_blas
 
 _PRECISION_ERROR = (
@@ -144,6 +146,17 @@ def _compute_precision_cholesky(cov, covariance_type):
     return 1.0 / np.sqrt(cov)
 
 
+def _precision_cholesky_batched(cov):
+    """_compute_precision_cholesky for a stack of full covariances, as two batched
+    LAPACK calls instead of 2k scipy calls (their checks cost ~30 us each)."""
+    try:
+        chol = np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        raise ValueError(_PRECISION_ERROR)
+    eye = np.broadcast_to(np.eye(cov.shape[-1], dtype=cov.dtype), cov.shape)
+    return np.ascontiguousarray(np.linalg.solve(chol, eye).transpose(0, 2, 1))
+
+
 def _precision_cholesky_full_or_tied(cov, covariance_type):
     eye = np.eye(cov.shape[-1], dtype=cov.dtype)
     if covariance_type == "tied":
@@ -201,6 +214,26 @@ def _estimate_log_gaussian_prob(X, means, prec_chol, covariance_type):
 # for threads to pay and, on a busy machine, waking them dominates (8x slower
 # at 20000 x 16 on 2 shared cores)
 _SMALL_FOR_BLAS_THREADS = 2**21
+
+
+# the compiled full-covariance iteration: its per-sample loops are d^2 per
+# component, which beats BLAS' per-component products up to about this many
+# features; above, the NumPy/BLAS iteration (same formulas) runs
+_COMPILED_EM_MAX_FEATURES = 16
+_EM_WORK_PER_THREAD = 4_000_000
+
+
+def _compiled_em(X, covariance_type):
+    return (covariance_type == "full" and X.dtype == np.float64
+            and X.shape[1] <= _COMPILED_EM_MAX_FEATURES)
+
+
+def _sum_parts(parts):
+    """Sum of per-chunk partial sums, added in chunk order (thread-count independent)."""
+    total = parts[0].copy()
+    for part in parts[1:]:
+        total += part
+    return total
 
 
 def _blas_threads_for(X):
@@ -389,6 +422,49 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             log_resp = weighted - log_prob_norm[:, np.newaxis]
         return log_prob_norm, log_resp
 
+    def _em_step(self, X):
+        """One E-step and M-step; the E-step's mean log-likelihood (the lower bound)."""
+        if _compiled_em(X, self.covariance_type):
+            return self._em_step_full_compiled(X)
+        log_prob_norm, log_resp = self._estimate_log_prob_resp(X)
+        self._m_step(X, log_resp)
+        return np.mean(log_prob_norm)
+
+    def _em_step_full_compiled(self, X):
+        """The same iteration in two compiled passes over X (src_cy/_gmm_full.pyx)."""
+        n_samples, n_features = X.shape
+        n_components = self.means_.shape[0]
+        n_parts = _gmm_full.n_chunks_for(n_samples)
+        # a thread per _EM_WORK_PER_THREAD multiply-adds at most: below, waking
+        # a second thread (and waiting for it on a busy machine) costs more
+        work = n_samples * n_components * n_features * (n_features + 1)
+        n_threads = max(1, min(_openmp_effective_n_threads(), work // _EM_WORK_PER_THREAD))
+        resp = np.empty((n_samples, n_components))
+        nk_parts = np.empty((n_parts, n_components))
+        rx_parts = np.empty((n_parts, n_components, n_features))
+        prec_chol = np.ascontiguousarray(self.precisions_cholesky_)
+        log_det = _log_det_cholesky(prec_chol, "full", n_features)
+        with np.errstate(divide="ignore"):  # a zero weight is a -inf log-weight, as sklearn
+            log_weights = np.log(self.weights_)
+        # P_m side by side, (d, k*d), and mu_m @ P_m: see e_step's docstring
+        prec_cat = np.ascontiguousarray(prec_chol.transpose(1, 0, 2).reshape(n_features, -1))
+        means_prec = np.einsum("mi,mij->mj", self.means_, prec_chol).ravel()
+        lse_sum = _gmm_full.e_step(X, prec_cat, means_prec, log_det, log_weights, resp,
+                                   nk_parts, rx_parts, n_threads)
+        # M-step (scikit-learn's _estimate_gaussian_parameters), parts added in chunk order
+        nk = _sum_parts(nk_parts) + 10 * np.finfo(resp.dtype).eps
+        means = _sum_parts(rx_parts) / nk[:, np.newaxis]
+        cov_parts = np.empty((n_parts, n_components, n_features, n_features))
+        _gmm_full.weighted_covariances(X, resp, means, cov_parts, n_threads)
+        cov = _sum_parts(cov_parts)
+        upper = np.triu_indices(n_features, 1)
+        cov[:, upper[1], upper[0]] = cov[:, upper[0], upper[1]]
+        cov /= nk[:, np.newaxis, np.newaxis]
+        cov[:, np.arange(n_features), np.arange(n_features)] += self.reg_covar
+        self.weights_, self.means_, self.covariances_ = nk / nk.sum(), means, cov
+        self.precisions_cholesky_ = _precision_cholesky_batched(cov)
+        return lse_sum / n_samples
+
     def _m_step(self, X, log_resp):
         # responsibilities of far-away samples underflow to 0, harmlessly
         with np.errstate(under="ignore"):
@@ -444,6 +520,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             Component labels.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        if _compiled_em(X, self.covariance_type):
+            X = np.ascontiguousarray(X)  # the compiled iteration reads rows
         with _blas_threads_for(X):
             return self._fit_predict(X)
 
@@ -477,9 +555,7 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             converged = False
             for n_iter in range(1, self.max_iter + 1):
                 prev_lower_bound = lower_bound
-                log_prob_norm, log_resp = self._estimate_log_prob_resp(X)
-                self._m_step(X, log_resp)
-                lower_bound = np.mean(log_prob_norm)
+                lower_bound = self._em_step(X)
                 current_lower_bounds.append(lower_bound)
                 change = lower_bound - prev_lower_bound
                 if self.verbose >= 2 and n_iter % self.verbose_interval == 0:

@@ -147,6 +147,47 @@ def test_zero_division_and_ties():
     _both("confusion_matrix", yt, yt[::-1], sample_weight=[1, 2, 0, 1, 3, 1, 1])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("seed", range(6))
+def test_unweighted_curves_equal_sklearn_exactly_with_ties(dtype, seed):
+    # Unweighted curves come from two value sorts and a merge (not a stable
+    # argsort): with many tied scores, +-0.0 and one class rare, every array
+    # must still equal scikit-learn's bit for bit, dtype included.
+    rng = np.random.RandomState(seed)
+    n = rng.randint(2, 400)
+    y = (rng.rand(n) < rng.choice([0.02, 0.5])).astype(int)
+    y[:2] = [0, 1]
+    scores = (rng.randint(-4, rng.randint(1, 9), n) * rng.choice([0.25, 1e-3])).astype(dtype)
+    scores[rng.rand(n) < 0.2] = -0.0
+    for name, kw in [("roc_curve", {}), ("roc_curve", {"drop_intermediate": False}),
+                     ("precision_recall_curve", {})]:
+        ours, theirs = getattr(fm, name)(y, scores, **kw), getattr(skm, name)(y, scores, **kw)
+        for a, b in zip(ours, theirs):
+            assert a.dtype == b.dtype
+            assert_array_equal(a, b)
+    assert fm.roc_auc_score(y, scores) == pytest.approx(skm.roc_auc_score(y, scores), abs=1e-12)
+    assert fm.average_precision_score(y, scores) == pytest.approx(
+        skm.average_precision_score(y, scores), abs=1e-12)
+
+
+def test_binary_roc_auc_label_checks_match_sklearn():
+    # roc_auc_score reads 0/1 columns' classes from min/max: every other label
+    # set must still take scikit-learn's route (warning, error or result)
+    rng = np.random.RandomState(0)
+    y, s = rng.randint(0, 2, 40), rng.rand(40)
+    _both("roc_auc_score", y, s)
+    _both("roc_auc_score", y + 1, s)
+    _both("roc_auc_score", np.where(y, "b", "a"), s)
+    _both("roc_auc_score", y.astype(bool), s)
+    _both("roc_auc_score", np.zeros(40, dtype=int), s)
+    _both("roc_auc_score", rng.randint(0, 2, (40, 3)), rng.rand(40, 3), average=None)
+    for y_bad in (rng.randint(0, 2, (40, 3)) * 2,):
+        with pytest.raises(ValueError):
+            skm.roc_auc_score(y_bad, rng.rand(40, 3))
+        with pytest.raises(ValueError):
+            fm.roc_auc_score(y_bad, rng.rand(40, 3))
+
+
 def test_degenerate_curves_warn_like_sklearn():
     _both("roc_curve", [1, 1, 1], [0.1, 0.5, 0.3])
     _both("precision_recall_curve", [0, 0, 0], [0.1, 0.5, 0.3], pos_label=1)

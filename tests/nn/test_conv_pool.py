@@ -176,7 +176,10 @@ def test_conv2d_simd_plan_checks_its_arrays():
     plan = _ops._conv2d.ForwardPlan(x.shape, w, b, (2, 4, 6, 6), (1, 1, 0, 0, 1, 1))
     out = np.empty((2, 4, 6, 6), np.float32)
     for bad_x, bad_out in [(x[:1], out), (x, out[:, :3]), (x.astype(np.float64), out),
-                           (x, out.astype(np.float64)), (np.asfortranarray(x), out)]:
+                           (x, out.astype(np.float64)), (np.asfortranarray(x), out),
+                           (x[0], out), (x, out[..., None]), (x.tolist(), out),
+                           (x.view(np.int32), out), (x.astype(">f4"), out),
+                           (x, np.empty((2, 4, 6, 5), np.float32))]:
         with pytest.raises(ValueError, match="do not match the plan"):
             plan.run(bad_x, bad_out, 2)
     out.flags.writeable = False
