@@ -4,7 +4,7 @@
 # Adapted from scikit-learn (sklearn/metrics/pairwise.py, BSD-3-Clause).
 
 from cython cimport floating
-from cython.parallel cimport parallel, prange
+from cython.parallel cimport parallel, prange, threadid
 from cpython.mem cimport PyMem_RawFree, PyMem_RawMalloc
 from libc.math cimport sqrt, sqrtf
 
@@ -188,7 +188,11 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
         Py_ssize_t npc = max(<Py_ssize_t> 1, 16384 // d // NR)
         double refine = _refine_factor(d)
         bint take_sqrt = not squared
-        double *Bp = <double *> PyMem_RawMalloc((n_py * NR * (d + 1)) * sizeof(double))
+        # per thread: packed X block, its norms, 3 MR x NR buffers, 64 bytes of
+        # slack so that the threads' buffers share no cache line
+        Py_ssize_t per_thread = (mc * (d + 1) + 3 * MR * NR + 8 + 7) // 8 * 8
+        double *Bp = <double *> PyMem_RawMalloc(
+            (n_py * NR * (d + 1) + n_threads * per_thread) * sizeof(double))
         double *YYp
         double *Ap
         double *XXp
@@ -206,9 +210,8 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
         for c in range(n_y, n_py * NR):
             YYp[c] = 0.0
         with parallel(num_threads=n_threads):
-            # 64 bytes of slack on each side: the threads' buffers share no cache line
-            Ap = <double *> PyMem_RawMalloc((mc * (d + 1) + 3 * MR * NR + 16) * sizeof(double))
-            XXp = Ap + 8 + mc * d
+            Ap = Bp + n_py * NR * (d + 1) + threadid() * per_thread
+            XXp = Ap + mc * d
             tmp = XXp + mc  # then two buffers of deferred square roots
             for t in prange(n_stripes * n_threads, schedule="dynamic"):
                 # block t is the (t // n_threads)-th of stripe t % n_threads:
@@ -219,7 +222,7 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
                     continue
                 i0 = b * mc
                 nx = min(mc, n_x - i0)
-                _pack_panels(&X[i0, 0], nx, d, MR, Ap + 8)
+                _pack_panels(&X[i0, 0], nx, d, MR, Ap)
                 if XX.shape[0] == 0:
                     _sq_row_norms(&X[0, 0], i0, i0 + nx, d, XXp)
                 else:
@@ -227,10 +230,9 @@ def euclidean_fused(const floating[:, ::1] X,        # IN
                         XXp[r] = XX[i0 + r]
                 for r in range(nx, mc):
                     XXp[r] = 0.0
-                _fused_row_block(&X[i0, 0], nx, &Y[0, 0], n_y, d, Ap + 8, XXp,
+                _fused_row_block(&X[i0, 0], nx, &Y[0, 0], n_y, d, Ap, XXp,
                                  Bp, YYp, npc, refine, take_sqrt, &out[i0, 0], tmp)
                 if same:
                     for i in range(i0, min(i0 + nx, n_y)):
                         out[i, i] = 0.0
-            PyMem_RawFree(Ap)
     PyMem_RawFree(Bp)
