@@ -40,3 +40,18 @@ def test_pca_randomized(benchmark, data, name, cls):
         iterations=1,
     )
     assert out.shape == (100_000, 10)
+
+
+@pytest.fixture(scope="module")
+def regression():
+    from sklearn.datasets import make_regression
+
+    return make_regression(100_000, 100, random_state=0)[0]
+
+
+@pytest.mark.benchmark(group="PCA(10).fit make_regression 100000x100 (issue 6)")
+@pytest.mark.parametrize("name, cls", _peers(), ids=lambda p: p if isinstance(p, str) else "")
+def test_pca_fit_issue6(benchmark, regression, name, cls):
+    # 'auto' picks covariance_eigh here, in scikit-learn 1.9 as in fastml
+    est = benchmark.pedantic(lambda: cls(10).fit(regression), rounds=5, iterations=1)
+    assert est.components_.shape == (10, 100)

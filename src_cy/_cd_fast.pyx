@@ -10,9 +10,9 @@
 #     makes three passes (F copy, centring, einsum norms);
 #   * the residual update of coordinate j and the dot product of the next
 #     coordinate are fused into one sweep over R (R is read once, not twice);
-#   * gram_stats: one parallel pass over the caller's X (no copy) gives the
-#     centred, weighted Gram matrix X'X, X'y and the means, for the Gram form
-#     of CD (the same coordinate updates and duality gap, in O(p^2) a sweep).
+#   * the Gram form (enet_coordinate_descent_gram) takes X'X, X'y from the
+#     one-pass fastml.utils._gram.gram_and_column_sums (the same coordinate
+#     updates and duality gap, in O(p^2) a sweep).
 
 from libc.math cimport fabs, sqrt
 from libc.stdlib cimport malloc, free
@@ -24,16 +24,14 @@ import warnings
 from sklearn.exceptions import ConvergenceWarning
 
 from fastml._cy._blas cimport _axpy, _dot, _asum, _gemv, _copy
-from fastml._cy._blas cimport _gemm, ColMajor, RowMajor, Trans, NoTrans
-# dsyrk has no fused wrapper in _blas.pyx (not ours to edit): called directly
-from scipy.linalg.cython_blas cimport dsyrk
+from fastml._cy._blas cimport ColMajor, Trans, NoTrans
 
 from fastml._cy._rand cimport _rand_r, RAND_R_MAX, uint32_t
 
 ctypedef unsigned char uint8_t
 
 cdef enum:
-    ROW_CHUNK = 256          # rows per task in prepare_fortran / gram_stats (stays in L2)
+    ROW_CHUNK = 256          # rows per task in prepare_fortran (stays in L2)
 
 
 cdef inline floating fmax(floating x, floating y) noexcept nogil:
@@ -134,109 +132,6 @@ def prepare_fortran(
             s = s + partial[t * p + j]
         norm2[j] = s
     free(partial)
-
-
-def gram_stats(
-        const floating[:, ::1] X,         # IN  (n_samples, n_features), C order
-        const floating[:, ::1] Y,         # IN  (n_samples, n_targets), C order
-        const floating[::1] sw,           # IN  sample weights or empty
-        bint center,                      # shift rows by the first one (intercept)
-        double[:, ::1] G,                 # OUT (n_features, n_features) sum sw d d'
-        double[:, ::1] XtY,               # OUT (n_features, n_targets) sum sw d e'
-        double[::1] d_sum,                # OUT (n_features,) sum sw d
-        double[::1] e_sum,                # OUT (n_targets,) sum sw e
-        double[::1] e_sq,                 # OUT (n_targets,) sum sw e^2
-        int n_threads):
-    """Weighted second moments of d_i = x_i - x_0, e_i = y_i - y_0, in one pass.
-
-    With ``center`` the first row is the shift (x_0, y_0; zeros otherwise):
-    the caller turns these into the moments about the weighted means with
-    G - W m m' (m = d_sum / W). Shifting by a data row first keeps that
-    correction free of cancellation, and a constant column gives exact zeros.
-    Accumulates in float64 whatever X's dtype; chunks of rows are copied
-    (shifted, scaled by sqrt(sw)) into a per-thread buffer and added with
-    dsyrk / dgemm: the caller holds a BLAS limit of one thread.
-    """
-    cdef Py_ssize_t n = X.shape[0], p = X.shape[1], k = Y.shape[1]
-    cdef Py_ssize_t n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
-    cdef Py_ssize_t per = ROW_CHUNK * (p + k) + p * p + p * k + p + 2 * k
-    cdef Py_ssize_t c, i, j, r, start, m, t
-    cdef bint weighted = sw.shape[0] > 0
-    cdef double s_i, v
-    cdef double* D
-    cdef double* E
-    cdef double* Gt
-    cdef double* Qt
-    cdef double* ds
-    cdef double* es
-    cdef double* eq
-    cdef char uplo = b"L", trans = b"N"
-    cdef int p_ = <int> p, m_
-    cdef double one = 1.0
-    n_threads = max(1, min(n_threads, n_chunks, 1 + n * p * p // 4000000))
-    cdef double[::1] x0 = np.zeros(p)
-    cdef double[::1] y0 = np.zeros(k)
-    if center and n > 0:
-        for j in range(p):
-            x0[j] = X[0, j]
-        for j in range(k):
-            y0[j] = Y[0, j]
-    cdef double[:, ::1] work = np.zeros((n_threads, per))
-    with nogil, parallel(num_threads=n_threads):
-        D = &work[threadid(), 0]
-        E = D + ROW_CHUNK * p
-        Gt = E + ROW_CHUNK * k
-        Qt = Gt + p * p
-        ds = Qt + p * k
-        es = ds + p
-        eq = es + k
-        for c in prange(n_chunks, schedule="static"):
-            start = c * ROW_CHUNK
-            m = min(ROW_CHUNK, n - start)
-            for i in range(m):
-                r = start + i
-                s_i = sqrt(sw[r]) if weighted else 1.0
-                for j in range(p):
-                    v = (X[r, j] - x0[j]) * s_i
-                    D[i * p + j] = v
-                    ds[j] += v * s_i
-                for j in range(k):
-                    v = (Y[r, j] - y0[j]) * s_i
-                    E[i * k + j] = v
-                    es[j] += v * s_i
-                    eq[j] += v * v
-            # column-major, D is the p x m matrix of the chunk's d_i: Gt += D D'
-            # ("L" there is the upper triangle of the row-major Gt)
-            m_ = <int> m
-            dsyrk(&uplo, &trans, &p_, &m_, &one, D, &p_, &one, Gt, &p_)
-            _gemm(RowMajor, Trans, NoTrans, p_, <int> k, m_, 1.0, D, p_, E, <int> k,
-                  1.0, Qt, <int> k)
-    # reduce per-thread sums in thread order: deterministic for fixed n_threads
-    cdef double[:, ::1] tw = work[:, ROW_CHUNK * (p + k):]
-    for j in range(p):
-        for i in range(j, p):
-            v = 0
-            for t in range(n_threads):
-                v = v + tw[t, j * p + i]
-            G[j, i] = v
-            G[i, j] = v
-        for i in range(k):
-            v = 0
-            for t in range(n_threads):
-                v = v + tw[t, p * p + j * k + i]
-            XtY[j, i] = v
-        v = 0
-        for t in range(n_threads):
-            v = v + tw[t, p * p + p * k + j]
-        d_sum[j] = v
-    for i in range(k):
-        v = 0
-        s_i = 0
-        for t in range(n_threads):
-            v = v + tw[t, p * p + p * k + p + i]
-            s_i = s_i + tw[t, p * p + p * k + p + k + i]
-        e_sum[i] = v
-        e_sq[i] = s_i
 
 
 cdef floating _dot_axpy(Py_ssize_t n, floating a, const floating* x_prev,

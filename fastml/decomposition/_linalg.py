@@ -108,9 +108,6 @@ def infer_dimension(spectrum, n_samples):
 
 # rows per task for the threaded products below: 8192 x 100 float64 is 6.5 MB
 _ROW_CHUNK = 8192
-# bytes per task of gram_and_column_sums: a block stays in cache between its
-# product and its column sums
-_GRAM_BLOCK_BYTES = 1 << 20
 
 
 def _row_chunks(n, n_threads, step=None):
@@ -119,54 +116,8 @@ def _row_chunks(n, n_threads, step=None):
     return [slice(s, min(s + step, n)) for s in range(0, n, step)]
 
 
-def gram_and_column_sums(X, n_threads):
-    """(X.T @ X, X.sum(axis=0) in float64) for tall dense X, in one pass over X.
-
-    X is cut into row blocks of about 1 MB; each block's SYRK-sized product
-    and column sums are formed while the block is in cache, so the mean
-    needs no pass of its own. Contiguous runs of blocks make up to
-    4 * n_threads tasks on ``n_threads`` threads with BLAS single-threaded:
-    a multi-threaded BLAS call stalls at every barrier when one of its
-    threads is descheduled on a shared machine, while here a late thread only
-    delays its own task and the others take the remaining ones. The parts are
-    summed in task order, so the result is deterministic for a given thread
-    count, and at most 4 * n_threads partial Gram matrices exist at once.
-    NumPy's BLAS does the products: it is the faster of the two OpenBLAS
-    builds here (measured ~1.6x over SciPy's cython_blas for this shape).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    n, d = X.shape
-    step = max(64, _GRAM_BLOCK_BYTES // (d * X.itemsize))
-    n_threads = max(n_threads, 1)
-    blocks = _row_chunks(n, n_threads, step)
-    n_tasks = min(len(blocks), 4 * n_threads)
-    bounds = np.linspace(0, len(blocks), n_tasks + 1).astype(int)
-
-    def work(t):
-        gram = np.zeros((d, d), dtype=X.dtype)
-        sums = np.zeros(d)
-        for sl in blocks[bounds[t] : bounds[t + 1]]:
-            block = X[sl]
-            gram += block.T @ block
-            sums += block.sum(axis=0, dtype=np.float64)
-        return gram, sums
-
-    with single_threaded_blas():
-        if n_threads == 1 or n_tasks == 1:
-            parts = [work(t) for t in range(n_tasks)]
-        else:
-            with ThreadPoolExecutor(max_workers=n_threads) as pool:
-                parts = list(pool.map(work, range(n_tasks)))
-    gram, sums = parts[0]
-    for g, c in parts[1:]:
-        gram += g
-        sums += c
-    return gram, sums
-
-
 def threaded_matmul(X, B, n_threads):
-    """X @ B for tall X, row blocks on ``n_threads`` threads (see threaded_gram)."""
+    """X @ B for tall X, row blocks on ``n_threads`` threads (BLAS single-threaded per block)."""
     from concurrent.futures import ThreadPoolExecutor
 
     out = np.empty((X.shape[0], B.shape[1]), dtype=np.result_type(X, B))

@@ -11,13 +11,14 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_array
 
 from fastml.decomposition._linalg import (
-    gram_and_column_sums,
     infer_dimension,
     randomized_svd,
     svd_flip_v,
     threaded_matmul,
 )
+from fastml.utils._gram import check_finite_from_sums, gram_and_column_sums
 from fastml.utils._sklearn import (
+    _assert_all_finite,
     _get_threadpool_controller,
     Interval,
     RealNotInt,
@@ -170,6 +171,9 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 f' "covariance_eigh" solvers, while "{self.svd_solver}" was passed. See'
                 " TruncatedSVD for a possible alternative."
             )
+        # dense covariance_eigh checks finiteness on the column sums of its
+        # Gram pass (see check_finite_from_sums): no pass over X of its own
+        defer_finite = not sp.issparse(X) and self.svd_solver in ("auto", "covariance_eigh")
         X = validate_data(
             self,
             X,
@@ -177,6 +181,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             force_writeable=True,
             accept_sparse=("csr", "csc"),
             ensure_2d=True,
+            ensure_all_finite=not defer_finite,
             copy=False,
         )
         solver = self.svd_solver
@@ -197,6 +202,8 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             else:
                 solver = "full"
         self._fit_svd_solver = solver
+        if defer_finite and solver != "covariance_eigh":
+            _assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
         if solver in ("full", "covariance_eigh"):
             return self._fit_full(X, n_components)
         return self._fit_truncated(X, n_components)
@@ -230,6 +237,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             else:
                 # the column sums come out of the same pass over X
                 C, sums = gram_and_column_sums(X, _openmp_effective_n_threads())
+                check_finite_from_sums(sums, X, self)
                 self.mean_ = (sums / n_samples).astype(X.dtype, copy=False)
             C -= n_samples * np.outer(self.mean_, self.mean_)
             C /= n_samples - 1

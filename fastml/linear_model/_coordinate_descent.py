@@ -12,13 +12,14 @@ from .._cy import _cd_fast
 from ..utils._sklearn import (
     Interval,
     StrOptions,
+    _assert_all_finite,
     _check_sample_weight,
     _fit_context,
     _openmp_effective_n_threads,
     check_random_state,
     validate_data,
 )
-from fastml.utils._threads import single_threaded_blas
+from fastml.utils._gram import check_finite_from_sums, gram_and_column_sums
 from ._base import LinearModelMixin, center_data
 
 
@@ -50,28 +51,50 @@ def _fortran_design(X, X_offset, sw_sqrt, n_threads):
 _AUTO_GRAM_MAX_FEATURES = 512
 
 
-def _centered_gram(X, Y, sample_weight, fit_intercept, n_threads):
-    """Centred weighted Gram X'X, X'Y, the means and ||Y||^2 per target, in one pass.
+# Largest n m_j^2 / (centred sum of squares) of a column (or of y) for which
+# the moments about the means are taken from the plain moments: their rounding
+# error is then within ~1e4 eps of the centred moments (|mean| <= 100 std).
+_PLAIN_MOMENTS_MAX_RATIO = 1e4
 
-    float64 whatever X's dtype. Returns (G, XtY, X_offset, Y_offset, y_norm2).
+
+def _centered_gram(est, X, Y, sample_weight, fit_intercept, n_threads):
+    """Centred weighted Gram X'X, X'Y, the means and ||Y||^2 per target.
+
+    One pass over X, float64 whatever X's dtype; X's finite check is done on
+    that pass's column sums. Unweighted float64 X takes the plain moments
+    (no copy of X's blocks) and centres them with G - n m m' when that loses
+    few digits (see _PLAIN_MOMENTS_MAX_RATIO); otherwise - or with a constant
+    column, whose centred norm must be an exact zero - the moments are taken
+    about the first row (shifted copies of the blocks), as in a second pass.
+    Returns (G, XtY, X_offset, Y_offset, y_norm2).
     """
-    n_features, n_targets = X.shape[1], Y.shape[1]
-    G = np.empty((n_features, n_features))
-    XtY = np.empty((n_features, n_targets))
-    d_sum, e_sum, e_sq = np.empty(n_features), np.empty(n_targets), np.empty(n_targets)
-    sw = np.empty(0, dtype=X.dtype) if sample_weight is None else sample_weight
-    with single_threaded_blas():
-        _cd_fast.gram_stats(np.ascontiguousarray(X), np.ascontiguousarray(Y, dtype=X.dtype),
-                            sw, fit_intercept, G, XtY, d_sum, e_sum, e_sq, n_threads)
-    if not fit_intercept:
-        return G, XtY, np.zeros(n_features), np.zeros(n_targets), e_sq
-    # moments about the weighted means from those about the first row
+    p = X.shape[1]
+    plain = sample_weight is None and X.dtype == np.float64
     w_sum = X.shape[0] if sample_weight is None else float(np.sum(sample_weight))
-    m_x, m_y = d_sum / w_sum, e_sum / w_sum
-    G -= w_sum * np.outer(m_x, m_x)
-    XtY -= w_sum * np.outer(m_x, m_y)
-    y_norm2 = e_sq - w_sum * m_y * m_y
-    return G, XtY, X[0] + m_x, Y[0] + m_y, y_norm2
+    for shift in ((False, True) if plain and fit_intercept else (fit_intercept,)):
+        Z, sums = gram_and_column_sums(X, n_threads, Y=Y, sample_weight=sample_weight,
+                                       shift=shift)
+        check_finite_from_sums(sums[:p], X, est)
+        if not fit_intercept:
+            return Z[:p, :p].copy(), Z[:p, p:].copy(), np.zeros(p), np.zeros(Y.shape[1]), \
+                np.diagonal(Z)[p:].copy()
+        # moments about the weighted means from those about z0 (0 or the first row)
+        m = sums / w_sum
+        Zc = Z - w_sum * np.outer(m, m)
+        if not shift:
+            # a column of zeros is exact either way; a constant one is not
+            # (its centred sum of squares is rounding noise, maybe negative)
+            spread = np.diagonal(Zc)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ok = (spread > 0) & (w_sum * m * m <= _PLAIN_MOMENTS_MAX_RATIO * spread)
+            if not np.all(ok | (np.diagonal(Z) == 0)):
+                continue  # ill-conditioned: moments about the first row instead
+            z0 = np.zeros_like(m)
+        else:
+            z0 = np.concatenate([X[0], Y[0]]).astype(np.float64)
+        offset = z0 + m
+        G, XtY = np.ascontiguousarray(Zc[:p, :p]), Zc[:p, p:].copy()
+        return G, XtY, offset[:p], offset[p:], np.diagonal(Zc)[p:].copy()
 
 
 class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimator):
@@ -182,8 +205,11 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimat
                 "advised to use the LinearRegression estimator",
                 stacklevel=2,
             )
+        # X's finiteness is checked below: on the Gram pass's column sums in
+        # the Gram form (no pass of its own), else directly; y's is checked here
         X, y = validate_data(self, X, y, accept_sparse=False, dtype=[np.float64, np.float32],
-                             multi_output=True, y_numeric=True, order=None)
+                             multi_output=True, y_numeric=True, order=None,
+                             ensure_all_finite=False)
         y = check_array(y, copy=False, dtype=X.dtype.type, ensure_2d=False)
         n_samples, n_features = X.shape
         if isinstance(sample_weight, numbers.Number):
@@ -216,7 +242,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimat
         use_gram = self._use_gram(X)
         if use_gram:
             G, XtY, X_offset, y_offset, y_norm2 = _centered_gram(
-                X, Y, sample_weight, self.fit_intercept, n_threads)
+                self, X, Y, sample_weight, self.fit_intercept, n_threads)
             G = self._user_gram(G, X_offset)
             G, XtY = G.astype(X.dtype, copy=False), XtY.astype(X.dtype, copy=False)
             X_offset = X_offset.astype(X.dtype, copy=False)
@@ -224,6 +250,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimat
             if y.ndim == 1:
                 y_offset = y_offset[0]
         else:
+            _assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
             X_offset, y_offset = center_data(X, y, self.fit_intercept, sample_weight)
             Xf, norm2 = _fortran_design(X, X_offset, sw_sqrt, n_threads)
             Yc = (y - y_offset).reshape(n_samples, -1)

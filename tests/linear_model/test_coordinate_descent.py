@@ -118,35 +118,6 @@ def test_prepare_fortran_kernel_matches_numpy(global_random_seed):
             assert_allclose(norm2, (ref**2).sum(0), rtol=1e-12)
 
 
-def test_gram_stats_kernel_matches_numpy(global_random_seed):
-    rng = np.random.RandomState(global_random_seed)
-    for n, p, k in [(1, 1, 1), (255, 3, 2), (257, 7, 1), (1000, 20, 3)]:
-        X = rng.normal(size=(n, p)) + 5.0
-        X[:, 0] = 2.5  # constant column: exactly zero moments about the first row
-        Y = rng.normal(size=(n, k))
-        sw = rng.uniform(0.1, 2, n)
-        for dtype in (np.float64, np.float32):
-            Xd, Yd = X.astype(dtype), Y.astype(dtype)
-            for s, center in [(np.empty(0, dtype), True), (sw.astype(dtype), True),
-                              (sw.astype(dtype), False)]:
-                G, XtY = np.empty((p, p)), np.empty((p, k))
-                d_sum, e_sum, e_sq = np.empty(p), np.empty(k), np.empty(k)
-                _cd_fast.gram_stats(Xd, Yd, s, center, G, XtY, d_sum, e_sum, e_sq, 2)
-                w = s.astype(np.float64) if s.size else np.ones(n)
-                # the kernel accumulates in float64 whatever the input dtype
-                X64, Y64 = Xd.astype(np.float64), Yd.astype(np.float64)
-                D = X64 - (X64[0] if center else 0)
-                E = Y64 - (Y64[0] if center else 0)
-                rtol = 1e-12
-                assert_allclose(G, (D * w[:, None]).T @ D, rtol=rtol, atol=1e-9)
-                assert_allclose(XtY, (D * w[:, None]).T @ E, rtol=rtol, atol=1e-9)
-                assert_allclose(d_sum, w @ D, rtol=rtol, atol=1e-9)
-                assert_allclose(e_sum, w @ E, rtol=rtol, atol=1e-9)
-                assert_allclose(e_sq, w @ E**2, rtol=rtol)
-                if center:
-                    assert G[0, 0] == 0 and d_sum[0] == 0
-
-
 @pytest.mark.parametrize("params", [
     dict(alpha=0.1), dict(alpha=0.5, fit_intercept=False), dict(alpha=0.05, positive=True),
     dict(alpha=0.1, selection="random", random_state=0), dict(alpha=1e-3, tol=1e-7),
@@ -175,3 +146,53 @@ def test_auto_gram_form_is_sklearn_x_form(params, global_random_seed):
     # multi-target shares one Gram matrix
     Y2 = np.c_[y, -2 * y + 1]
     _check(Lasso(alpha=0.1).fit(X, Y2), sk.Lasso(alpha=0.1).fit(X, Y2), X)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("row", [0, 377])
+def test_non_finite_X_same_error_as_sklearn(bad, row):
+    # the Gram form checks X on its pass's column sums (row 0 is also the
+    # shift row), the X form (wide X) directly: both give scikit-learn's error
+    X, y = make_regression(400, 12, random_state=0)
+    Xw, yw = make_regression(30, 80, random_state=0)
+    for Xb, yb, fit_intercept in [(X, y, True), (X, y, False), (Xw, yw, True)]:
+        Xb = Xb.copy()
+        Xb[row % Xb.shape[0], 5] = bad
+        for Est in (Lasso, ElasticNet):
+            with pytest.raises(ValueError) as theirs:
+                getattr(sk, Est.__name__)(fit_intercept=fit_intercept).fit(Xb, yb)
+            with pytest.raises(ValueError) as ours:
+                Est(fit_intercept=fit_intercept).fit(Xb, yb)
+            assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("offset", [0.0, 3.0, 1e6])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_centered_gram_plain_and_shifted_moments(offset, weighted, global_random_seed):
+    # plain moments centred afterwards when that is accurate (offset 0, 3), about
+    # the first row otherwise (offset 1e6, or a constant column): both match
+    # explicit centring, and a constant column's moments are exact zeros
+    from fastml.linear_model._coordinate_descent import _centered_gram
+
+    rng = np.random.RandomState(global_random_seed)
+    n, p = 5000, 6
+    X = rng.normal(size=(n, p)) * np.arange(1, p + 1) + offset
+    Y = rng.normal(size=(n, 2)) + offset
+    sw = rng.uniform(0.2, 2.0, n) if weighted else None
+    for constant in (False, True, "zeros"):
+        if constant:
+            X[:, 2] = 0.0 if constant == "zeros" else offset + 0.5
+        G, XtY, x_off, y_off, y_norm2 = _centered_gram(Lasso(), X, Y, sw, True, 2)
+        w = np.ones(n) if sw is None else sw
+        mx, my = w @ X / w.sum(), w @ Y / w.sum()
+        Xc, Yc = (X - mx) * np.sqrt(w)[:, None], (Y - my) * np.sqrt(w)[:, None]
+        keep = np.arange(p) != 2 if constant else np.arange(p) >= 0
+        ref = (Xc.T @ Xc)[np.ix_(keep, keep)]
+        scale = np.sqrt(np.outer(np.diag(ref), np.diag(ref)))
+        assert_allclose(G[np.ix_(keep, keep)] / scale, ref / scale, atol=1e-10)
+        assert_allclose(XtY[keep], (Xc.T @ Yc)[keep], rtol=1e-8, atol=1e-8 * n)
+        assert_allclose(y_norm2, (Yc**2).sum(0), rtol=1e-9)
+        assert_allclose(x_off, mx, rtol=1e-12)
+        assert_allclose(y_off, my, rtol=1e-12)
+        if constant:
+            assert G[2, 2] == 0 and np.all(G[2] == 0)

@@ -2,9 +2,12 @@
 
 import pickle
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import sklearn.linear_model as sk
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
@@ -13,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 
 from fastml._cy import _logistic_loss
 from fastml.linear_model import LogisticRegression
+from fastml.linear_model._logistic import _encode_labels
 
 LOADERS = [load_iris, load_wine, load_breast_cancer, load_digits]
 
@@ -115,35 +119,53 @@ def test_warm_start():
     assert_allclose(est.coef_, ref.coef_, rtol=1e-6, atol=1e-7)
 
 
+@pytest.fixture(params=[True, False], ids=["simd", "portable"])
+def simd(request):
+    # the AVX2 four-row path (where the CPU has it) and the portable one
+    previous = _logistic_loss.set_simd(request.param)
+    yield
+    _logistic_loss.set_simd(previous)
+
+
 @pytest.mark.parametrize("n_classes", [1, 3])
-def test_fused_kernel_matches_numpy(n_classes, global_random_seed):
+def test_fused_kernel_matches_numpy(n_classes, simd, global_random_seed):
     rng = np.random.RandomState(global_random_seed)
-    # 64 * 256 + 3 rows: more than 256 rows per block (the kernel caps blocks at 64)
-    for n in (1, 255, 257, 1000, 64 * 256 + 3):
-        X = rng.normal(size=(n, 7))
+    # 64 * 256 + 3 rows: more than 256 rows per block (the kernel caps blocks at
+    # 64); p = 1, 7, 9: the four-wide kernels' remainders; scale 30: every branch
+    # of the binomial loss (raw below -37 and above 18 too)
+    for n, p, scale in [(1, 7, 1), (255, 7, 1), (257, 1, 1), (1000, 9, 30), (1003, 7, 1),
+                        (64 * 256 + 3, 7, 1)]:
+        X = rng.normal(size=(n, p)) * scale
         y = rng.randint(0, max(2, n_classes), n).astype(float)
         sw = rng.uniform(0.1, 2, n)
-        W = rng.normal(size=(n_classes, 8))
+        W = rng.normal(size=(n_classes, p + 1))
         for dtype in (np.float64, np.float32):
-            grad = np.empty_like(W)
-            loss = _logistic_loss.loss_gradient(X.astype(dtype), y.astype(dtype),
-                                                sw.astype(dtype), W, grad, True, 2)
-            raw = X @ W[:, :7].T + W[:, 7]
-            if n_classes == 1:
-                r = raw[:, 0]
-                ref_loss = np.sum(sw * (np.logaddexp(0, r) - y * r))
-                g = sw * (1 / (1 + np.exp(-r)) - y)
-                ref_grad = np.r_[X.T @ g, g.sum()][None, :]
-            else:
-                lse = np.logaddexp.reduce(raw, axis=1)
-                ref_loss = np.sum(sw * (lse - raw[np.arange(n), y.astype(int)]))
-                P = np.exp(raw - lse[:, None])
-                P[np.arange(n), y.astype(int)] -= 1
-                G = P * sw[:, None]
-                ref_grad = np.hstack([G.T @ X, G.sum(0)[:, None]])
-            rtol = 1e-10 if dtype == np.float64 else 1e-4
-            assert_allclose(loss, ref_loss, rtol=rtol)
-            assert_allclose(grad, ref_grad, rtol=rtol, atol=rtol)
+            for s, fit_intercept in [(sw, True), (None, True), (None, False)]:
+                w = np.ones(n) if s is None else s
+                Wf = W if fit_intercept else np.ascontiguousarray(W[:, :p])
+                grad = np.empty_like(Wf)
+                loss = _logistic_loss.loss_gradient(
+                    X.astype(dtype), y.astype(dtype),
+                    np.empty(0, dtype) if s is None else s.astype(dtype),
+                    Wf, grad, fit_intercept, 2)
+                Xd = X.astype(dtype).astype(np.float64)
+                raw = Xd @ W[:, :p].T + (W[:, p] if fit_intercept else 0)
+                if n_classes == 1:
+                    r = raw[:, 0]
+                    ref_loss = np.sum(w * (np.logaddexp(0, r) - y * r))
+                    G = (w * (1 / (1 + np.exp(-r)) - y))[:, None]
+                else:
+                    lse = np.logaddexp.reduce(raw, axis=1)
+                    ref_loss = np.sum(w * (lse - raw[np.arange(n), y.astype(int)]))
+                    G = np.exp(raw - lse[:, None])
+                    G[np.arange(n), y.astype(int)] -= 1
+                    G *= w[:, None]
+                ref_grad = G.T @ Xd
+                if fit_intercept:
+                    ref_grad = np.hstack([ref_grad, G.sum(0)[:, None]])
+                rtol = 1e-10 if dtype == np.float64 else 1e-4
+                assert_allclose(loss, ref_loss, rtol=rtol)
+                assert_allclose(grad, ref_grad, rtol=rtol, atol=rtol)
 
 
 @pytest.mark.parametrize("n_classes", [1, 4])
@@ -156,10 +178,49 @@ def test_fused_kernel_does_not_depend_on_thread_count(n_classes):
         y = rng.randint(0, max(2, n_classes), n).astype(float)
         W = rng.normal(size=(n_classes, p + 1))
         out = []
-        for n_threads in (1, 2, 3):
-            grad = np.empty_like(W)
-            loss = _logistic_loss.loss_gradient(X, y, np.empty(0), W, grad, True, n_threads)
-            out.append((loss, grad))
+        with ThreadPoolExecutor(2) as pool:
+            for n_threads in (1, 2, 3):
+                grad = np.empty_like(W)
+                loss = _logistic_loss.loss_gradient(X, y, np.empty(0), W, grad, True,
+                                                    n_threads, pool)
+                out.append((loss, grad))
         for loss, grad in out[1:]:
             assert loss == out[0][0]
             assert_array_equal(grad, out[0][1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([np.int8, np.int64, np.uint8, np.uint64]),
+       st.lists(st.integers(0, 300), min_size=1, max_size=60), st.integers(-5, 5))
+def test_encode_labels_is_np_unique(dtype, values, shift):
+    # the counting fast path (small non-negative integers) and the np.unique
+    # fallback (negative labels, wide ranges) agree with np.unique exactly
+    y = np.array(values) + (shift if np.issubdtype(dtype, np.signedinteger) else 0)
+    if np.issubdtype(dtype, np.unsignedinteger) and shift > 3:
+        y = y + 10**9  # a range too wide to count
+    y = y.astype(dtype)
+    classes, index = _encode_labels(y)
+    ref_classes, ref_index = np.unique(y, return_inverse=True)
+    assert classes.dtype == ref_classes.dtype
+    assert_array_equal(classes, ref_classes)
+    assert_array_equal(index, ref_index)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("solver", ["lbfgs", "saga"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_non_finite_X_same_error_as_sklearn(bad, solver):
+    # lbfgs checks X on its first loss evaluation: a non-finite entry makes its
+    # column's gradient NaN or inf whatever the labels and weights
+    X, y = load_iris(return_X_y=True)
+    for labels, warm in [(y, False), (y % 2, False), (y % 2, True)]:
+        Xb = X.copy()
+        Xb[7, 2] = bad
+        est = LogisticRegression(solver=solver, warm_start=warm)
+        if warm:
+            est.fit(X, labels)
+        with pytest.raises(ValueError) as theirs:
+            sk.LogisticRegression(solver=solver).fit(Xb, labels)
+        with pytest.raises(ValueError) as ours:
+            est.fit(Xb, labels)
+        assert str(ours.value) == str(theirs.value)
