@@ -19,7 +19,8 @@ from sklearn.datasets import (
     load_wine,
 )
 
-from fastml._cy import _pairwise_common
+from fastml._cy import _pairwise_common, _pairwise_dense
+from fastml.metrics import pairwise as fm_pairwise
 from fastml.metrics import (
     euclidean_distances,
     pairwise_distances,
@@ -51,6 +52,15 @@ def exact_sqeuclidean(X, Y):
     """float64 sum((x - y)^2): no cancellation."""
     X, Y = np.asarray(X, np.float64), np.asarray(Y, np.float64)
     return ((X[:, None, :] - Y[None, :, :]) ** 2).sum(-1)
+
+
+@pytest.fixture(params=["fused", "blas"])
+def euclidean_path(request, monkeypatch):
+    """Run a test on both euclidean kernels: the fused AVX2 one and BLAS tiles."""
+    if request.param == "fused" and not _pairwise_dense.HAS_FUSED:
+        pytest.skip("this CPU has no AVX2+FMA")
+    monkeypatch.setattr(fm_pairwise, "_USE_FUSED", request.param == "fused")
+    return request.param
 
 
 # --- pairwise_distances --------------------------------------------------
@@ -169,7 +179,7 @@ def test_nan_allowed_scipy_metric_is_sklearns():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("squared", [False, True])
-def test_euclidean_distances_matches_sklearn(dtype, squared):
+def test_euclidean_distances_matches_sklearn(dtype, squared, euclidean_path):
     X = load_digits().data.astype(dtype)
     A, B = X[:700], X[700:1000]
     assert_matches(euclidean_distances(A, B, squared=squared),
@@ -180,7 +190,7 @@ def test_euclidean_distances_matches_sklearn(dtype, squared):
 
 
 @pytest.mark.parametrize("shape", ["flat", "column", "row"])
-def test_euclidean_distances_uses_given_norms(shape):
+def test_euclidean_distances_uses_given_norms(shape, euclidean_path):
     rng = np.random.default_rng(5)
     X, Y = rng.standard_normal((40, 3)), rng.standard_normal((30, 3))
     XX, YY = (X**2).sum(1), (Y**2).sum(1)
@@ -205,7 +215,7 @@ def test_float32_norms_are_ignored_as_sklearn():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_near_duplicates_have_no_catastrophic_cancellation(dtype):
+def test_near_duplicates_have_no_catastrophic_cancellation(dtype, euclidean_path):
     # magnitude 1e3, offsets 1e-4: |x|^2 + |y|^2 - 2x.y loses every digit
     rng = np.random.default_rng(7)
     Y = (1e3 + rng.standard_normal((300, 16))).astype(dtype)
@@ -223,6 +233,66 @@ def test_near_duplicates_have_no_catastrophic_cancellation(dtype):
     idx, val = pairwise_distances_argmin_min(X, Y, metric="sqeuclidean")
     assert_array_equal(idx, exact.argmin(1))
     assert_allclose(val, exact.min(1), rtol=rtol)
+
+
+# Shapes around the fused kernel's blocking: 6x8 register blocks, row blocks
+# of min(120, 16384 // d // 6 * 6) rows, column blocks of 16384 // d // 8 panels.
+FUSED_SHAPES = [(1, 1, 1), (5, 7, 3), (6, 8, 64), (7, 9, 64), (121, 300, 2),
+                (245, 263, 64), (13, 17, 700), (8, 10, 3000)]
+
+
+@pytest.mark.parametrize("n_x, n_y, d", FUSED_SHAPES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_euclidean_block_edges_match_exact_and_blas(n_x, n_y, d, dtype, monkeypatch):
+    monkeypatch.setattr(fm_pairwise, "_FUSED_MAX_FEATURES", 10**9)  # fused at any d
+    rng = np.random.default_rng(n_x + n_y + d)
+    X, Y = (rng.standard_normal((n, d)).astype(dtype) for n in (n_x, n_y))
+    exact = exact_sqeuclidean(X, Y)
+    tol = 1e-12 if dtype == np.float64 else 1e-6
+    for squared in (True, False):
+        ours = euclidean_distances(X, Y, squared=squared)
+        ref = exact if squared else np.sqrt(exact)
+        assert ours.dtype == dtype
+        assert_allclose(ours, ref, rtol=10 * tol, atol=tol * np.abs(ref).max())
+        with monkeypatch.context() as m:
+            m.setattr(fm_pairwise, "_USE_FUSED", False)
+            blas = euclidean_distances(X, Y, squared=squared)
+        assert_allclose(ours, blas, rtol=10 * tol, atol=tol * np.abs(ref).max())
+    same = euclidean_distances(X)
+    assert_array_equal(np.diag(same), 0)
+    assert_allclose(same, np.sqrt(exact_sqeuclidean(X, X)), rtol=10 * tol,
+                    atol=tol * np.sqrt(exact_sqeuclidean(X, X)).max())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_near_duplicates_inside_full_blocks(dtype, euclidean_path):
+    # a few near-duplicate pairs in full register blocks, far from the first
+    # one, amid ordinary pairs: the flagged blocks are finished exactly and the
+    # deferred square roots of the blocks around them are not lost
+    rng = np.random.default_rng(9)
+    X = (1e3 + rng.standard_normal((250, 16))).astype(dtype)
+    Y = (1e3 + rng.standard_normal((270, 16))).astype(dtype)
+    for i, j in [(20, 30), (131, 77), (249, 263)]:
+        Y[j] = (X[i].astype(np.float64) + 1e-4 * rng.standard_normal(16)).astype(dtype)
+    exact = exact_sqeuclidean(X, Y)
+    rtol = 1e-7 if dtype == np.float64 else 1e-4
+    assert_allclose(euclidean_distances(X, Y, squared=True), exact, rtol=rtol)
+    assert_allclose(euclidean_distances(X, Y), np.sqrt(exact), rtol=rtol)
+
+
+def test_fused_kernel_is_thread_count_independent():
+    if not _pairwise_dense.HAS_FUSED:
+        pytest.skip("this CPU has no AVX2+FMA")
+    rng = np.random.default_rng(10)
+    X, Y = rng.standard_normal((500, 33)), rng.standard_normal((90, 33))
+    none = np.empty(0)
+    outs = []
+    for n_threads in (1, 2, 3):
+        out = np.empty((500, 90))
+        _pairwise_dense.euclidean_fused(X, Y, none, none, out, False, False, n_threads)
+        outs.append(out)
+    assert_array_equal(outs[0], outs[1])
+    assert_array_equal(outs[0], outs[2])
 
 
 def test_sq_row_norms_helper():
