@@ -26,63 +26,51 @@ from fastml._cy._cpu cimport fm_cpu_has_avx2_fma
 
 cdef extern from *:
     """
-    /* y[0:kd] = x[0:d] @ pcat (d x kd, rows contiguous): the hot loop of the
-       E-step, as one function so it can be compiled twice -- portable, and
-       with AVX2+FMA for the CPUs that have them (_cpu.pxd's gate). */
-    #define FM_GMM_WHITEN_BODY                                              \
-        for (Py_ssize_t j = 0; j < kd; j++) y[j] = 0;                      \
-        for (Py_ssize_t l = 0; l < d; l++) {                               \
-            const double xl = x[l];                                        \
-            const double* restrict p = pcat + l * kd;                      \
-            for (Py_ssize_t j = 0; j < kd; j++) y[j] += xl * p[j];         \
+    /* Each kernel is built twice from one body: portable, and with AVX2+FMA
+       for the CPUs that have them (_cpu.pxd's gate; the caller picks). */
+    #if FM_CPU_X86_SIMD
+    #define FM_GMM_TWICE(name, params, body) \
+        static void name params body FM_AVX2_FMA static void name##_avx2 params body
+    #else
+    #define FM_GMM_TWICE(name, params, body) \
+        static void name params body static void name##_avx2 params body
+    #endif
+
+    /* y[0:kd] = x[0:d] @ pcat (d x kd, rows contiguous): the E-step's hot loop. */
+    FM_GMM_TWICE(fm_gmm_whiten,
+        (const double* restrict x, const double* restrict pcat, double* restrict y,
+         Py_ssize_t d, Py_ssize_t kd),
+    {
+        for (Py_ssize_t j = 0; j < kd; j++) y[j] = 0;
+        for (Py_ssize_t l = 0; l < d; l++) {
+            const double xl = x[l];
+            const double* restrict p = pcat + l * kd;
+            for (Py_ssize_t j = 0; j < kd; j++) y[j] += xl * p[j];
         }
-    static void fm_gmm_whiten(const double* restrict x, const double* restrict pcat,
-                              double* restrict y, Py_ssize_t d, Py_ssize_t kd) {
-        FM_GMM_WHITEN_BODY
-    }
+    })
+
     /* C[m] += sum over rows start..stop of resp[i, m] (x_i - mu_m)(x_i - mu_m)^T,
        whole d x d rows (fixed length, contiguous: vectorised). */
-    #define FM_GMM_SCATTER_BODY                                             \
-        for (Py_ssize_t m = 0; m < k; m++) {                               \
-            double* restrict Cm = C + m * d * d;                           \
-            const double* restrict mu = means + m * d;                     \
-            for (Py_ssize_t i = start; i < stop; i++) {                    \
-                const double* restrict x = X + i * d;                      \
-                const double r = resp[i * k + m];                          \
-                for (Py_ssize_t a = 0; a < d; a++) diff[a] = x[a] - mu[a]; \
-                for (Py_ssize_t a = 0; a < d; a++) {                       \
-                    const double ra = r * diff[a];                         \
-                    double* restrict row = Cm + a * d;                     \
-                    for (Py_ssize_t b = 0; b < d; b++) row[b] += ra * diff[b]; \
-                }                                                          \
-            }                                                              \
+    FM_GMM_TWICE(fm_gmm_scatter,
+        (const double* restrict X, const double* restrict resp,
+         const double* restrict means, double* restrict C, double* restrict diff,
+         Py_ssize_t start, Py_ssize_t stop, Py_ssize_t d, Py_ssize_t k),
+    {
+        for (Py_ssize_t m = 0; m < k; m++) {
+            double* restrict Cm = C + m * d * d;
+            const double* restrict mu = means + m * d;
+            for (Py_ssize_t i = start; i < stop; i++) {
+                const double* restrict x = X + i * d;
+                const double r = resp[i * k + m];
+                for (Py_ssize_t a = 0; a < d; a++) diff[a] = x[a] - mu[a];
+                for (Py_ssize_t a = 0; a < d; a++) {
+                    const double ra = r * diff[a];
+                    double* restrict row = Cm + a * d;
+                    for (Py_ssize_t b = 0; b < d; b++) row[b] += ra * diff[b];
+                }
+            }
         }
-    static void fm_gmm_scatter(const double* restrict X, const double* restrict resp,
-                               const double* restrict means, double* restrict C,
-                               double* restrict diff, Py_ssize_t start, Py_ssize_t stop,
-                               Py_ssize_t d, Py_ssize_t k) {
-        FM_GMM_SCATTER_BODY
-    }
-    #if FM_CPU_X86_SIMD
-    FM_AVX2_FMA static void fm_gmm_scatter_avx2(
-            const double* restrict X, const double* restrict resp,
-            const double* restrict means, double* restrict C,
-            double* restrict diff, Py_ssize_t start, Py_ssize_t stop,
-            Py_ssize_t d, Py_ssize_t k) {
-        FM_GMM_SCATTER_BODY
-    }
-    #else
-    #define fm_gmm_scatter_avx2 fm_gmm_scatter
-    #endif
-    #if FM_CPU_X86_SIMD
-    FM_AVX2_FMA static void fm_gmm_whiten_avx2(
-            const double* restrict x, const double* restrict pcat,
-            double* restrict y, Py_ssize_t d, Py_ssize_t kd) {
-        FM_GMM_WHITEN_BODY
-    }
-    #else
-    #define fm_gmm_whiten_avx2 fm_gmm_whiten
-    #endif
+    })
     """
     void fm_gmm_whiten(const double* x, const double* pcat, double* y,
                        Py_ssize_t d, Py_ssize_t kd) noexcept nogil
