@@ -33,13 +33,19 @@ def _binary_clf_curve(y_true, y_score, pos_label=None, sample_weight=None):
     y_type = type_of_target(y_true, input_name="y_true")
     if not (y_type == "binary" or (y_type == "multiclass" and pos_label is not None)):
         raise ValueError("{0} format is not supported".format(y_type))
-    check_consistent_length(y_true, y_score, sample_weight)
+    y_score = _checked_scores(y_true, y_score, sample_weight)
     y_true = column_or_1d(y_true)
-    y_score = column_or_1d(y_score)
     assert_all_finite(y_true)
-    assert_all_finite(y_score)
     pos_label = _check_pos_label_consistency(pos_label, y_true)
     return _clf_counts(y_true == pos_label, y_score, sample_weight)
+
+
+def _checked_scores(y_true, y_score, sample_weight):
+    """y_score as a finite 1-D array of y_true's length (roc_curve's checks)."""
+    check_consistent_length(y_true, y_score, sample_weight)
+    y_score = column_or_1d(y_score)
+    assert_all_finite(y_score)
+    return y_score
 
 
 def _clf_counts(is_pos, y_score, sample_weight):
@@ -308,12 +314,8 @@ def _binary_roc_auc(y_true, y_score, sample_weight=None, max_fpr=None):
             UndefinedMetricWarning,
         )
         return np.nan
-    if zero_one:  # the 0/1 columns roc_auc_score builds: roc_curve's checks, once
-        check_consistent_length(y_true, y_score, sample_weight)
-        y_score = column_or_1d(y_score)
-        assert_all_finite(y_score)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(column_or_1d(sample_weight), y_score)
+    if zero_one:  # the 0/1 columns roc_auc_score builds: their labels need no checks
+        y_score = _checked_scores(y_true, y_score, sample_weight)
         counts = _clf_counts(y_true == 1, y_score, sample_weight)
         fpr, tpr, _ = _roc_from_counts(*counts, drop_intermediate=True)
     else:
@@ -377,7 +379,6 @@ def roc_auc_score(
         classes = np.unique(y_true)
         y_true = (y_true == classes[-1]).astype(int) if classes.shape[0] == 2 else (
             np.zeros(y_true.shape[0], dtype=int))
-        check_consistent_length(y_true, y_score, sample_weight)
         return binary(y_true, y_score, sample_weight=sample_weight)
     return _average_binary_score(binary, y_true, y_score, average, sample_weight=sample_weight)
 
