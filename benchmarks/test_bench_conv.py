@@ -85,6 +85,34 @@ def test_conv2d_forward(benchmark, data, impl, request, monkeypatch):
         _sampled(benchmark, _einsum_conv, x, w, b)
 
 
+@pytest.mark.benchmark(group="conv2d forward 32x16x32x32 32x3x3 pad 1 f32")
+@pytest.mark.parametrize("impl", ["fastml", "fastml-direct", "torch"])
+def test_conv2d_forward_16_channels(benchmark, impl, request):
+    """A deeper 3x3 layer, where the 1-D Winograd kernel applies (>= 6 input
+    channels); ``fastml-direct`` is the same call on the direct kernel."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((32, 16, 32, 32)).astype(np.float32)
+    w = rng.standard_normal((32, 16, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(32).astype(np.float32)
+    pad = (1, 1, 1, 1)
+    if impl == "fastml":
+        _ops.conv2d(x, w, b, (1, 1), pad)
+        _sampled(benchmark, _ops.conv2d, x, w, b, (1, 1), pad)
+    elif impl == "fastml-direct":
+        def direct():
+            out = np.empty((32, 32, 32, 32), np.float32)
+            _ops._conv2d.ForwardPlan(x.shape, w, b, out.shape, (1, 1, 1, 1, 1, 1),
+                                     winograd=False).run(x, out, N_THREADS)
+            return out
+        direct()
+        _sampled(benchmark, direct)
+    else:
+        torch = request.getfixturevalue("torch")
+        xt, wt, bt = map(torch.from_numpy, (x, w, b))
+        torch.nn.functional.conv2d(xt, wt, bt, padding=1)
+        _sampled(benchmark, lambda: torch.nn.functional.conv2d(xt, wt, bt, padding=1))
+
+
 @pytest.mark.benchmark(group="conv2d forward+backward 64x3x32x32 16x3x3 f32")
 @pytest.mark.parametrize("impl", ["fastml", "torch"])
 def test_conv2d_forward_backward(benchmark, data, impl, request):

@@ -64,6 +64,9 @@ cdef extern from *:
         const void *wt; /* (nblk, T, 4) packed weights, zero-padded */
         const void *bp; /* (nblk * 4) bias, zero-padded */
         long nbuf;      /* scratch elements for the padded copy (0 when direct) */
+        int wino;       /* 1-D Winograd F(2, 3) along rows (fm_wino_image) */
+        int TW;         /* Winograd: tiles of 2 output columns per row, OW / 2 */
+        long vplane;    /* Winograd: elements of one (channel, component) plane of V */
     } fm_conv_plan;
 
     /* Copy the HQ padded rows from r0 of image x (C, H, W) into the zero-padded
@@ -159,16 +162,157 @@ cdef extern from *:
     FM_CONV_IMAGE(float, s, 8)
     FM_CONV_IMAGE(double, d, 4)
 
+    /* 1-D Winograd F(2, 3) along each row, for 3-wide filters at column
+       stride and dilation 1 and an even output width (see _plan): two
+       neighbouring outputs y0 = g.d[0:3], y1 = g.d[1:4] from four products
+       m_p = U_p V_p with V = (d0 - d2, d1 + d2, d2 - d1, d1 - d3) and
+       U = (g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2): y0 = m0 + m1 + m2,
+       y1 = m1 - m2 - m3. The products are summed over channels and filter
+       rows before the output transform, so each component p is itself a
+       direct convolution with C*KH taps over the transformed rows
+       V[c, p, row, tile]: the same micro-kernel, 2 FMAs per output and tap
+       row instead of 3. Tiles are numbered across rows (j = row * TW + t),
+       which makes a filter row's offset the constant kh*dh*TW and output j's
+       two columns 2j and 2j+1 of the contiguous output strip: no lanes are
+       wasted at row ends. The rounding differs from the direct sum only by
+       the exact +-1 and 1/2 transforms (tested to the same tolerance). */
+    /* Output transform of one group: y0 = m0 + m1 + m2 and y1 = m1 - m2 - m3
+       for on channels x pv vectors of tiles j[v], interleaved into columns
+       2j, 2j+1 of the channel planes at dst. */
+    #define FM_WINO_OUT(TYPE, VEC, SUF, VL, LOADU, STOREU, ADD, SUB, LO, HI, P2)  \\
+    FM_CONV_INLINE void fm_wino_out1_##SUF(const TYPE *m, TYPE *dst) {            \\
+        VEC m0 = LOADU(m), m1 = LOADU(m + 12 * VL);                               \\
+        VEC m2 = LOADU(m + 24 * VL), m3 = LOADU(m + 36 * VL);                     \\
+        VEC y0 = ADD(ADD(m0, m1), m2), y1 = SUB(SUB(m1, m2), m3);                 \\
+        VEC lo = LO(y0, y1), hi = HI(y0, y1);                                     \\
+        STOREU(dst, P2(lo, hi, 0x20));                                            \\
+        STOREU(dst + VL, P2(lo, hi, 0x31));                                       \\
+    }                                                                             \\
+    FM_CONV_INLINE void fm_wino_out_##SUF(const TYPE *M, const long *j, int pv, int on, \\
+                                          TYPE *dst, long oplane) {               \\
+        if (on == 4 && pv == 3) {  /* constant trip counts: fully unrolled */     \\
+            for (int o = 0; o < 4; o++)                                           \\
+                for (int v = 0; v < 3; v++)                                       \\
+                    fm_wino_out1_##SUF(M + (o * 3 + v) * VL, dst + o * oplane + 2 * j[v]); \\
+        } else {                                                                  \\
+            for (int o = 0; o < on; o++)                                          \\
+                for (int v = 0; v < pv; v++)                                      \\
+                    fm_wino_out1_##SUF(M + (o * 3 + v) * VL, dst + o * oplane + 2 * j[v]); \\
+        }                                                                         \\
+    }
+    FM_WINO_OUT(float, __m256, s, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_add_ps,
+                _mm256_sub_ps, _mm256_unpacklo_ps, _mm256_unpackhi_ps, _mm256_permute2f128_ps)
+    FM_WINO_OUT(double, __m256d, d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_add_pd,
+                _mm256_sub_pd, _mm256_unpacklo_pd, _mm256_unpackhi_pd, _mm256_permute2f128_pd)
+
+    #define FM_WINO_IMAGE(TYPE, VEC, SUF, VL, LOADU, STOREU, ADD, SUB, EVEN, ODD, \\
+                          LO, HI, P2)                                             \\
+    FM_AVX2_FMA static void fm_wino_image_##SUF(                                  \\
+            const TYPE *x, const fm_conv_plan *p, const TYPE *wt, const TYPE *bp, \\
+            TYPE *out, TYPE *buf) {                                               \\
+        const int T = p->T, TW = p->TW, Wp = 2 * TW + 2;                          \\
+        const long oplane = (long)p->OH * p->OW;                                  \\
+        TYPE *M = buf + 4L * p->C * p->vplane, *row = M + 2 * 4 * 4 * 3 * VL;         \\
+        static const TYPE zero[4] = {0, 0, 0, 0};                                 \\
+        const long mo[3] = {0, VL, 2 * VL};                                       \\
+        for (int i0 = 0; i0 < p->OH; i0 += p->R) {                                \\
+            int rn = i0 + p->R < p->OH ? p->R : p->OH - i0;                       \\
+            int hq = rn + (p->KH - 1) * p->dh;                                    \\
+            /* input transform of the strip's rows, zero padding included */     \\
+            for (int c = 0; c < p->C; c++)                                        \\
+            for (int r = 0; r < hq; r++) {                                        \\
+                int y = i0 + r - p->pt, inside = y >= 0 && y < p->H;              \\
+                const TYPE *src = x + ((long)c * p->H + (inside ? y : 0)) * p->W; \\
+                if (!inside || p->pl != 0 || p->W < Wp) {                         \\
+                    for (int m = 0; m < Wp; m++) {                                \\
+                        int z = m - p->pl;                                        \\
+                        row[m] = (inside && z >= 0 && z < p->W) ? src[z] : 0;     \\
+                    }                                                             \\
+                    src = row;                                                    \\
+                }                                                                 \\
+                TYPE *v = buf + 4L * c * p->vplane + (long)r * TW;                \\
+                for (int t = 0;; t += VL) {                                       \\
+                    if (t > TW - VL) t = TW - VL;                                 \\
+                    const TYPE *s = src + 2 * t;                                  \\
+                    VEC a = LOADU(s), b = LOADU(s + VL);                          \\
+                    VEC a2 = LOADU(s + 2), b2 = LOADU(s + 2 + VL);                \\
+                    VEC d0 = EVEN(a, b), d1 = ODD(a, b), d2 = EVEN(a2, b2), d3 = ODD(a2, b2); \\
+                    STOREU(v + t, SUB(d0, d2));                                   \\
+                    STOREU(v + p->vplane + t, ADD(d1, d2));                       \\
+                    STOREU(v + 2 * p->vplane + t, SUB(d2, d1));                   \\
+                    STOREU(v + 3 * p->vplane + t, SUB(d1, d3));                   \\
+                    if (t == TW - VL) break;                                      \\
+                }                                                                 \\
+            }                                                                     \\
+            /* products, component by component; a group's output transform   \\
+               runs in the middle of the next group's products (M is double-   \\
+               buffered), so that it overlaps their FMAs */                   \\
+            long n = (long)rn * TW;                                               \\
+            TYPE *ostrip = out + (long)i0 * p->OW;                                \\
+            long pj[3] = {0, 0, 0};                                               \\
+            int ppv = 0, pon = 0, cur = 0;                                        \\
+            TYPE *pdst = NULL;                                                    \\
+            for (int k = 0; k < p->nblk; k++) {                                   \\
+                int on = p->O - 4 * k < 4 ? p->O - 4 * k : 4;                     \\
+                for (long g = 0; g < n; g += 3 * VL, cur ^= 1) {                  \\
+                    long j[3];                                                    \\
+                    int pv = n - g >= 3 * VL ? 3 : (int)((n - g + VL - 1) / VL);  \\
+                    for (int v = 0; v < 3; v++)                                   \\
+                        j[v] = g + v * VL < n - VL ? g + v * VL : n - VL;         \\
+                    TYPE *mc = M + cur * 4 * 4 * 3 * VL;                          \\
+                    for (int q = 0; q < 4; q++) {                                 \\
+                        if (q == 2 && pdst)                                       \\
+                            fm_wino_out_##SUF(M + (cur ^ 1) * 4 * 4 * 3 * VL, pj, ppv, pon, \\
+                                              pdst, oplane);                      \\
+                        const TYPE *w = wt + ((long)(4 * k + q) * T) * 4;         \\
+                        const TYPE *b = q == 1 ? bp + 4 * k : zero;               \\
+                        TYPE *m = mc + q * 4 * 3 * VL;                            \\
+                        const long *toff = p->toff + (long)q * T;                 \\
+                        if (pv == 3)                                              \\
+                            fm_conv_micro_##SUF(buf, toff, T, w, b, j, mo, m, 3 * VL, 4, 3); \\
+                        else if (pv == 2)                                         \\
+                            fm_conv_micro_##SUF(buf, toff, T, w, b, j, mo, m, 3 * VL, 4, 2); \\
+                        else                                                      \\
+                            fm_conv_micro_##SUF(buf, toff, T, w, b, j, mo, m, 3 * VL, 4, 1); \\
+                    }                                                             \\
+                    pj[0] = j[0]; pj[1] = j[1]; pj[2] = j[2];                     \\
+                    ppv = pv; pon = on; pdst = ostrip + 4 * k * oplane;           \\
+                }                                                                 \\
+            }                                                                     \\
+            fm_wino_out_##SUF(M + (cur ^ 1) * 4 * 4 * 3 * VL, pj, ppv, pon, pdst, oplane); \\
+        }                                                                         \\
+    }
+    #define FM_EVEN_S(a, b) _mm256_castpd_ps(_mm256_permute4x64_pd(                \\
+        _mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8))
+    #define FM_ODD_S(a, b) _mm256_castpd_ps(_mm256_permute4x64_pd(                 \\
+        _mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8))
+    #define FM_EVEN_D(a, b) _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), 0xD8)
+    #define FM_ODD_D(a, b) _mm256_permute4x64_pd(_mm256_unpackhi_pd(a, b), 0xD8)
+    FM_WINO_IMAGE(float, __m256, s, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_add_ps,
+                  _mm256_sub_ps, FM_EVEN_S, FM_ODD_S, _mm256_unpacklo_ps, _mm256_unpackhi_ps,
+                  _mm256_permute2f128_ps)
+    FM_WINO_IMAGE(double, __m256d, d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_add_pd,
+                  _mm256_sub_pd, FM_EVEN_D, FM_ODD_D, _mm256_unpacklo_pd, _mm256_unpackhi_pd,
+                  _mm256_permute2f128_pd)
+
     /* Entry points: one image each, run by fm_conv_parallel. */
     static void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) {
         const fm_conv_plan *p = (const fm_conv_plan *)plan;
-        fm_conv_image_s((const float *)x, p, (const float *)p->wt, (const float *)p->bp,
-                        (float *)out, (float *)scratch, (float *)scratch + p->nbuf);
+        if (p->wino)
+            fm_wino_image_s((const float *)x, p, (const float *)p->wt, (const float *)p->bp,
+                               (float *)out, (float *)scratch);
+        else
+            fm_conv_image_s((const float *)x, p, (const float *)p->wt, (const float *)p->bp,
+                                (float *)out, (float *)scratch, (float *)scratch + p->nbuf);
     }
     static void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) {
         const fm_conv_plan *p = (const fm_conv_plan *)plan;
-        fm_conv_image_d((const double *)x, p, (const double *)p->wt, (const double *)p->bp,
-                        (double *)out, (double *)scratch, (double *)scratch + p->nbuf);
+        if (p->wino)
+            fm_wino_image_d((const double *)x, p, (const double *)p->wt, (const double *)p->bp,
+                               (double *)out, (double *)scratch);
+        else
+            fm_conv_image_d((const double *)x, p, (const double *)p->wt, (const double *)p->bp,
+                                (double *)out, (double *)scratch, (double *)scratch + p->nbuf);
     }
     #else
     static void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) {}
@@ -308,6 +452,8 @@ cdef extern from *:
         const void *wt
         const void *bp
         long nbuf
+        int wino, TW
+        long vplane
     void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) noexcept nogil
     void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) noexcept nogil
     ctypedef void (*fm_conv_fn)(void *, void *, void *, void *) noexcept nogil
@@ -329,8 +475,15 @@ HAS_SIMD = bool(FM_CPU_X86_SIMD and fm_cpu_has_avx2_fma())
 # leaving room for the weights and the output lines being written.
 STRIP_BYTES = 128 * 1024
 
+# Fewest (channel, filter row) taps for the Winograd kernel: measured equal to
+# the direct one at 9 (3 channels, 3x3), 1.1-1.2x faster from 18 (6 channels).
+cdef enum:
+    WINO_MIN_TAPS = 18
+MIN_WINOGRAD_TAPS = WINO_MIN_TAPS  # for the tests
 
-cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes) noexcept nogil:
+
+cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes,
+               bint winograd) noexcept nogil:
     """Fill the offsets of p (geometry already set); returns -1 if out of memory.
 
     In place (direct), offsets are from the image start; through the copy, ip
@@ -338,8 +491,33 @@ cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes) noexcep
     """
     cdef int c, ki, kj, i, v, nv, j
     cdef long k
-    p.T = p.C * p.KH * p.KW
     p.nblk = (p.O + 3) // 4
+    # 1-D Winograd F(2, 3) (fm_wino_image): 3-wide filters at column stride
+    # and dilation 1, rows of whole tiles at least one vector wide; row stride
+    # 1 keeps a filter row's offset into the transformed strip constant. Only
+    # from WINO_MIN_TAPS (channel, filter row) pairs: below, the per-component
+    # sums are too short to pay for the transforms (measured, docs/nn.md).
+    p.wino = (winograd and p.KW == 3 and p.sw == 1 and p.dw == 1 and p.sh == 1
+              and p.OW % 2 == 0 and p.OW // 2 >= vl and p.C * p.KH >= WINO_MIN_TAPS)
+    if p.wino:
+        p.direct = p.narrow = 0
+        p.nvec = 0
+        p.TW = p.OW // 2
+        p.T = p.C * p.KH  # taps of one component: (channel, filter row)
+        # rows per strip: its transformed rows (4 components) fit in strip_bytes
+        p.R = <int> min(<long> p.OH, max(1, strip_bytes // (4 * p.C * p.TW * itemsize)
+                                         - (p.KH - 1) * p.dh))
+        p.vplane = <long> (p.R + (p.KH - 1) * p.dh) * p.TW
+        p.nbuf = 4 * p.C * p.vplane + 2 * 4 * 4 * 3 * vl + 2 * p.TW + 2  # V, 2 M, a padded row
+        p.toff = <long *> malloc(4 * p.T * sizeof(long))
+        if p.toff == NULL:
+            return -1
+        for v in range(4):
+            for c in range(p.C):
+                for ki in range(p.KH):
+                    p.toff[v * p.T + c * p.KH + ki] = (4 * c + v) * p.vplane + <long> ki * p.dh * p.TW
+        return 0
+    p.T = p.C * p.KH * p.KW
     p.narrow = p.OW < vl
     p.direct = (p.sw == 1 and p.pt == 0 and p.pl == 0 and not p.narrow
                 and (p.OH - 1) * p.sh + (p.KH - 1) * p.dh <= p.H - 1
@@ -360,6 +538,7 @@ cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes) noexcep
     p.opitch = vl if p.narrow else p.OW
     nv = 1 if p.narrow else (p.OW + vl - 1) // vl
     p.nvec = <long> nv * p.OH
+    p.nbuf = 0 if p.direct else p.C * p.plane
     p.toff = <long *> malloc(p.T * sizeof(long))
     p.ip = <long *> malloc(p.nvec * sizeof(long))
     p.op = <long *> malloc(p.nvec * sizeof(long))
@@ -396,7 +575,9 @@ cdef class ForwardPlan:
     (stride_h, stride_w, pad_top, pad_left, dil_h, dil_w), the padding
     possibly negative (crop). ``strip_bytes`` bounds the input rows one strip
     of output rows reads (and the per-task copy): tests shrink it to force
-    many strips. Build only when ``HAS_SIMD``.
+    many strips. ``winograd=False`` keeps the direct kernel where the
+    Winograd one applies (tests and the A/B benchmark); ``winograd`` then
+    tells which one the plan runs. Build only when ``HAS_SIMD``.
     """
     cdef fm_conv_plan p
     cdef void *wt
@@ -407,7 +588,12 @@ cdef class ForwardPlan:
     cdef Py_ssize_t out_shape[4]
     cdef char code  # buffer format of the dtype: 'f' float32, 'd' float64
 
-    def __cinit__(self, x_shape, w, b, out_shape, geom, long strip_bytes=STRIP_BYTES):
+    @property
+    def winograd(self):
+        return bool(self.p.wino)
+
+    def __cinit__(self, x_shape, w, b, out_shape, geom, long strip_bytes=STRIP_BYTES,
+                  bint winograd=True):
         cdef bint single = w.dtype.itemsize == 4
         cdef int vl = 8 if single else 4
         cdef int i
@@ -419,15 +605,15 @@ cdef class ForwardPlan:
         self.p.sh, self.p.sw, self.p.pt, self.p.pl, self.p.dh, self.p.dw = geom
         if self.p.OH <= 0 or self.p.OW <= 0 or self.p.O <= 0:
             raise ValueError(f"empty conv2d output {tuple(out_shape)}")
-        if _plan(&self.p, vl, w.dtype.itemsize, strip_bytes) < 0:
+        if _plan(&self.p, vl, w.dtype.itemsize, strip_bytes, winograd) < 0:
             raise MemoryError()
         if single:
             self.wt, self.bp = _pack[float](w, b, &self.p)
         else:
             self.wt, self.bp = _pack[double](w, b, &self.p)
         self.p.wt, self.p.bp = self.wt, self.bp
-        self.p.nbuf = 0 if self.p.direct else self.p.C * self.p.plane
-        self.scratch = self.p.nbuf + (<long> 4 * self.p.R * vl if self.p.narrow else 0)
+        self.scratch = self.p.nbuf + (<long> 4 * self.p.R * vl
+                                      if self.p.narrow and not self.p.wino else 0)
         self.function = fm_conv_entry_s if single else fm_conv_entry_d
         for i in range(4):
             self.x_shape[i], self.out_shape[i] = x_shape[i], out_shape[i]
@@ -493,18 +679,35 @@ cdef int _get_buffer(object a, Py_buffer *view, int flags) except -1:
 cdef (void *, void *) _pack(const floating[:, :, :, ::1] w, const floating[::1] b,
                             const fm_conv_plan *p) except *:
     """Weights as (block, tap, 4), so that one pointer walks a block's taps, and
-    the bias; zero filters pad the last block of 4 output channels."""
-    cdef int k, q, t
+    the bias; zero filters pad the last block of 4 output channels. For the
+    Winograd plan, (block, component, (channel, filter row), 4): each filter
+    row's 4 transformed weights, computed in double and rounded once."""
+    cdef int k, q, t, c
     cdef const floating *w0 = &w[0, 0, 0, 0]  # C-contiguous: filter o is w0[o*T : (o+1)*T]
-    cdef floating *wt = <floating *> malloc(p.nblk * p.T * 4 * sizeof(floating))
+    cdef floating *wt = <floating *> malloc(p.nblk * p.T * (16 if p.wino else 4) * sizeof(floating))
     cdef floating *bp = <floating *> malloc(p.nblk * 4 * sizeof(floating))
     if wt == NULL or bp == NULL:
         free(wt)
         free(bp)
         raise MemoryError()
+    cdef double g0, g1, g2
+    cdef const floating *g
     for k in range(p.nblk):
         for q in range(4):
             bp[4 * k + q] = b[4 * k + q] if 4 * k + q < p.O else 0
             for t in range(p.T):
-                wt[(k * p.T + t) * 4 + q] = w0[(4 * k + q) * p.T + t] if 4 * k + q < p.O else 0
+                if 4 * k + q >= p.O and p.wino:
+                    for c in range(4):
+                        wt[((4 * k + c) * p.T + t) * 4 + q] = 0
+                elif 4 * k + q >= p.O:
+                    wt[(k * p.T + t) * 4 + q] = 0
+                elif p.wino:  # the filter row's 4 components (block, component, tap, 4)
+                    g = w0 + ((4 * k + q) * p.T + t) * 3
+                    g0, g1, g2 = g[0], g[1], g[2]
+                    wt[((4 * k + 0) * p.T + t) * 4 + q] = <floating> g0
+                    wt[((4 * k + 1) * p.T + t) * 4 + q] = <floating> (0.5 * (g0 + g1 + g2))
+                    wt[((4 * k + 2) * p.T + t) * 4 + q] = <floating> (0.5 * (g0 - g1 + g2))
+                    wt[((4 * k + 3) * p.T + t) * 4 + q] = <floating> g2
+                else:
+                    wt[(k * p.T + t) * 4 + q] = w0[(4 * k + q) * p.T + t]
     return wt, bp

@@ -219,6 +219,114 @@ def test_conv2d_simd_plan_rejects_an_empty_output():
         _ops._conv2d.ForwardPlan((1, 1, 2, 2), w, b, (1, 2, 0, 0), (1, 1, 0, 0, 1, 1))
 
 
+def _winograd_plan(x, w, b, out_shape, geom, **kw):
+    plan = _ops._conv2d.ForwardPlan(x.shape, w, b, out_shape, geom, **kw)
+    out = np.full(out_shape, np.nan, x.dtype)
+    return plan, out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("strip_bytes", [1, 3000, _ops._conv2d.STRIP_BYTES if
+                                         _ops._conv2d.HAS_SIMD else 0])
+@pytest.mark.parametrize("shape_x, shape_w, padding, dilation", [
+    ((2, 6, 12, 18), (16, 6, 3, 3), (0, 0, 0, 0), (1, 1)),   # in place, 2 tiles of 8 per row
+    ((2, 6, 12, 16), (9, 6, 3, 3), (1, 1, 1, 1), (1, 1)),    # padded rows, 9 tiles per row
+    ((3, 7, 9, 30), (5, 7, 3, 3), (2, 0, 1, 1), (2, 1)),     # asymmetric padding, row dilation
+    ((2, 4, 10, 22), (1, 4, 5, 3), (1, 2, 0, 0), (1, 1)),    # 5 filter rows, one filter
+    ((1, 18, 7, 30), (4, 18, 1, 3), (0, 0, 0, 0), (1, 1)),   # 1 filter row, 18 channels
+])
+def test_conv2d_winograd_matches_reference(dtype, strip_bytes, shape_x, shape_w, padding,
+                                           dilation):
+    """The 1-D Winograd F(2, 3) kernel (3-wide filters, stride 1, even output width,
+    >= MIN_WINOGRAD_TAPS channel x filter-row taps): the reference within the direct
+    kernel's tolerance, every strip size (1 row, a few, a remainder, the default),
+    partial vector groups and channel blocks; the same bits on any thread count."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    rng = np.random.default_rng(20)
+    x, w, b = _data(rng, dtype, shape_x, shape_w)
+    ref = conv2d_ref(x, w, b, (1, 1), padding, dilation)
+    geom = (1, 1, padding[0], padding[2]) + dilation
+    plan, out = _winograd_plan(x, w, b, ref.shape, geom, strip_bytes=strip_bytes)
+    assert plan.winograd
+    plan.run(x, out, 2)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert_allclose(out, ref, rtol=tol, atol=tol * np.abs(ref).max())
+    for n_threads in (1, 3):
+        again = np.full(ref.shape, np.nan, dtype)
+        plan.run(x, again, n_threads)
+        np.testing.assert_array_equal(again, out)
+    # the public call takes the same kernel
+    np.testing.assert_array_equal(_ops.conv2d(x, w, b, (1, 1), padding, dilation), out)
+
+
+def test_conv2d_winograd_crops_with_negative_padding():
+    """A negative padding crops the input (the plan's geometry allows it)."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    rng = np.random.default_rng(21)
+    x, w, b = _data(rng, np.float32, (2, 6, 12, 21), (5, 6, 3, 3))
+    ref = conv2d_ref(x[:, :, 1:, 1:], w, b)  # crop 1 top and 1 left: OW = 18
+    plan, out = _winograd_plan(x, w, b, ref.shape, (1, 1, -1, -1, 1, 1))
+    assert plan.winograd
+    plan.run(x, out, 2)
+    assert_allclose(out, ref, rtol=1e-5, atol=1e-5 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("shape_x, shape_w, stride, padding, dilation, dtype", [
+    ((1, 6, 10, 19), (4, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # odd width
+    ((1, 6, 10, 16), (4, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 7 tiles < 8
+    ((1, 6, 10, 10), (4, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float64),  # 4 tiles: ok
+    ((1, 5, 10, 20), (4, 5, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 15 taps
+    ((1, 6, 10, 20), (4, 6, 3, 2), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 2 wide
+    ((1, 6, 10, 36), (4, 6, 3, 3), (1, 2), (0, 0, 0, 0), (1, 1), np.float32),  # column stride
+    ((1, 6, 10, 20), (4, 6, 3, 3), (2, 1), (0, 0, 0, 0), (1, 1), np.float32),  # row stride
+    ((1, 6, 10, 22), (4, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 2), np.float32),  # column dilation
+])
+def test_conv2d_winograd_only_where_it_applies(shape_x, shape_w, stride, padding, dilation,
+                                               dtype):
+    """Every other geometry takes the direct kernel, and both give the reference."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    rng = np.random.default_rng(22)
+    x, w, b = _data(rng, dtype, shape_x, shape_w)
+    ref = conv2d_ref(x, w, b, stride, padding, dilation)
+    plan, out = _winograd_plan(x, w, b, ref.shape, stride + padding[::2] + dilation)
+    expected = dtype == np.float64  # the one eligible row: 4 tiles fill a float64 vector
+    assert plan.winograd == expected
+    assert not _winograd_plan(x, w, b, ref.shape, stride + padding[::2] + dilation,
+                              winograd=False)[0].winograd
+    plan.run(x, out, 2)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert_allclose(out, ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
+@settings(max_examples=30, deadline=None)
+@given(h=st.integers(1, 12), ow2=st.integers(4, 20), kh=st.integers(1, 5), c=st.integers(4, 9),
+       dh=st.integers(1, 2), pt=st.integers(0, 2), pb=st.integers(0, 2), pl=st.integers(0, 2),
+       o=st.integers(1, 9), f64=st.booleans())
+def test_conv2d_winograd_any_geometry(h, ow2, kh, c, dh, pt, pb, pl, o, f64):
+    """Random geometries the Winograd kernel takes: in bounds and the reference."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    dtype = np.float64 if f64 else np.float32
+    ow = 2 * ow2
+    width = ow + 2 - pl  # pr = 0 (pl may still pad on the left)
+    if h + pt + pb - (kh - 1) * dh - 1 < 0 or c * kh < _ops._conv2d.MIN_WINOGRAD_TAPS:
+        return
+    if ow2 < (4 if f64 else 8):
+        return
+    rng = np.random.default_rng(23)
+    x, w, b = _data(rng, dtype, (2, c, h, width), (o, c, kh, 3))
+    padding = (pt, pb, pl, 0)
+    ref = conv2d_ref(x, w, b, (1, 1), padding, (dh, 1))
+    plan, out = _winograd_plan(x, w, b, ref.shape, (1, 1, pt, pl, dh, 1), strip_bytes=2000)
+    assert plan.winograd
+    plan.run(x, out, 2)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert_allclose(out, ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
 POOLS = [((2, 2), (2, 2), (0, 0, 0, 0)), ((3, 3), (2, 2), (1, 1, 1, 1)),
          ((2, 3), (1, 2), (0, 1, 1, 0)), ((3, 2), (3, 1), (1, 0, 0, 1))]
 
