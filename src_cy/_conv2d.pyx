@@ -37,10 +37,13 @@ from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBUF_WRITABLE,
                             PyBuffer_Release, PyObject_GetBuffer)
 from libc.stdlib cimport malloc, free
 
+import numpy as np
+
 from fastml._cy._cpu cimport FM_CPU_X86_SIMD, fm_cpu_has_avx2_fma
 
 cdef extern from *:
     """
+    #include <string.h>
     #if FM_CPU_X86_SIMD
     #define FM_CONV_INLINE FM_AVX2_FMA static inline __attribute__((always_inline))
     #endif
@@ -69,21 +72,69 @@ cdef extern from *:
         long vplane;    /* Winograd: elements of one (channel, component) plane of V */
     } fm_conv_plan;
 
+
+    /* Weight gradient at stride 1 (any padding and dilation):
+       dw[o, t] = sum over images and output pixels of dy[o, pixel] * xpad[tap t of pixel].
+       Each task takes a fixed chunk of K images (the chunks do not depend on
+       the thread count, so neither do the sums). Per image, the padded input
+       is copied with pitch P = OW + (KW-1)*dw and dy widened to the same
+       pitch with zeros beyond OW, so that tap t of flat pixel f is at the
+       constant offset toff[t] + f for every row: one long dot product per
+       (filter, tap) over the image, 4 filters x 3 taps (12 accumulators) per
+       pass, 7 loads per 12 FMAs. The bias gradient is one more tap, over a
+       row of ones. */
+    typedef struct {
+        int C, H, W, O, OH, OW, KH, KW, pt, pl, dh, dw;
+        int N, K;        /* images, images per task */
+        int P, HP;       /* pitch of both copies; padded input rows */
+        int T, T3, O4;   /* taps; taps + 1 rounded up to 3; filters rounded up to 4 */
+        long xplane;     /* elements per channel of the input copy (zero slack included) */
+        long L;          /* flat pixels of widened dy: OH*P rounded up to the vector */
+        long *toff;      /* T3 tap offsets: T taps, the ones of the bias, then offset 0 */
+        long nbuf;       /* scratch elements per task */
+    } fm_dw_plan;
+
+    /* One parallel job: task i of n reads x + i*sx (and y + i*sy) and writes
+       out + i*so, with the scratch of the thread running it. */
+    typedef struct fm_conv_job fm_conv_job;
+    typedef void (*fm_conv_fn)(const fm_conv_job *j, long i, void *scratch);
+    struct fm_conv_job {
+        fm_conv_fn fn; const void *plan;
+        char *x, *y, *out, *scratch;
+        long sx, sy, so, ss, n;
+    };
+
     /* Copy the HQ padded rows from r0 of image x (C, H, W) into the zero-padded
        column phase planes. */
+    /* d[m] = src[m - off] where 0 <= m - off < w, else 0, for m < n (src NULL:
+       a row of zeros): one padded input row, as memset + memcpy. */
+    #define FM_ROW_FILL(TYPE, SUF)                                                \\
+    static inline void fm_row_fill_##SUF(TYPE *d, long n, const TYPE *src, long w, long off) { \\
+        long a = off < 0 ? 0 : (off < n ? off : n), b = off + w < n ? off + w : n; \\
+        if (src == NULL || b < a) b = a;                                          \\
+        memset(d, 0, a * sizeof(TYPE));                                           \\
+        if (b > a) memcpy(d + a, src + (a - off), (b - a) * sizeof(TYPE));        \\
+        memset(d + b, 0, (n - b) * sizeof(TYPE));                                 \\
+    }
+    FM_ROW_FILL(float, s)
+    FM_ROW_FILL(double, d)
+
     #define FM_CONV_FILL(TYPE, SUF)                                               \\
     static void fm_conv_fill_##SUF(const TYPE *x, const fm_conv_plan *p, int r0, TYPE *buf) { \\
         for (int c = 0; c < p->C; c++)                                            \\
         for (int r = 0; r < p->HQ; r++) {                                         \\
             int y = r0 + r - p->pt, inside = y >= 0 && y < p->H;                  \\
             const TYPE *xr = x + ((long)c * p->H + (inside ? y : 0)) * p->W;      \\
-            for (int rw = 0; rw < p->sw; rw++) {                                  \\
-                TYPE *d = buf + c * p->plane + r * p->rowpitch + (long)rw * p->WQ; \\
+            TYPE *d = buf + c * p->plane + r * p->rowpitch;                       \\
+            if (p->sw == 1) {                                                     \\
+                fm_row_fill_##SUF(d, p->WQ, inside ? xr : NULL, p->W, p->pl);     \\
+                continue;                                                         \\
+            }                                                                     \\
+            for (int rw = 0; rw < p->sw; rw++, d += p->WQ)                        \\
                 for (int m = 0; m < p->WQ; m++) {                                 \\
                     int z = m * p->sw + rw - p->pl;                               \\
                     d[m] = (inside && z >= 0 && z < p->W) ? xr[z] : 0;            \\
                 }                                                                 \\
-            }                                                                     \\
         }                                                                         \\
     }
     FM_CONV_FILL(float, s)
@@ -224,10 +275,7 @@ cdef extern from *:
                 int y = i0 + r - p->pt, inside = y >= 0 && y < p->H;              \\
                 const TYPE *src = x + ((long)c * p->H + (inside ? y : 0)) * p->W; \\
                 if (!inside || p->pl != 0 || p->W < Wp) {                         \\
-                    for (int m = 0; m < Wp; m++) {                                \\
-                        int z = m - p->pl;                                        \\
-                        row[m] = (inside && z >= 0 && z < p->W) ? src[z] : 0;     \\
-                    }                                                             \\
+                    fm_row_fill_##SUF(row, Wp, inside ? src : NULL, p->W, p->pl); \\
                     src = row;                                                    \\
                 }                                                                 \\
                 TYPE *v = buf + 4L * c * p->vplane + (long)r * TW;                \\
@@ -295,28 +343,80 @@ cdef extern from *:
                   _mm256_sub_pd, FM_EVEN_D, FM_ODD_D, _mm256_unpacklo_pd, _mm256_unpackhi_pd,
                   _mm256_permute2f128_pd)
 
-    /* Entry points: one image each, run by fm_conv_parallel. */
-    static void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) {
-        const fm_conv_plan *p = (const fm_conv_plan *)plan;
-        if (p->wino)
-            fm_wino_image_s((const float *)x, p, (const float *)p->wt, (const float *)p->bp,
-                               (float *)out, (float *)scratch);
-        else
-            fm_conv_image_s((const float *)x, p, (const float *)p->wt, (const float *)p->bp,
-                                (float *)out, (float *)scratch, (float *)scratch + p->nbuf);
+    #define FM_DW_CHUNK(TYPE, VEC, SUF, VL, LOADU, STOREU, FMA, ZERO)             \\
+    FM_AVX2_FMA static void fm_dw_chunk_##SUF(const fm_conv_job *j, long i, void *scratch) { \\
+        const fm_dw_plan *p = (const fm_dw_plan *)j->plan;                        \\
+        TYPE *gw = (TYPE *)(j->out + i * j->so);                                  \\
+        TYPE *xb = (TYPE *)scratch, *g = xb + p->C * p->xplane;                   \\
+        for (long k = 0; k < (long)p->O4 * p->T3; k++) gw[k] = 0;                 \\
+        for (long k = 0; k < (long)p->C * p->xplane; k++) xb[k] = 0;              \\
+        for (long k = 0; k < (long)p->O4 * p->L; k++) g[k] = 0;                   \\
+        for (long k = 0; k < p->L; k++) g[p->O4 * p->L + k] = 1;  /* the bias tap */ \\
+        long n1 = (i + 1) * p->K < p->N ? (i + 1) * p->K : p->N;                  \\
+        for (long n = i * p->K; n < n1; n++) {                                    \\
+            const TYPE *x = (const TYPE *)(j->x + n * j->sx);                     \\
+            const TYPE *dy = (const TYPE *)(j->y + n * j->sy);                    \\
+            for (int c = 0; c < p->C; c++)                                        \\
+            for (int r = 0; r < p->HP; r++) {                                     \\
+                int y = r - p->pt, inside = y >= 0 && y < p->H;                   \\
+                fm_row_fill_##SUF(xb + c * p->xplane + (long)r * p->P, p->P,      \\
+                                  inside ? x + ((long)c * p->H + y) * p->W : NULL, p->W, p->pl); \\
+            }                                                                     \\
+            for (int o = 0; o < p->O; o++)  /* dy widened to pitch P */           \\
+                for (int r = 0; r < p->OH; r++)                                   \\
+                    memcpy(g + o * p->L + (long)r * p->P, dy + ((long)o * p->OH + r) * p->OW, \\
+                           p->OW * sizeof(TYPE));                                 \\
+            for (int ob = 0; ob < p->O4; ob += 4)                                 \\
+            for (int tb = 0; tb < p->T3; tb += 3) {                               \\
+                VEC acc[4][3];                                                    \\
+                for (int q = 0; q < 4; q++)                                       \\
+                    for (int u = 0; u < 3; u++) acc[q][u] = ZERO();               \\
+                const TYPE *g0 = g + (long)ob * p->L;                             \\
+                const TYPE *x0 = xb + p->toff[tb], *x1 = xb + p->toff[tb + 1];    \\
+                const TYPE *x2 = xb + p->toff[tb + 2];                            \\
+                for (long f = 0; f < p->L; f += VL) {                             \\
+                    VEC a = LOADU(x0 + f), b = LOADU(x1 + f), c = LOADU(x2 + f);  \\
+                    for (int q = 0; q < 4; q++) {                                 \\
+                        VEC d = LOADU(g0 + q * p->L + f);                         \\
+                        acc[q][0] = FMA(d, a, acc[q][0]);                         \\
+                        acc[q][1] = FMA(d, b, acc[q][1]);                         \\
+                        acc[q][2] = FMA(d, c, acc[q][2]);                         \\
+                    }                                                             \\
+                }                                                                 \\
+                for (int q = 0; q < 4; q++)                                       \\
+                    for (int u = 0; u < 3; u++) {                                 \\
+                        TYPE l[VL], s = 0;                                        \\
+                        STOREU(l, acc[q][u]);                                     \\
+                        for (int e = 0; e < VL; e++) s += l[e];                   \\
+                        gw[(long)(ob + q) * p->T3 + tb + u] += s;                 \\
+                    }                                                             \\
+            }                                                                     \\
+        }                                                                         \\
     }
-    static void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) {
-        const fm_conv_plan *p = (const fm_conv_plan *)plan;
-        if (p->wino)
-            fm_wino_image_d((const double *)x, p, (const double *)p->wt, (const double *)p->bp,
-                               (double *)out, (double *)scratch);
-        else
-            fm_conv_image_d((const double *)x, p, (const double *)p->wt, (const double *)p->bp,
-                                (double *)out, (double *)scratch, (double *)scratch + p->nbuf);
+    FM_DW_CHUNK(float, __m256, s, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_fmadd_ps,
+                _mm256_setzero_ps)
+    FM_DW_CHUNK(double, __m256d, d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_fmadd_pd,
+                _mm256_setzero_pd)
+
+    /* Entry points: task i is image i, run by fm_conv_parallel. */
+    #define FM_CONV_ENTRY(TYPE, SUF)                                              \\
+    static void fm_conv_entry_##SUF(const fm_conv_job *j, long i, void *scratch) { \\
+        const fm_conv_plan *p = (const fm_conv_plan *)j->plan;                    \\
+        const TYPE *x = (const TYPE *)(j->x + i * j->sx);                         \\
+        TYPE *out = (TYPE *)(j->out + i * j->so), *buf = (TYPE *)scratch;         \\
+        if (p->wino)                                                              \\
+            fm_wino_image_##SUF(x, p, (const TYPE *)p->wt, (const TYPE *)p->bp, out, buf); \\
+        else                                                                      \\
+            fm_conv_image_##SUF(x, p, (const TYPE *)p->wt, (const TYPE *)p->bp, out, buf, \\
+                                buf + p->nbuf);                                   \\
     }
+    FM_CONV_ENTRY(float, s)
+    FM_CONV_ENTRY(double, d)
     #else
-    static void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) {}
-    static void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) {}
+    static void fm_conv_entry_s(const fm_conv_job *j, long i, void *scratch) {}
+    static void fm_conv_entry_d(const fm_conv_job *j, long i, void *scratch) {}
+    static void fm_dw_chunk_s(const fm_conv_job *j, long i, void *scratch) {}
+    static void fm_dw_chunk_d(const fm_conv_job *j, long i, void *scratch) {}
     #endif
 
     /* A small pool of worker threads that BLOCK between calls.
@@ -333,12 +433,6 @@ cdef extern from *:
     #include <pthread.h>
     #include <sched.h>
     #include <time.h>
-    typedef void (*fm_conv_fn)(void *, void *, void *, void *);
-    typedef struct {
-        fm_conv_fn fn; void *plan;
-        char *x, *out, *scratch;
-        long sx, so, ss, n;
-    } fm_conv_job;
     static pthread_mutex_t fm_pool_call = PTHREAD_MUTEX_INITIALIZER;
     static pthread_mutex_t fm_pool_mu = PTHREAD_MUTEX_INITIALIZER;
     static pthread_cond_t fm_pool_cv = PTHREAD_COND_INITIALIZER;
@@ -358,7 +452,7 @@ cdef extern from *:
     static void fm_pool_work(const fm_conv_job *j, int slot) {
         long i;
         while ((i = __atomic_fetch_add(&fm_pool_next, 1, __ATOMIC_RELAXED)) < j->n) {
-            j->fn(j->x + i * j->sx, j->plan, j->out + i * j->so, j->scratch + slot * j->ss);
+            j->fn(j, i, j->scratch + slot * j->ss);
             __atomic_fetch_add(&fm_pool_done, 1, __ATOMIC_RELEASE);
         }
     }
@@ -410,7 +504,7 @@ cdef extern from *:
         if (n_threads > j->n) n_threads = (int)j->n;
         if (n_threads <= 1) {
             for (long i = 0; i < j->n; i++)
-                j->fn(j->x + i * j->sx, j->plan, j->out + i * j->so, j->scratch);
+                j->fn(j, i, j->scratch);
             return;
         }
         pthread_once(&fm_pool_once, fm_pool_init);
@@ -454,16 +548,26 @@ cdef extern from *:
         long nbuf
         int wino, TW
         long vplane
-    void fm_conv_entry_s(void *x, void *plan, void *out, void *scratch) noexcept nogil
-    void fm_conv_entry_d(void *x, void *plan, void *out, void *scratch) noexcept nogil
-    ctypedef void (*fm_conv_fn)(void *, void *, void *, void *) noexcept nogil
+    ctypedef struct fm_conv_job
+    ctypedef void (*fm_conv_fn)(const fm_conv_job *j, long i, void *scratch) noexcept nogil
     ctypedef struct fm_conv_job:
         fm_conv_fn fn
-        void *plan
+        const void *plan
         char *x
+        char *y
         char *out
         char *scratch
-        long sx, so, ss, n
+        long sx, sy, so, ss, n
+    void fm_conv_entry_s(const fm_conv_job *j, long i, void *scratch) noexcept nogil
+    void fm_conv_entry_d(const fm_conv_job *j, long i, void *scratch) noexcept nogil
+    ctypedef struct fm_dw_plan:
+        int C, H, W, O, OH, OW, KH, KW, pt, pl, dh, dw
+        int N, K, P, HP, T, T3, O4
+        long xplane, L
+        long *toff
+        long nbuf
+    void fm_dw_chunk_s(const fm_conv_job *j, long i, void *scratch) noexcept nogil
+    void fm_dw_chunk_d(const fm_conv_job *j, long i, void *scratch) noexcept nogil
     void fm_conv_parallel(const fm_conv_job *j, int n_threads) noexcept nogil
 
 
@@ -495,10 +599,12 @@ cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes,
     # 1-D Winograd F(2, 3) (fm_wino_image): 3-wide filters at column stride
     # and dilation 1, rows of whole tiles at least one vector wide; row stride
     # 1 keeps a filter row's offset into the transformed strip constant. Only
-    # from WINO_MIN_TAPS (channel, filter row) pairs: below, the per-component
-    # sums are too short to pay for the transforms (measured, docs/nn.md).
+    # from WINO_MIN_TAPS (channel, filter row) pairs and 5 filters: below, the
+    # per-component sums are too short, or the input transform is shared by
+    # too few filters, to pay for the transforms (measured, docs/nn.md).
     p.wino = (winograd and p.KW == 3 and p.sw == 1 and p.dw == 1 and p.sh == 1
-              and p.OW % 2 == 0 and p.OW // 2 >= vl and p.C * p.KH >= WINO_MIN_TAPS)
+              and p.OW % 2 == 0 and p.OW // 2 >= vl and p.C * p.KH >= WINO_MIN_TAPS
+              and p.nblk >= 2)
     if p.wino:
         p.direct = p.narrow = 0
         p.nvec = 0
@@ -711,3 +817,119 @@ cdef (void *, void *) _pack(const floating[:, :, :, ::1] w, const floating[::1] 
                 else:
                     wt[(k * p.T + t) * 4 + q] = w0[(4 * k + q) * p.T + t]
     return wt, bp
+
+
+# Tasks of the weight gradient: a fixed number of image chunks, so the sums
+# (per chunk in order, then the chunks by NumPy) do not depend on the thread
+# count, and enough of them to balance a few threads.
+DW_TASKS = 16
+
+
+cdef class WeightGradPlan:
+    """Weight and bias gradients of conv2d at stride 1 (any padding, dilation):
+    ``run(x, dy, n_threads)`` returns (dw, db) of sum(dy * conv2d(x, w, b)).
+
+    x_shape (N, C, H, W), w_shape (O, C, KH, KW), dy_shape (N, O, OH, OW);
+    ``geom`` = (pad_top, pad_left, dil_h, dil_w); ``dtype`` float32 or float64.
+    Build only when ``HAS_SIMD``.
+    """
+    cdef fm_dw_plan p
+    cdef fm_conv_fn function
+    cdef readonly Py_ssize_t scratch, n_tasks
+    cdef Py_ssize_t x_shape[4]
+    cdef Py_ssize_t dy_shape[4]
+    cdef object dtype
+    cdef char code
+
+    def __cinit__(self, x_shape, w_shape, dy_shape, geom, dtype):
+        cdef bint single = np.dtype(dtype).itemsize == 4
+        cdef int vl = 8 if single else 4
+        cdef int c, ki, kj, i
+        self.p.toff = NULL
+        self.p.N, self.p.C, self.p.H, self.p.W = x_shape
+        self.p.O, _, self.p.KH, self.p.KW = w_shape
+        self.p.OH, self.p.OW = dy_shape[2], dy_shape[3]
+        self.p.pt, self.p.pl, self.p.dh, self.p.dw = geom
+        if self.p.N <= 0 or self.p.OH <= 0 or self.p.OW <= 0 or self.p.O <= 0:
+            raise ValueError(f"empty conv2d gradient {tuple(dy_shape)}")
+        if self.p.pt < 0 or self.p.pl < 0:
+            raise ValueError("negative padding")
+        self.p.P = self.p.OW + (self.p.KW - 1) * self.p.dw
+        self.p.HP = self.p.OH + (self.p.KH - 1) * self.p.dh
+        self.p.T = self.p.C * self.p.KH * self.p.KW
+        self.p.T3 = (self.p.T + 1 + 2) // 3 * 3  # + the bias tap
+        self.p.O4 = (self.p.O + 3) // 4 * 4
+        self.p.xplane = <long> (self.p.HP + 1) * self.p.P + vl
+        self.p.L = (<long> self.p.OH * self.p.P + vl - 1) // vl * vl
+        self.p.nbuf = self.p.C * self.p.xplane + self.p.O4 * self.p.L + self.p.L
+        self.p.K = (self.p.N + DW_TASKS - 1) // DW_TASKS
+        self.n_tasks = (self.p.N + self.p.K - 1) // self.p.K
+        self.p.toff = <long *> malloc(self.p.T3 * sizeof(long))
+        if self.p.toff == NULL:
+            raise MemoryError()
+        for i in range(self.p.T3):
+            self.p.toff[i] = 0
+        for c in range(self.p.C):
+            for ki in range(self.p.KH):
+                for kj in range(self.p.KW):
+                    self.p.toff[(c * self.p.KH + ki) * self.p.KW + kj] = (
+                        c * self.p.xplane + <long> ki * self.p.dh * self.p.P + kj * self.p.dw)
+        self.p.toff[self.p.T] = self.p.C * self.p.xplane + self.p.O4 * self.p.L  # ones: db
+        self.scratch = self.p.nbuf
+        self.function = fm_dw_chunk_s if single else fm_dw_chunk_d
+        for i in range(4):
+            self.x_shape[i], self.dy_shape[i] = x_shape[i], dy_shape[i]
+        self.dtype = np.dtype(dtype)
+        self.code = b'f' if single else b'd'
+
+    def run(self, x, dy, int n_threads):
+        """(dw, db) on n_threads threads; x and dy C-contiguous, of the plan's
+        shapes and dtype (checked: the C kernel's only gate)."""
+        cdef fm_conv_job job
+        cdef Py_buffer bx, by
+        cdef int i
+        cdef bint ok
+        cdef long width = self.p.O4 * self.p.T3
+        cdef Py_buffer bp
+        parts = np.empty((self.n_tasks, width), self.dtype)
+        PyObject_GetBuffer(parts, &bp, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE)
+        cdef char *out = <char *> bp.buf
+        PyBuffer_Release(&bp)  # parts stays alive (and in place) below
+        _get_buffer(x, &bx, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
+        try:
+            _get_buffer(dy, &by, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
+            try:
+                ok = (bx.ndim == 4 and by.ndim == 4 and bx.format[0] == self.code
+                      and bx.format[1] == 0 and by.format[0] == self.code and by.format[1] == 0)
+                for i in range(4):
+                    ok = ok and bx.shape[i] == self.x_shape[i] and by.shape[i] == self.dy_shape[i]
+                if not ok:
+                    raise ValueError("x / dy do not match the plan")
+                job.n = self.n_tasks
+                n_threads = max(1, min(n_threads, job.n))
+                job.fn = self.function
+                job.plan = &self.p
+                job.x = <char *> bx.buf
+                job.y = <char *> by.buf
+                job.out = out
+                job.sx = bx.len // self.p.N
+                job.sy = by.len // self.p.N
+                job.so = width * bx.itemsize
+                job.ss = self.scratch * bx.itemsize
+                job.scratch = <char *> malloc(job.ss * n_threads + 1)  # per thread
+                if job.scratch == NULL:
+                    raise MemoryError()
+                with nogil:
+                    fm_conv_parallel(&job, n_threads)
+                free(job.scratch)
+            finally:
+                PyBuffer_Release(&by)
+        finally:
+            PyBuffer_Release(&bx)
+        total = parts.sum(axis=0).reshape(self.p.O4, self.p.T3)
+        o, t = self.p.O, self.p.T
+        return (np.ascontiguousarray(total[:o, :t]).reshape(o, self.p.C, self.p.KH, self.p.KW),
+                total[:o, t].copy())
+
+    def __dealloc__(self):
+        free(self.p.toff)

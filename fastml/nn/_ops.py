@@ -111,6 +111,15 @@ def conv2d_backward(x, w, dy, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 
     dtype = x.dtype
     x, w, dy = _writeable(x, dtype), _writeable(w, dtype), _writeable(dy, dtype)
     pt, _, pl, _ = padding
+    if USE_SIMD and tuple(stride) == (1, 1) and min(padding) >= 0:
+        # The C kernels: dw and db in one pass per image, dx as the forward
+        # convolution of dy with the flipped, transposed filters.
+        plan = _conv2d.WeightGradPlan(x.shape, w.shape, dy.shape, (pt, pl) + tuple(dilation),
+                                      dtype)
+        dw, db = plan.run(x, dy, 1 if dy.size * w[0].size < SERIAL_MACS else
+                          _openmp_effective_n_threads())
+        dx = _input_gradient(w, dy, padding, dilation) if need_dx else None
+        return dx, dw, db
     geom = (stride[0], stride[1], pt, pl, dilation[0], dilation[1])
     n_threads = _set_threads()
     n_chunks = max(1, min(x.shape[0], n_threads))
@@ -124,6 +133,17 @@ def conv2d_backward(x, w, dy, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 
         dx = np.empty_like(x)
         _conv.conv2d_backward_input(dy, _padded(w, n_blk), dx, geom)
     return dx, dw, db
+
+
+def _input_gradient(w, dy, padding, dilation):
+    """dx at stride 1: the full correlation of dy with the flipped filters,
+    w'[c, o] = w[o, c] turned 180 degrees, padded by the filter extent less
+    the forward padding (negative: a crop), so that dx has x's shape."""
+    (pt, pb, pl, pr), (dh, dw) = padding, dilation
+    eh, ew = (w.shape[2] - 1) * dh, (w.shape[3] - 1) * dw
+    flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+    return conv2d(dy, flipped, np.zeros(w.shape[1], dy.dtype), (1, 1),
+                  (eh - pt, eh - pb, ew - pl, ew - pr), dilation)
 
 
 def max_pool2d(x, pool, stride, padding):

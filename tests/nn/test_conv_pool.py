@@ -49,9 +49,10 @@ def test_conv2d_matches_reference_float32(stride, padding, dilation, kernel, con
 
 @pytest.mark.parametrize("stride, padding, dilation",
                          list(itertools.product(STRIDES, PADDINGS, DILATIONS)))
-def test_conv2d_backward_is_the_adjoint(stride, padding, dilation):
+def test_conv2d_backward_is_the_adjoint(stride, padding, dilation, conv_backend):
     """<dy, conv(x + e)> - <dy, conv(x)> = <dx, e>, and likewise for w and b, exactly
-    (the reference is linear), in float64."""
+    (the reference is linear), in float64. At stride 1 the C kernels compute dw, db
+    (src_cy/_conv2d.pyx, WeightGradPlan) and dx (the forward kernel); else Numba."""
     rng = np.random.default_rng(1)
     x, w, b = _data(rng, np.float64, (3, 2, 9, 10), (5, 2, 3, 2))
     y = conv2d_ref(x, w, b, stride, padding, dilation)
@@ -232,13 +233,13 @@ def _winograd_plan(x, w, b, out_shape, geom, **kw):
     ((2, 6, 12, 18), (16, 6, 3, 3), (0, 0, 0, 0), (1, 1)),   # in place, 2 tiles of 8 per row
     ((2, 6, 12, 16), (9, 6, 3, 3), (1, 1, 1, 1), (1, 1)),    # padded rows, 9 tiles per row
     ((3, 7, 9, 30), (5, 7, 3, 3), (2, 0, 1, 1), (2, 1)),     # asymmetric padding, row dilation
-    ((2, 4, 10, 22), (1, 4, 5, 3), (1, 2, 0, 0), (1, 1)),    # 5 filter rows, one filter
-    ((1, 18, 7, 30), (4, 18, 1, 3), (0, 0, 0, 0), (1, 1)),   # 1 filter row, 18 channels
+    ((2, 4, 10, 22), (5, 4, 5, 3), (1, 2, 0, 0), (1, 1)),    # 5 filter rows, 5 filters
+    ((1, 18, 7, 30), (8, 18, 1, 3), (0, 0, 0, 0), (1, 1)),   # 1 filter row, 18 channels
 ])
 def test_conv2d_winograd_matches_reference(dtype, strip_bytes, shape_x, shape_w, padding,
                                            dilation):
     """The 1-D Winograd F(2, 3) kernel (3-wide filters, stride 1, even output width,
-    >= MIN_WINOGRAD_TAPS channel x filter-row taps): the reference within the direct
+    >= MIN_WINOGRAD_TAPS channel x filter-row taps, > 4 filters): the reference within the direct
     kernel's tolerance, every strip size (1 row, a few, a remainder, the default),
     partial vector groups and channel blocks; the same bits on any thread count."""
     if not _ops._conv2d.HAS_SIMD:
@@ -274,14 +275,15 @@ def test_conv2d_winograd_crops_with_negative_padding():
 
 
 @pytest.mark.parametrize("shape_x, shape_w, stride, padding, dilation, dtype", [
-    ((1, 6, 10, 19), (4, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # odd width
-    ((1, 6, 10, 16), (4, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 7 tiles < 8
-    ((1, 6, 10, 10), (4, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float64),  # 4 tiles: ok
-    ((1, 5, 10, 20), (4, 5, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 15 taps
-    ((1, 6, 10, 20), (4, 6, 3, 2), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 2 wide
-    ((1, 6, 10, 36), (4, 6, 3, 3), (1, 2), (0, 0, 0, 0), (1, 1), np.float32),  # column stride
-    ((1, 6, 10, 20), (4, 6, 3, 3), (2, 1), (0, 0, 0, 0), (1, 1), np.float32),  # row stride
-    ((1, 6, 10, 22), (4, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 2), np.float32),  # column dilation
+    ((1, 6, 10, 19), (5, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # odd width
+    ((1, 6, 10, 16), (5, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 7 tiles < 8
+    ((1, 6, 10, 10), (5, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float64),  # 4 tiles: ok
+    ((1, 5, 10, 20), (5, 5, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 15 taps
+    ((1, 6, 10, 20), (4, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 4 filters
+    ((1, 6, 10, 20), (5, 6, 3, 2), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 2 wide
+    ((1, 6, 10, 36), (5, 6, 3, 3), (1, 2), (0, 0, 0, 0), (1, 1), np.float32),  # column stride
+    ((1, 6, 10, 20), (5, 6, 3, 3), (2, 1), (0, 0, 0, 0), (1, 1), np.float32),  # row stride
+    ((1, 6, 10, 22), (5, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 2), np.float32),  # column dilation
 ])
 def test_conv2d_winograd_only_where_it_applies(shape_x, shape_w, stride, padding, dilation,
                                                dtype):
@@ -304,7 +306,7 @@ def test_conv2d_winograd_only_where_it_applies(shape_x, shape_w, stride, padding
 @settings(max_examples=30, deadline=None)
 @given(h=st.integers(1, 12), ow2=st.integers(4, 20), kh=st.integers(1, 5), c=st.integers(4, 9),
        dh=st.integers(1, 2), pt=st.integers(0, 2), pb=st.integers(0, 2), pl=st.integers(0, 2),
-       o=st.integers(1, 9), f64=st.booleans())
+       o=st.integers(5, 13), f64=st.booleans())
 def test_conv2d_winograd_any_geometry(h, ow2, kh, c, dh, pt, pb, pl, o, f64):
     """Random geometries the Winograd kernel takes: in bounds and the reference."""
     if not _ops._conv2d.HAS_SIMD:
@@ -325,6 +327,82 @@ def test_conv2d_winograd_any_geometry(h, ow2, kh, c, dh, pt, pb, pl, o, f64):
     plan.run(x, out, 2)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     assert_allclose(out, ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
+def _backward_both(x, w, dy, stride, padding, dilation):
+    """(C kernels, Numba kernels) gradients of the same call."""
+    out = []
+    for simd in (True, False):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_ops, "USE_SIMD", simd)
+            out.append(_ops.conv2d_backward(x, w, dy, stride, padding, dilation))
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("padding, dilation, kernel",
+                         list(itertools.product(PADDINGS, DILATIONS, KERNELS)))
+def test_conv2d_backward_stride1_c_kernels(dtype, padding, dilation, kernel):
+    """The stride-1 C gradients equal the Numba ones (each checked as the adjoint
+    of the reference above) to rounding, float32 and float64, 1-9 filters."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    rng = np.random.default_rng(30)
+    for o in (1, 6, 9):
+        x, w, _ = _data(rng, dtype, (5, 3, 11, 12), (o, 3) + kernel)
+        y = conv2d_ref(x, w, np.zeros(o), (1, 1), padding, dilation)
+        dy = rng.standard_normal(y.shape).astype(dtype)
+        c, nb = _backward_both(x, w, dy, (1, 1), padding, dilation)
+        tol = 1e-5 if dtype == np.float32 else 1e-12
+        for got, ref in zip(c, nb):
+            assert got.dtype == dtype and got.shape == ref.shape
+            assert_allclose(got, ref, rtol=tol, atol=tol * np.abs(ref).max())
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 40), c=st.integers(1, 5), o=st.integers(1, 9), h=st.integers(1, 10),
+       wd=st.integers(1, 12), kh=st.integers(1, 4), kw=st.integers(1, 4), d=st.integers(1, 2),
+       p=st.integers(0, 3))
+def test_conv2d_backward_stride1_any_geometry(n, c, o, h, wd, kh, kw, d, p):
+    """Random stride-1 geometries (paddings beyond the filter extent included, which
+    crop dx's correlation): the C gradients equal the Numba ones."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    if (kh - 1) * d + 1 > h + 2 * p or (kw - 1) * d + 1 > wd + p:
+        return
+    rng = np.random.default_rng(31)
+    padding = (p, p, p, 0)
+    x, w, _ = _data(rng, np.float64, (n, c, h, wd), (o, c, kh, kw))
+    y = conv2d_ref(x, w, np.zeros(o), (1, 1), padding, (d, d))
+    dy = rng.standard_normal(y.shape)
+    for got, ref in zip(*_backward_both(x, w, dy, (1, 1), padding, (d, d))):
+        assert_allclose(got, ref, rtol=1e-11, atol=1e-11 * np.abs(ref).max())
+
+
+def test_conv2d_weight_gradient_plan_threads_and_checks():
+    """dw and db are summed over fixed chunks of images: the same bits on any thread
+    count; arrays that do not match the plan raise (the C kernel's only gate)."""
+    if not _ops._conv2d.HAS_SIMD:
+        pytest.skip("CPU without AVX2/FMA")
+    rng = np.random.default_rng(32)
+    x, w, _ = _data(rng, np.float32, (37, 3, 10, 9), (5, 3, 3, 3))
+    dy = rng.standard_normal((37, 5, 10, 9)).astype(np.float32)
+    plan = _ops._conv2d.WeightGradPlan(x.shape, w.shape, dy.shape, (1, 1, 1, 1), np.float32)
+    dw, db = plan.run(x, dy, 1)
+    for n_threads in (2, 3, 8, 64):
+        dw2, db2 = plan.run(x, dy, n_threads)
+        np.testing.assert_array_equal(dw2, dw)
+        np.testing.assert_array_equal(db2, db)
+    ref = _backward_both(x.astype(np.float64), w.astype(np.float64), dy.astype(np.float64),
+                         (1, 1), (1, 1, 1, 1), (1, 1))[1]
+    assert_allclose(dw, ref[1], rtol=1e-5, atol=1e-5 * np.abs(ref[1]).max())
+    assert_allclose(db, ref[2], rtol=1e-5)
+    for bad_x, bad_dy in [(x[:1], dy), (x, dy[:, :4]), (x.astype(np.float64), dy),
+                          (x, np.asfortranarray(dy)), (x[0], dy), (x.tolist(), dy)]:
+        with pytest.raises(ValueError, match="do not match the plan"):
+            plan.run(bad_x, bad_dy, 2)
+    with pytest.raises(ValueError, match="negative padding"):
+        _ops._conv2d.WeightGradPlan(x.shape, w.shape, dy.shape, (-1, 0, 1, 1), np.float32)
 
 
 POOLS = [((2, 2), (2, 2), (0, 0, 0, 0)), ((3, 3), (2, 2), (1, 1, 1, 1)),
