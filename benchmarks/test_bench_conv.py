@@ -88,8 +88,9 @@ def test_conv2d_forward(benchmark, data, impl, request, monkeypatch):
 @pytest.mark.benchmark(group="conv2d forward 32x16x32x32 32x3x3 pad 1 f32")
 @pytest.mark.parametrize("impl", ["fastml", "fastml-direct", "torch"])
 def test_conv2d_forward_16_channels(benchmark, impl, request):
-    """A deeper 3x3 layer, where the 1-D Winograd kernel applies (>= 6 input
-    channels); ``fastml-direct`` is the same call on the direct kernel."""
+    """A deeper 3x3 layer, where the 1-D Winograd kernel applies (>= 48 channel x
+    filter-row taps, >= 16 filters); ``fastml-direct`` is the same call on the
+    direct kernel."""
     rng = np.random.default_rng(2)
     x = rng.standard_normal((32, 16, 32, 32)).astype(np.float32)
     w = rng.standard_normal((32, 16, 3, 3)).astype(np.float32)

@@ -1,8 +1,13 @@
-# Conv2D forward (cross-correlation, NCHW) as an AVX2/FMA register-blocked
-# direct convolution: the fast path of fastml.nn._ops.conv2d on x86-64 CPUs
-# that have AVX2 and FMA (fastml/_nb/conv.py, Numba, serves every other CPU
-# and all the gradients). Images run on a small worker pool of its own (see
-# fm_conv_parallel for why neither OpenMP nor Numba's pool).
+# Conv2D (cross-correlation, NCHW) on x86-64 CPUs with AVX2 and FMA, the fast
+# path of fastml.nn._ops (fastml/_nb/conv.py, Numba, serves every other CPU
+# and the gradients at strides > 1):
+# * forward: a register-blocked direct convolution (below), or a 1-D
+#   Winograd F(2, 3) along rows for 3-wide filters on many channels and
+#   filters (fm_wino_image), which shares the direct micro-kernel;
+# * backward at stride 1: the weight and bias gradients (fm_dw_chunk,
+#   WeightGradPlan); the input gradient is a forward call (nn/_ops.py).
+# Images run on a small worker pool of its own (see fm_conv_parallel for why
+# neither OpenMP nor Numba's pool).
 #
 # Why a C micro-kernel and not the Numba loop: the work is 27 multiply-adds
 # per output for the usual 3-channel 3x3 layer, so speed is FMA throughput.
@@ -579,11 +584,14 @@ HAS_SIMD = bool(FM_CPU_X86_SIMD and fm_cpu_has_avx2_fma())
 # leaving room for the weights and the output lines being written.
 STRIP_BYTES = 128 * 1024
 
-# Fewest (channel, filter row) taps for the Winograd kernel: measured equal to
-# the direct one at 9 (3 channels, 3x3), 1.1-1.2x faster from 18 (6 channels).
+# Where the Winograd kernel is faster (measured, docs/nn.md): from 48
+# (channel, filter row) taps, e.g. 16 channels of 3x3 (equal at 3 channels,
+# +3% at 8), and 16 filters (the input transform of a channel is shared by
+# every filter; 8 filters on 64 channels measured 0.83-0.94x).
 cdef enum:
-    WINO_MIN_TAPS = 18
-MIN_WINOGRAD_TAPS = WINO_MIN_TAPS  # for the tests
+    WINO_MIN_TAPS = 48
+    WINO_MIN_FILTERS = 16
+MIN_WINOGRAD_TAPS, MIN_WINOGRAD_FILTERS = WINO_MIN_TAPS, WINO_MIN_FILTERS  # for the tests
 
 
 cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes,
@@ -599,12 +607,12 @@ cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes,
     # 1-D Winograd F(2, 3) (fm_wino_image): 3-wide filters at column stride
     # and dilation 1, rows of whole tiles at least one vector wide; row stride
     # 1 keeps a filter row's offset into the transformed strip constant. Only
-    # from WINO_MIN_TAPS (channel, filter row) pairs and 5 filters: below, the
-    # per-component sums are too short, or the input transform is shared by
-    # too few filters, to pay for the transforms (measured, docs/nn.md).
+    # from WINO_MIN_TAPS (channel, filter row) pairs and WINO_MIN_FILTERS:
+    # below, the per-component sums are too short, or the input transform is
+    # shared by too few filters, to pay for the transforms.
     p.wino = (winograd and p.KW == 3 and p.sw == 1 and p.dw == 1 and p.sh == 1
               and p.OW % 2 == 0 and p.OW // 2 >= vl and p.C * p.KH >= WINO_MIN_TAPS
-              and p.nblk >= 2)
+              and p.O >= WINO_MIN_FILTERS)
     if p.wino:
         p.direct = p.narrow = 0
         p.nvec = 0

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
@@ -230,16 +230,17 @@ def _winograd_plan(x, w, b, out_shape, geom, **kw):
 @pytest.mark.parametrize("strip_bytes", [1, 3000, _ops._conv2d.STRIP_BYTES if
                                          _ops._conv2d.HAS_SIMD else 0])
 @pytest.mark.parametrize("shape_x, shape_w, padding, dilation", [
-    ((2, 6, 12, 18), (16, 6, 3, 3), (0, 0, 0, 0), (1, 1)),   # in place, 2 tiles of 8 per row
-    ((2, 6, 12, 16), (9, 6, 3, 3), (1, 1, 1, 1), (1, 1)),    # padded rows, 9 tiles per row
-    ((3, 7, 9, 30), (5, 7, 3, 3), (2, 0, 1, 1), (2, 1)),     # asymmetric padding, row dilation
-    ((2, 4, 10, 22), (5, 4, 5, 3), (1, 2, 0, 0), (1, 1)),    # 5 filter rows, 5 filters
-    ((1, 18, 7, 30), (8, 18, 1, 3), (0, 0, 0, 0), (1, 1)),   # 1 filter row, 18 channels
+    ((2, 16, 12, 18), (16, 16, 3, 3), (0, 0, 0, 0), (1, 1)),  # in place, 2 tiles of 8 per row
+    ((2, 16, 12, 16), (17, 16, 3, 3), (1, 1, 1, 1), (1, 1)),  # padded rows, 9 tiles per row
+    ((3, 17, 9, 30), (18, 17, 3, 3), (2, 0, 1, 1), (2, 1)),   # asymmetric padding, row dilation
+    ((2, 10, 10, 22), (21, 10, 5, 3), (1, 2, 0, 0), (1, 1)),  # 5 filter rows
+    ((1, 48, 7, 30), (16, 48, 1, 3), (0, 0, 0, 0), (1, 1)),   # 1 filter row, 48 channels
 ])
 def test_conv2d_winograd_matches_reference(dtype, strip_bytes, shape_x, shape_w, padding,
                                            dilation):
     """The 1-D Winograd F(2, 3) kernel (3-wide filters, stride 1, even output width,
-    >= MIN_WINOGRAD_TAPS channel x filter-row taps, > 4 filters): the reference within the direct
+    >= MIN_WINOGRAD_TAPS channel x filter-row taps and MIN_WINOGRAD_FILTERS filters):
+    the reference within the direct
     kernel's tolerance, every strip size (1 row, a few, a remainder, the default),
     partial vector groups and channel blocks; the same bits on any thread count."""
     if not _ops._conv2d.HAS_SIMD:
@@ -266,7 +267,7 @@ def test_conv2d_winograd_crops_with_negative_padding():
     if not _ops._conv2d.HAS_SIMD:
         pytest.skip("CPU without AVX2/FMA")
     rng = np.random.default_rng(21)
-    x, w, b = _data(rng, np.float32, (2, 6, 12, 21), (5, 6, 3, 3))
+    x, w, b = _data(rng, np.float32, (2, 16, 12, 21), (16, 16, 3, 3))
     ref = conv2d_ref(x[:, :, 1:, 1:], w, b)  # crop 1 top and 1 left: OW = 18
     plan, out = _winograd_plan(x, w, b, ref.shape, (1, 1, -1, -1, 1, 1))
     assert plan.winograd
@@ -275,15 +276,15 @@ def test_conv2d_winograd_crops_with_negative_padding():
 
 
 @pytest.mark.parametrize("shape_x, shape_w, stride, padding, dilation, dtype", [
-    ((1, 6, 10, 19), (5, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # odd width
-    ((1, 6, 10, 16), (5, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 7 tiles < 8
-    ((1, 6, 10, 10), (5, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float64),  # 4 tiles: ok
-    ((1, 5, 10, 20), (5, 5, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 15 taps
-    ((1, 6, 10, 20), (4, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 4 filters
-    ((1, 6, 10, 20), (5, 6, 3, 2), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 2 wide
-    ((1, 6, 10, 36), (5, 6, 3, 3), (1, 2), (0, 0, 0, 0), (1, 1), np.float32),  # column stride
-    ((1, 6, 10, 20), (5, 6, 3, 3), (2, 1), (0, 0, 0, 0), (1, 1), np.float32),  # row stride
-    ((1, 6, 10, 22), (5, 6, 3, 3), (1, 1), (0, 0, 0, 0), (1, 2), np.float32),  # column dilation
+    ((1, 16, 8, 19), (16, 16, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # odd width
+    ((1, 16, 8, 16), (16, 16, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 7 tiles < 8
+    ((1, 16, 8, 10), (16, 16, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float64),  # 4 tiles: ok
+    ((1, 15, 8, 20), (16, 15, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 45 taps
+    ((1, 16, 8, 20), (15, 16, 3, 3), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 15 filters
+    ((1, 16, 8, 20), (16, 16, 3, 2), (1, 1), (0, 0, 0, 0), (1, 1), np.float32),  # 2 wide
+    ((1, 16, 8, 36), (16, 16, 3, 3), (1, 2), (0, 0, 0, 0), (1, 1), np.float32),  # column stride
+    ((1, 16, 8, 20), (16, 16, 3, 3), (2, 1), (0, 0, 0, 0), (1, 1), np.float32),  # row stride
+    ((1, 16, 8, 22), (16, 16, 3, 3), (1, 1), (0, 0, 0, 0), (1, 2), np.float32),  # column dilation
 ])
 def test_conv2d_winograd_only_where_it_applies(shape_x, shape_w, stride, padding, dilation,
                                                dtype):
@@ -304,9 +305,9 @@ def test_conv2d_winograd_only_where_it_applies(shape_x, shape_w, stride, padding
 
 
 @settings(max_examples=30, deadline=None)
-@given(h=st.integers(1, 12), ow2=st.integers(4, 20), kh=st.integers(1, 5), c=st.integers(4, 9),
-       dh=st.integers(1, 2), pt=st.integers(0, 2), pb=st.integers(0, 2), pl=st.integers(0, 2),
-       o=st.integers(5, 13), f64=st.booleans())
+@given(h=st.integers(1, 10), ow2=st.integers(4, 20), kh=st.integers(1, 5),
+       c=st.integers(10, 48), dh=st.integers(1, 2), pt=st.integers(0, 2), pb=st.integers(0, 2),
+       pl=st.integers(0, 2), o=st.integers(16, 21), f64=st.booleans())
 def test_conv2d_winograd_any_geometry(h, ow2, kh, c, dh, pt, pb, pl, o, f64):
     """Random geometries the Winograd kernel takes: in bounds and the reference."""
     if not _ops._conv2d.HAS_SIMD:
@@ -314,10 +315,8 @@ def test_conv2d_winograd_any_geometry(h, ow2, kh, c, dh, pt, pb, pl, o, f64):
     dtype = np.float64 if f64 else np.float32
     ow = 2 * ow2
     width = ow + 2 - pl  # pr = 0 (pl may still pad on the left)
-    if h + pt + pb - (kh - 1) * dh - 1 < 0 or c * kh < _ops._conv2d.MIN_WINOGRAD_TAPS:
-        return
-    if ow2 < (4 if f64 else 8):
-        return
+    assume(h + pt + pb - (kh - 1) * dh - 1 >= 0 and c * kh >= _ops._conv2d.MIN_WINOGRAD_TAPS)
+    assume(ow2 >= (4 if f64 else 8))
     rng = np.random.default_rng(23)
     x, w, b = _data(rng, dtype, (2, c, h, width), (o, c, kh, 3))
     padding = (pt, pb, pl, 0)
