@@ -743,33 +743,22 @@ cdef class ForwardPlan:
         the issue's layer."""
         cdef fm_conv_job job
         cdef Py_buffer bx, bo
-        cdef int i
-        cdef bint ok
         _get_buffer(x, &bx, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
         try:
             _get_buffer(out, &bo, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE)
             try:
-                ok = (bx.ndim == 4 and bo.ndim == 4 and bx.format[0] == self.code
-                      and bx.format[1] == 0 and bo.format[0] == self.code and bo.format[1] == 0)
-                for i in range(4):
-                    ok = ok and bx.shape[i] == self.x_shape[i] and bo.shape[i] == self.out_shape[i]
-                if not ok:
+                if not (_matches(&bx, self.code, self.x_shape)
+                        and _matches(&bo, self.code, self.out_shape)):
                     raise ValueError("x / out do not match the plan")
                 job.n = bx.shape[0]
-                n_threads = max(1, min(n_threads, job.n))
-                job.ss = self.scratch * bx.itemsize
                 job.fn = self.function
                 job.plan = &self.p
                 job.x = <char *> bx.buf
                 job.out = <char *> bo.buf
                 job.sx = bx.len // job.n if job.n else 0
                 job.so = bo.len // job.n if job.n else 0
-                job.scratch = <char *> malloc(job.ss * n_threads + 1)  # per thread
-                if job.scratch == NULL:
-                    raise MemoryError()
-                with nogil:
-                    fm_conv_parallel(&job, n_threads)
-                free(job.scratch)
+                job.ss = self.scratch * bx.itemsize
+                _run(&job, n_threads)
             finally:
                 PyBuffer_Release(&bo)
         finally:
@@ -779,6 +768,30 @@ cdef class ForwardPlan:
         _unplan(&self.p)
         free(self.wt)
         free(self.bp)
+
+
+cdef bint _matches(const Py_buffer *b, char code, const Py_ssize_t *shape) noexcept:
+    """b is 4-D, of the plan's one-character format (dtype) and of shape."""
+    cdef int i
+    if b.ndim != 4 or b.format[0] != code or b.format[1] != 0:
+        return False
+    for i in range(4):
+        if b.shape[i] != shape[i]:
+            return False
+    return True
+
+
+cdef int _run(fm_conv_job *job, int n_threads) except -1:
+    """Runs job's tasks on min(n_threads, tasks) threads (the caller's
+    included), each thread with job.ss bytes of scratch; the GIL released."""
+    n_threads = max(1, min(n_threads, job.n))
+    job.scratch = <char *> malloc(job.ss * n_threads + 1)
+    if job.scratch == NULL:
+        raise MemoryError()
+    with nogil:
+        fm_conv_parallel(job, n_threads)
+    free(job.scratch)
+    return 0
 
 
 cdef int _get_buffer(object a, Py_buffer *view, int flags) except -1:
@@ -894,42 +907,28 @@ cdef class WeightGradPlan:
         """(dw, db) on n_threads threads; x and dy C-contiguous, of the plan's
         shapes and dtype (checked: the C kernel's only gate)."""
         cdef fm_conv_job job
-        cdef Py_buffer bx, by
-        cdef int i
-        cdef bint ok
-        cdef long width = self.p.O4 * self.p.T3
-        cdef Py_buffer bp
-        parts = np.empty((self.n_tasks, width), self.dtype)
+        cdef Py_buffer bx, by, bp
+        parts = np.empty((self.n_tasks, self.p.O4 * self.p.T3), self.dtype)
         PyObject_GetBuffer(parts, &bp, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE)
-        cdef char *out = <char *> bp.buf
+        job.out = <char *> bp.buf
+        job.so = bp.len // self.n_tasks
         PyBuffer_Release(&bp)  # parts stays alive (and in place) below
         _get_buffer(x, &bx, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
         try:
             _get_buffer(dy, &by, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT)
             try:
-                ok = (bx.ndim == 4 and by.ndim == 4 and bx.format[0] == self.code
-                      and bx.format[1] == 0 and by.format[0] == self.code and by.format[1] == 0)
-                for i in range(4):
-                    ok = ok and bx.shape[i] == self.x_shape[i] and by.shape[i] == self.dy_shape[i]
-                if not ok:
+                if not (_matches(&bx, self.code, self.x_shape)
+                        and _matches(&by, self.code, self.dy_shape)):
                     raise ValueError("x / dy do not match the plan")
                 job.n = self.n_tasks
-                n_threads = max(1, min(n_threads, job.n))
                 job.fn = self.function
                 job.plan = &self.p
                 job.x = <char *> bx.buf
                 job.y = <char *> by.buf
-                job.out = out
                 job.sx = bx.len // self.p.N
                 job.sy = by.len // self.p.N
-                job.so = width * bx.itemsize
                 job.ss = self.scratch * bx.itemsize
-                job.scratch = <char *> malloc(job.ss * n_threads + 1)  # per thread
-                if job.scratch == NULL:
-                    raise MemoryError()
-                with nogil:
-                    fm_conv_parallel(&job, n_threads)
-                free(job.scratch)
+                _run(&job, n_threads)
             finally:
                 PyBuffer_Release(&by)
         finally:
