@@ -210,7 +210,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelMixin, BaseEstimat
         X, y = validate_data(self, X, y, accept_sparse=False, dtype=[np.float64, np.float32],
                              multi_output=True, y_numeric=True, order=None,
                              ensure_all_finite=False)
-        y = check_array(y, copy=False, dtype=X.dtype.type, ensure_2d=False)
+        y = y.astype(X.dtype, copy=False)  # validated above: a finite numeric array
         n_samples, n_features = X.shape
         if isinstance(sample_weight, numbers.Number):
             sample_weight = None

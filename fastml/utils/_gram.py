@@ -17,6 +17,9 @@ from fastml.utils._threads import single_threaded_blas
 _BLOCK_BYTES = 1 << 20
 # bytes of partial Gram matrices (one per task) alive at once, at most
 _PARTS_BYTES = 1 << 26
+# below this many bytes of [X | Y], the pass skips limiting BLAS's threads
+# (threadpoolctl's limit and restore cost ~30 us, a diabetes-sized fit ~700)
+_SMALL_BYTES = 1 << 18
 
 
 def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
@@ -101,12 +104,15 @@ def gram_and_column_sums(X, n_threads, Y=None, sample_weight=None, shift=False):
             gram += Db.T @ Db
         return gram, None
 
-    with single_threaded_blas():
-        if n_threads == 1 or n_tasks == 1:
-            parts = [work(t) for t in range(n_tasks)]
-        else:
-            with ThreadPoolExecutor(max_workers=n_threads) as pool:
-                parts = list(pool.map(work, range(n_tasks)))
+    if n_tasks == 1 and n * (q + 1) * 8 <= _SMALL_BYTES:
+        parts = [work(0)]  # BLAS runs such small products on one thread anyway
+    else:
+        with single_threaded_blas():
+            if n_threads == 1 or n_tasks == 1:
+                parts = [work(t) for t in range(n_tasks)]
+            else:
+                with ThreadPoolExecutor(max_workers=n_threads) as pool:
+                    parts = list(pool.map(work, range(n_tasks)))
     gram, vb = parts[0]
     for g, c in parts[1:]:
         gram += g
