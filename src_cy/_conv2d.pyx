@@ -69,7 +69,7 @@ cdef extern from *:
         long *toff;     /* T tap offsets */
         long *ip;       /* nvec input offsets (row base + column) */
         long *op;       /* nvec output offsets */
-        const void *wt; /* (nblk, T, 4) packed weights, zero-padded */
+        const void *wt; /* packed weights, zero-padded: (nblk, T, 4); Winograd (nblk, 4, T, 4) */
         const void *bp; /* (nblk * 4) bias, zero-padded */
         long nbuf;      /* scratch elements for the padded copy (0 when direct) */
         int wino;       /* 1-D Winograd F(2, 3) along rows (fm_wino_image) */
@@ -109,8 +109,6 @@ cdef extern from *:
         long sx, sy, so, ss, n;
     };
 
-    /* Copy the HQ padded rows from r0 of image x (C, H, W) into the zero-padded
-       column phase planes. */
     /* d[m] = src[m - off] where 0 <= m - off < w, else 0, for m < n (src NULL:
        a row of zeros): one padded input row, as memset + memcpy. */
     #define FM_ROW_FILL(TYPE, SUF)                                                \\
@@ -124,6 +122,8 @@ cdef extern from *:
     FM_ROW_FILL(float, s)
     FM_ROW_FILL(double, d)
 
+    /* Copy the HQ padded rows from r0 of image x (C, H, W) into the zero-padded
+       column phase planes. */
     #define FM_CONV_FILL(TYPE, SUF)                                               \\
     static void fm_conv_fill_##SUF(const TYPE *x, const fm_conv_plan *p, int r0, TYPE *buf) { \\
         for (int c = 0; c < p->C; c++)                                            \\
@@ -268,7 +268,7 @@ cdef extern from *:
             TYPE *out, TYPE *buf) {                                               \\
         const int T = p->T, TW = p->TW, Wp = 2 * TW + 2;                          \\
         const long oplane = (long)p->OH * p->OW;                                  \\
-        TYPE *M = buf + 4L * p->C * p->vplane, *row = M + 2 * 4 * 4 * 3 * VL;         \\
+        TYPE *M = buf + 4L * p->C * p->vplane, *row = M + 2 * 4 * 4 * 3 * VL;     \\
         static const TYPE zero[4] = {0, 0, 0, 0};                                 \\
         const long mo[3] = {0, VL, 2 * VL};                                       \\
         for (int i0 = 0; i0 < p->OH; i0 += p->R) {                                \\
