@@ -111,7 +111,7 @@ def conv2d_backward(x, w, dy, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 
     dtype = x.dtype
     x, w, dy = _writeable(x, dtype), _writeable(w, dtype), _writeable(dy, dtype)
     pt, _, pl, _ = padding
-    if USE_SIMD and tuple(stride) == (1, 1) and min(padding) >= 0:
+    if USE_SIMD and tuple(stride) == (1, 1) and min(padding) >= 0 and dy.size:
         # The C kernels: dw and db in one pass per image, dx as the forward
         # convolution of dy with the flipped, transposed filters.
         plan = _conv2d.WeightGradPlan(x.shape, w.shape, dy.shape, (pt, pl) + tuple(dilation),

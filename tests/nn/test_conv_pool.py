@@ -378,6 +378,14 @@ def test_conv2d_backward_stride1_any_geometry(n, c, o, h, wd, kh, kw, d, p):
         assert_allclose(got, ref, rtol=1e-11, atol=1e-11 * np.abs(ref).max())
 
 
+def test_conv2d_backward_of_an_empty_batch(conv_backend):
+    """No images: zero weight and bias gradients and an empty dx, on both backends."""
+    x, w = np.ones((0, 3, 8, 8), np.float32), np.ones((4, 3, 3, 3), np.float32)
+    dx, dw, db = _ops.conv2d_backward(x, w, np.ones((0, 4, 6, 6), np.float32))
+    assert dx.shape == x.shape and dw.shape == w.shape and db.shape == (4,)
+    assert not dw.any() and not db.any()
+
+
 def test_conv2d_weight_gradient_plan_threads_and_checks():
     """dw and db are summed over fixed chunks of images: the same bits on any thread
     count; arrays that do not match the plan raise (the C kernel's only gate)."""
