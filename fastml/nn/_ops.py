@@ -80,6 +80,11 @@ USE_SIMD = _conv2d.HAS_SIMD
 SERIAL_MACS = 1 << 19
 
 
+def _c_threads(n_macs):
+    """Threads for a C conv kernel call of ``n_macs`` multiply-adds."""
+    return 1 if n_macs < SERIAL_MACS else _openmp_effective_n_threads()
+
+
 def _blocks(n_out):
     return -(-n_out // _conv.BLOCK) * _conv.BLOCK
 
@@ -96,8 +101,7 @@ def conv2d(x, w, b, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1)):
     geom = (stride[0], stride[1], pt, pl, dilation[0], dilation[1])
     if USE_SIMD:
         plan = _conv2d.ForwardPlan(x.shape, w, b, out.shape, geom)
-        plan.run(x, out, 1 if out.size * w[0].size < SERIAL_MACS else
-                 _openmp_effective_n_threads())
+        plan.run(x, out, _c_threads(out.size * w[0].size))
         return out
     n_blk = _blocks(w.shape[0])
     _set_threads()
@@ -116,8 +120,7 @@ def conv2d_backward(x, w, dy, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 
         # convolution of dy with the flipped, transposed filters.
         plan = _conv2d.WeightGradPlan(x.shape, w.shape, dy.shape, (pt, pl) + tuple(dilation),
                                       dtype)
-        dw, db = plan.run(x, dy, 1 if dy.size * w[0].size < SERIAL_MACS else
-                          _openmp_effective_n_threads())
+        dw, db = plan.run(x, dy, _c_threads(dy.size * w[0].size))
         dx = _input_gradient(w, dy, padding, dilation) if need_dx else None
         return dx, dw, db
     geom = (stride[0], stride[1], pt, pl, dilation[0], dilation[1])
