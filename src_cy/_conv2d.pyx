@@ -268,7 +268,7 @@ cdef extern from *:
             TYPE *out, TYPE *buf) {                                               \\
         const int T = p->T, TW = p->TW, Wp = 2 * TW + 2;                          \\
         const long oplane = (long)p->OH * p->OW;                                  \\
-        TYPE *M = buf + 4L * p->C * p->vplane, *row = M + 2 * 4 * 4 * 3 * VL;     \\
+        TYPE *M = buf + 4L * p->C * p->vplane, *row = M + 4 * 4 * 3 * VL;         \\
         static const TYPE zero[4] = {0, 0, 0, 0};                                 \\
         const long mo[3] = {0, VL, 2 * VL};                                       \\
         for (int i0 = 0; i0 < p->OH; i0 += p->R) {                                \\
@@ -297,29 +297,20 @@ cdef extern from *:
                     if (t == TW - VL) break;                                      \\
                 }                                                                 \\
             }                                                                     \\
-            /* products, component by component; a group's output transform   \\
-               runs in the middle of the next group's products (M is double-   \\
-               buffered), so that it overlaps their FMAs */                   \\
+            /* products, component by component, then the output transform */ \\
             long n = (long)rn * TW;                                               \\
             TYPE *ostrip = out + (long)i0 * p->OW;                                \\
-            long pj[3] = {0, 0, 0};                                               \\
-            int ppv = 0, pon = 0, cur = 0;                                        \\
-            TYPE *pdst = NULL;                                                    \\
             for (int k = 0; k < p->nblk; k++) {                                   \\
                 int on = p->O - 4 * k < 4 ? p->O - 4 * k : 4;                     \\
-                for (long g = 0; g < n; g += 3 * VL, cur ^= 1) {                  \\
+                for (long g = 0; g < n; g += 3 * VL) {                            \\
                     long j[3];                                                    \\
                     int pv = n - g >= 3 * VL ? 3 : (int)((n - g + VL - 1) / VL);  \\
                     for (int v = 0; v < 3; v++)                                   \\
                         j[v] = g + v * VL < n - VL ? g + v * VL : n - VL;         \\
-                    TYPE *mc = M + cur * 4 * 4 * 3 * VL;                          \\
                     for (int q = 0; q < 4; q++) {                                 \\
-                        if (q == 2 && pdst)                                       \\
-                            fm_wino_out_##SUF(M + (cur ^ 1) * 4 * 4 * 3 * VL, pj, ppv, pon, \\
-                                              pdst, oplane);                      \\
                         const TYPE *w = wt + ((long)(4 * k + q) * T) * 4;         \\
                         const TYPE *b = q == 1 ? bp + 4 * k : zero;               \\
-                        TYPE *m = mc + q * 4 * 3 * VL;                            \\
+                        TYPE *m = M + q * 4 * 3 * VL;                             \\
                         const long *toff = p->toff + (long)q * T;                 \\
                         if (pv == 3)                                              \\
                             fm_conv_micro_##SUF(buf, toff, T, w, b, j, mo, m, 3 * VL, 4, 3); \\
@@ -328,11 +319,9 @@ cdef extern from *:
                         else                                                      \\
                             fm_conv_micro_##SUF(buf, toff, T, w, b, j, mo, m, 3 * VL, 4, 1); \\
                     }                                                             \\
-                    pj[0] = j[0]; pj[1] = j[1]; pj[2] = j[2];                     \\
-                    ppv = pv; pon = on; pdst = ostrip + 4 * k * oplane;           \\
+                    fm_wino_out_##SUF(M, j, pv, on, ostrip + 4 * k * oplane, oplane); \\
                 }                                                                 \\
             }                                                                     \\
-            fm_wino_out_##SUF(M + (cur ^ 1) * 4 * 4 * 3 * VL, pj, ppv, pon, pdst, oplane); \\
         }                                                                         \\
     }
     #define FM_EVEN_S(a, b) _mm256_castpd_ps(_mm256_permute4x64_pd(                \\
@@ -622,7 +611,7 @@ cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes,
         p.R = <int> min(<long> p.OH, max(1, strip_bytes // (4 * p.C * p.TW * itemsize)
                                          - (p.KH - 1) * p.dh))
         p.vplane = <long> (p.R + (p.KH - 1) * p.dh) * p.TW
-        p.nbuf = 4 * p.C * p.vplane + 2 * 4 * 4 * 3 * vl + 2 * p.TW + 2  # V, 2 M, a padded row
+        p.nbuf = 4 * p.C * p.vplane + 4 * 4 * 3 * vl + 2 * p.TW + 2  # V, M, a padded row
         p.toff = <long *> malloc(4 * p.T * sizeof(long))
         if p.toff == NULL:
             return -1
