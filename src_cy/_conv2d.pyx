@@ -96,7 +96,6 @@ cdef extern from *:
         long xplane;     /* elements per channel of the input copy (zero slack included) */
         long L;          /* flat pixels of widened dy: OH*P rounded up to the vector */
         long *toff;      /* T3 tap offsets: T taps, the ones of the bias, then offset 0 */
-        long nbuf;       /* scratch elements per task */
     } fm_dw_plan;
 
     /* One parallel job: task i of n reads x + i*sx (and y + i*sy) and writes
@@ -559,7 +558,6 @@ cdef extern from *:
         int N, K, P, HP, T, T3, O4
         long xplane, L
         long *toff
-        long nbuf
     void fm_dw_chunk_s(const fm_conv_job *j, long i, void *scratch) noexcept nogil
     void fm_dw_chunk_d(const fm_conv_job *j, long i, void *scratch) noexcept nogil
     void fm_conv_parallel(const fm_conv_job *j, int n_threads) noexcept nogil
@@ -590,7 +588,7 @@ cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes,
     In place (direct), offsets are from the image start; through the copy, ip
     is from the start of the row's strip (i % R), the copy holding one strip.
     """
-    cdef int c, ki, kj, i, v, nv, j
+    cdef int c, ki, i, v, nv, j
     cdef long k
     p.nblk = (p.O + 3) // 4
     # 1-D Winograd F(2, 3) (fm_wino_image): 3-wide filters at column stride
@@ -647,12 +645,7 @@ cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes,
     p.op = <long *> malloc(p.nvec * sizeof(long))
     if p.toff == NULL or p.ip == NULL or p.op == NULL:
         return -1
-    for c in range(p.C):
-        for ki in range(p.KH):
-            for kj in range(p.KW):
-                p.toff[(c * p.KH + ki) * p.KW + kj] = (
-                    c * p.plane + <long> ki * p.dh * p.rowpitch
-                    + <long> ((kj * p.dw) % p.sw) * p.WQ + (kj * p.dw) // p.sw)
+    _tap_offsets(p.toff, p.C, p.KH, p.KW, p.plane, p.rowpitch, p.dh, p.dw, p.sw, p.WQ)
     k = 0
     for i in range(p.OH):
         for v in range(nv):
@@ -661,6 +654,21 @@ cdef int _plan(fm_conv_plan *p, int vl, long itemsize, long strip_bytes,
             p.op[k] = <long> (i % p.R if p.narrow else i) * p.opitch + j
             k += 1
     return 0
+
+
+cdef void _tap_offsets(long *toff, int C, int KH, int KW, long plane, long rowpitch,
+                       int dh, int dw, int sw, long phase) noexcept nogil:
+    """toff[(c * KH + ki) * KW + kj]: where tap (c, ki, kj) reads, relative to an
+    output's first input element, in channel planes of ``plane`` elements and
+    rows of ``rowpitch``; with column stride sw > 1, column phases ``phase``
+    elements apart (the phase planes of the forward's copy)."""
+    cdef int c, ki, kj
+    for c in range(C):
+        for ki in range(KH):
+            for kj in range(KW):
+                toff[(c * KH + ki) * KW + kj] = (
+                    c * plane + <long> ki * dh * rowpitch
+                    + <long> ((kj * dw) % sw) * phase + (kj * dw) // sw)
 
 
 cdef void _unplan(fm_conv_plan *p) noexcept nogil:
@@ -852,9 +860,10 @@ cdef class WeightGradPlan:
     cdef char code
 
     def __cinit__(self, x_shape, w_shape, dy_shape, geom, dtype):
-        cdef bint single = np.dtype(dtype).itemsize == 4
+        self.dtype = np.dtype(dtype)
+        cdef bint single = self.dtype.itemsize == 4
         cdef int vl = 8 if single else 4
-        cdef int c, ki, kj, i
+        cdef int i
         self.p.toff = NULL
         self.p.N, self.p.C, self.p.H, self.p.W = x_shape
         self.p.O, _, self.p.KH, self.p.KW = w_shape
@@ -871,7 +880,7 @@ cdef class WeightGradPlan:
         self.p.O4 = (self.p.O + 3) // 4 * 4
         self.p.xplane = <long> (self.p.HP + 1) * self.p.P + vl
         self.p.L = (<long> self.p.OH * self.p.P + vl - 1) // vl * vl
-        self.p.nbuf = self.p.C * self.p.xplane + self.p.O4 * self.p.L + self.p.L
+        self.scratch = self.p.C * self.p.xplane + self.p.O4 * self.p.L + self.p.L  # x, dy, ones
         self.p.K = (self.p.N + DW_TASKS - 1) // DW_TASKS
         self.n_tasks = (self.p.N + self.p.K - 1) // self.p.K
         self.p.toff = <long *> malloc(self.p.T3 * sizeof(long))
@@ -879,17 +888,12 @@ cdef class WeightGradPlan:
             raise MemoryError()
         for i in range(self.p.T3):
             self.p.toff[i] = 0
-        for c in range(self.p.C):
-            for ki in range(self.p.KH):
-                for kj in range(self.p.KW):
-                    self.p.toff[(c * self.p.KH + ki) * self.p.KW + kj] = (
-                        c * self.p.xplane + <long> ki * self.p.dh * self.p.P + kj * self.p.dw)
+        _tap_offsets(self.p.toff, self.p.C, self.p.KH, self.p.KW, self.p.xplane, self.p.P,
+                     self.p.dh, self.p.dw, 1, 0)
         self.p.toff[self.p.T] = self.p.C * self.p.xplane + self.p.O4 * self.p.L  # ones: db
-        self.scratch = self.p.nbuf
         self.function = fm_dw_chunk_s if single else fm_dw_chunk_d
         for i in range(4):
             self.x_shape[i], self.dy_shape[i] = x_shape[i], dy_shape[i]
-        self.dtype = np.dtype(dtype)
         self.code = b'f' if single else b'd'
 
     def run(self, x, dy, int n_threads):
